@@ -1,0 +1,610 @@
+/* cps — codec patch selection
+ * Copyright (C) 2026 the cps developers
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "cps_algo.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The two hot loops get an AVX2 clone where the CPU has it; the default
+ * clone keeps the library runnable on any x86-64 (and other) CPU. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define CPS_HOT __attribute__((target_clones ("avx2", "default")))
+#else
+#define CPS_HOT
+#endif
+
+static int
+clampi (int v, int lo, int hi)
+{
+  return v < lo ? lo : (v > hi ? hi : v);
+}
+
+void
+cps_bilinear_taps (int in_len, int out_len, CpsTap * taps)
+{
+  double scale = (double) in_len / (double) out_len;
+
+  for (int o = 0; o < out_len; o++) {
+    double src = (o + 0.5) * scale - 0.5;
+    int i0;
+
+    if (src < 0.0)
+      src = 0.0;
+    i0 = (int) src;
+    if (i0 > in_len - 1)
+      i0 = in_len - 1;
+    taps[o].i0 = i0;
+    taps[o].i1 = i0 < in_len - 1 ? i0 + 1 : i0;
+    taps[o].w1 = (float) (src - i0);
+  }
+}
+
+void
+cps_lowres_size (int width, int height, int factor, int *lowres_width,
+    int *lowres_height)
+{
+  /* clamp(side / factor, 32, side): a side under 32 stays as it is. */
+  *lowres_width = clampi (width / factor, CPS_MIN_LOWRES_SIDE, width);
+  *lowres_height = clampi (height / factor, CPS_MIN_LOWRES_SIDE, height);
+}
+
+int
+cps_default_radius (int lowres_width, int lowres_height)
+{
+  int m = lowres_width < lowres_height ? lowres_width : lowres_height;
+
+  return clampi (m / 2, 1, CPS_MAX_AUTO_RADIUS);
+}
+
+CPS_HOT void
+cps_downscale_plane (const uint8_t * plane, int stride, int width,
+    int height, const CpsTap * ytaps, const CpsTap * xtaps, int lw, int lh,
+    float *row_scratch, float *out)
+{
+  (void) height;
+  for (int oy = 0; oy < lh; oy++) {
+    const uint8_t *r0 = plane + (size_t) ytaps[oy].i0 * stride;
+    const uint8_t *r1 = plane + (size_t) ytaps[oy].i1 * stride;
+    float w1 = ytaps[oy].w1, w0 = 1.0f - w1;
+    float *o = out + (size_t) oy * lw;
+
+    for (int x = 0; x < width; x++)
+      row_scratch[x] = w0 * r0[x] + w1 * r1[x];
+    for (int ox = 0; ox < lw; ox++) {
+      const CpsTap *t = &xtaps[ox];
+      o[ox] = (1.0f - t->w1) * row_scratch[t->i0] + t->w1 * row_scratch[t->i1];
+    }
+  }
+}
+
+CPS_HOT void
+cps_motion_residual (const float *prev, const float *cur, int w, int h,
+    int r, float *motion, float *residual)
+{
+  for (int y = 0; y < h; y++) {
+    const float *crow = cur + (size_t) y * w;
+    float *best = residual + (size_t) y * w;
+    float *mot = motion + (size_t) y * w;
+
+    for (int x = 0; x < w; x++) {
+      best[x] = INFINITY;
+      mot[x] = 0.0f;
+    }
+    /* Scan order dy, then dx, from -r; a strict "<" keeps the first
+     * displacement that reaches the minimum (the reference's tie rule). */
+    for (int dy = -r; dy <= r; dy++) {
+      int sy = y - dy;
+
+      if (sy < 0 || sy >= h)
+        continue;
+      for (int dx = -r; dx <= r; dx++) {
+        /* prev pixel (x - dx, sy) must lie inside the frame */
+        int x0 = dx > 0 ? dx : 0;
+        int x1 = dx < 0 ? w + dx : w;
+        const float *p = prev + (size_t) sy * w - dx;
+        float mag = sqrtf ((float) (dx * dx + dy * dy));
+
+        for (int x = x0; x < x1; x++) {
+          float e = fabsf (crow[x] - p[x]);
+          int better = e < best[x];
+
+          best[x] = better ? e : best[x];
+          mot[x] = better ? mag : mot[x];
+        }
+      }
+    }
+  }
+}
+
+/* Quickselect (Hoare partition, median-of-three pivot): the k-th smallest
+ * element of a, which is reordered. */
+static float
+select_kth (float *a, ptrdiff_t n, ptrdiff_t k)
+{
+  ptrdiff_t lo = 0, hi = n - 1;
+
+  while (hi > lo) {
+    ptrdiff_t mid = lo + (hi - lo) / 2, i = lo, j = hi;
+    float x = a[lo], y = a[mid], z = a[hi], pivot;
+
+    pivot = x < y ? (y < z ? y : (x < z ? z : x)) : (x < z ? x : (y < z ? z :
+            y));
+    while (i <= j) {
+      while (a[i] < pivot)
+        i++;
+      while (a[j] > pivot)
+        j--;
+      if (i <= j) {
+        float t = a[i];
+        a[i] = a[j];
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j)
+      hi = j;
+    else if (k >= i)
+      lo = i;
+    else
+      return a[k];
+  }
+  return a[k];
+}
+
+float
+cps_percentile (const float *values, size_t n, double fraction,
+    float *scratch)
+{
+  ptrdiff_t k = (ptrdiff_t) rint (fraction * (double) (n - 1));
+
+  memcpy (scratch, values, n * sizeof (float));
+  return select_kth (scratch, (ptrdiff_t) n, k);
+}
+
+CPS_HOT void
+cps_energy_fuse (const float *motion, const float *residual, size_t n,
+    double percentile_fraction, float motion_weight, float residual_weight,
+    float *scratch, float *energy)
+{
+  float pm = cps_percentile (motion, n, percentile_fraction, scratch);
+  float pr = cps_percentile (residual, n, percentile_fraction, scratch);
+
+  pm = pm > CPS_PERCENTILE_FLOOR ? pm : CPS_PERCENTILE_FLOOR;
+  pr = pr > CPS_PERCENTILE_FLOOR ? pr : CPS_PERCENTILE_FLOOR;
+  for (size_t i = 0; i < n; i++) {
+    float m = motion[i] / pm, r = residual[i] / pr, e;
+
+    m = m < 1.0f ? m : 1.0f;
+    r = r < 1.0f ? r : 1.0f;
+    e = motion_weight * m + residual_weight * r;
+    energy[i] = e < 1.0f ? e : 1.0f;
+  }
+}
+
+void
+cps_smart_resize (int width, int height, int patch_size, long input_size,
+    long min_pixels, long max_pixels, int *target_width, int *target_height)
+{
+  double a = 2.0 * patch_size;
+  double minp = min_pixels > 0 ? min_pixels : (double) input_size * input_size;
+  double maxp = max_pixels > 0 ? max_pixels : (double) input_size * input_size;
+  double hw = (double) width * height, scale = 1.0, th, tw;
+
+  if (hw > maxp)
+    scale = sqrt (maxp / hw);
+  else if (hw < minp)
+    scale = sqrt (minp / hw);
+  th = rint (height * scale / a) * a;
+  tw = rint (width * scale / a) * a;
+  *target_height = (int) (th > a ? th : a);
+  *target_width = (int) (tw > a ? tw : a);
+}
+
+/* Per-patch weights over one low-res axis: low-res → source (taps1) →
+ * target (taps2) → sum over the patch's P target samples. */
+static void
+plan_axis (CpsPatchWeights * out, int grid, int patch, int lowres, int source,
+    int target)
+{
+  CpsTap *t1 = malloc (sizeof (CpsTap) * source);
+  CpsTap *t2 = malloc (sizeof (CpsTap) * target);
+  double *dense = malloc (sizeof (double) * lowres);
+
+  cps_bilinear_taps (lowres, source, t1);
+  cps_bilinear_taps (source, target, t2);
+  for (int g = 0; g < grid; g++) {
+    int lo = lowres, hi = -1;
+
+    memset (dense, 0, sizeof (double) * lowres);
+    for (int t = g * patch; t < (g + 1) * patch; t++) {
+      int src[2] = { t2[t].i0, t2[t].i1 };
+      double ws[2] = { 1.0 - t2[t].w1, t2[t].w1 };
+
+      for (int s = 0; s < 2; s++) {
+        const CpsTap *a = &t1[src[s]];
+        int li[2] = { a->i0, a->i1 };
+        double lw[2] = { 1.0 - a->w1, a->w1 };
+
+        for (int l = 0; l < 2; l++) {
+          dense[li[l]] += ws[s] * lw[l];
+          lo = li[l] < lo ? li[l] : lo;
+          hi = li[l] > hi ? li[l] : hi;
+        }
+      }
+    }
+    out[g].first = lo;
+    out[g].count = hi - lo + 1;
+    out[g].w = malloc (sizeof (double) * out[g].count);
+    memcpy (out[g].w, dense + lo, sizeof (double) * out[g].count);
+  }
+  free (dense);
+  free (t2);
+  free (t1);
+}
+
+CpsScorePlan *
+cps_score_plan_new (int lowres_width, int lowres_height, int source_width,
+    int source_height, int target_width, int target_height, int patch_size)
+{
+  CpsScorePlan *p = calloc (1, sizeof (CpsScorePlan));
+
+  p->lowres_width = lowres_width;
+  p->lowres_height = lowres_height;
+  p->grid_width = target_width / patch_size;
+  p->grid_height = target_height / patch_size;
+  p->rows = calloc (p->grid_height, sizeof (CpsPatchWeights));
+  p->cols = calloc (p->grid_width, sizeof (CpsPatchWeights));
+  p->tmp = malloc (sizeof (double) * lowres_height * p->grid_width);
+  plan_axis (p->rows, p->grid_height, patch_size, lowres_height,
+      source_height, target_height);
+  plan_axis (p->cols, p->grid_width, patch_size, lowres_width, source_width,
+      target_width);
+  return p;
+}
+
+void
+cps_score_plan_free (CpsScorePlan * plan)
+{
+  if (!plan)
+    return;
+  for (int i = 0; i < plan->grid_height; i++)
+    free (plan->rows[i].w);
+  for (int i = 0; i < plan->grid_width; i++)
+    free (plan->cols[i].w);
+  free (plan->rows);
+  free (plan->cols);
+  free (plan->tmp);
+  free (plan);
+}
+
+void
+cps_score_plan_apply (CpsScorePlan * plan, const float *energy, float *scores)
+{
+  int lw = plan->lowres_width, gw = plan->grid_width;
+
+  for (int i = 0; i < plan->lowres_height; i++) {
+    const float *row = energy + (size_t) i * lw;
+
+    for (int pw = 0; pw < gw; pw++) {
+      const CpsPatchWeights *c = &plan->cols[pw];
+      double acc = 0.0;
+
+      for (int j = 0; j < c->count; j++)
+        acc += c->w[j] * row[c->first + j];
+      plan->tmp[(size_t) i * gw + pw] = acc;
+    }
+  }
+  for (int ph = 0; ph < plan->grid_height; ph++) {
+    const CpsPatchWeights *r = &plan->rows[ph];
+
+    for (int pw = 0; pw < gw; pw++) {
+      double acc = 0.0;
+
+      for (int i = 0; i < r->count; i++)
+        acc += r->w[i] * plan->tmp[(size_t) (r->first + i) * gw + pw];
+      scores[ph * gw + pw] = (float) acc;
+    }
+  }
+}
+
+void
+cps_resolve_is_i (uint8_t * is_i, int n_frames)
+{
+  for (int t = 0; t < n_frames; t++)
+    if (is_i[t])
+      return;
+  if (n_frames > 0)
+    is_i[0] = 1;
+}
+
+void
+cps_select_params_init (CpsSelectParams * params)
+{
+  params->unit = CPS_UNIT_PATCH;
+  params->static_fallback = 0;
+  params->static_abs_thresh = 2.0;
+  params->static_rel_thresh = 0.15;
+  params->static_uniform_frames = 4;
+}
+
+int
+cps_scores_are_static (const float *scores, size_t n, double unit_pixels,
+    double abs_thresh, double rel_thresh, float *scratch)
+{
+  float *means = malloc (sizeof (float) * n);
+  double p95, p50, thr;
+
+  for (size_t i = 0; i < n; i++)
+    means[i] = (float) (scores[i] / unit_pixels);
+  p95 = cps_percentile (means, n, 0.95, scratch);
+  p50 = cps_percentile (means, n, 0.50, scratch);
+  free (means);
+
+  thr = abs_thresh > 1.0 ? abs_thresh / 255.0 : abs_thresh;
+  thr = thr < 0.0 ? 0.0 : (thr > 1.0 ? 1.0 : thr);
+  if (p95 < thr)
+    return 1;
+  return p95 < 2.0 * thr && (p95 - p50) / (p95 > 1e-6 ? p95 : 1e-6) <
+      rel_thresh;
+}
+
+typedef struct {
+  float key;
+  int64_t idx;
+} Ranked;
+
+/* Higher key first; ties go to the lower linear index (SPEC §2 step 8). */
+static int
+ranked_cmp (const void *pa, const void *pb)
+{
+  const Ranked *a = pa, *b = pb;
+
+  if (a->key != b->key)
+    return a->key > b->key ? -1 : 1;
+  return a->idx < b->idx ? -1 : (a->idx > b->idx);
+}
+
+/* Marks the @want best units among those whose frame's I flag equals
+ * @want_i (or all units when @want_i < 0). */
+static void
+take_top (const float *keys, const uint8_t * unit_is_i, size_t n, int want_i,
+    size_t want, uint8_t * chosen)
+{
+  Ranked *r = malloc (sizeof (Ranked) * (n ? n : 1));
+  size_t m = 0;
+
+  for (size_t i = 0; i < n; i++)
+    if (want_i < 0 || unit_is_i[i] == want_i)
+      r[m++] = (Ranked) {
+      keys[i], (int64_t) i};
+  qsort (r, m, sizeof (Ranked), ranked_cmp);
+  for (size_t i = 0; i < want && i < m; i++)
+    chosen[r[i].idx] = 1;
+  free (r);
+}
+
+/* SPEC §2 step 9: adds a bonus to every unit of evenly spaced P frames. */
+static void
+add_static_bonus (float *keys, const uint8_t * is_i, int n_frames,
+    size_t per_frame, int uniform_frames)
+{
+  int *p_frames = malloc (sizeof (int) * n_frames);
+  int m = 0, f;
+  float lo = INFINITY, hi = -INFINITY, bonus;
+
+  for (int t = 0; t < n_frames; t++) {
+    if (is_i[t])
+      continue;
+    p_frames[m++] = t;
+    for (size_t u = 0; u < per_frame; u++) {
+      float s = keys[t * per_frame + u];
+      lo = s < lo ? s : lo;
+      hi = s > hi ? s : hi;
+    }
+  }
+  if (m > 0) {
+    bonus = hi - lo + 1.0f;
+    f = clampi (uniform_frames, 1, m);
+    for (int j = 0; j < f; j++) {
+      int t = p_frames[(long) j * m / f];
+
+      for (size_t u = 0; u < per_frame; u++)
+        keys[t * per_frame + u] += bonus;
+    }
+  }
+  free (p_frames);
+}
+
+long
+cps_select (const float *scores, const uint8_t * is_i, int n_frames, int hb,
+    int wb, int patch_size, long k, const CpsSelectParams * params,
+    int64_t * out)
+{
+  int block = params->unit == CPS_UNIT_BLOCK2X2;
+  int upp = block ? 4 : 1;      /* patches per unit */
+  int uh = block ? hb / 2 : hb, uw = block ? wb / 2 : wb;
+  size_t per_frame = (size_t) uh * uw, n = per_frame * n_frames, n_i = 0;
+  size_t ku, count = 0;
+  float *keys, *scratch;
+  uint8_t *unit_is_i, *chosen;
+
+  if (block && (hb % 2 || wb % 2 || k % 4))
+    return -1;
+  ku = (size_t) k / upp < n ? (size_t) k / upp : n;
+
+  keys = malloc (sizeof (float) * (n ? n : 1));
+  scratch = malloc (sizeof (float) * (n ? n : 1));
+  unit_is_i = malloc (n ? n : 1);
+  chosen = calloc (n ? n : 1, 1);
+
+  for (int t = 0; t < n_frames; t++) {
+    for (int y = 0; y < uh; y++) {
+      for (int x = 0; x < uw; x++) {
+        size_t u = t * per_frame + (size_t) y * uw + x;
+        const float *s = scores + (size_t) t * hb * wb;
+
+        if (block)
+          keys[u] = s[(2 * y) * wb + 2 * x] + s[(2 * y) * wb + 2 * x + 1]
+              + s[(2 * y + 1) * wb + 2 * x] + s[(2 * y + 1) * wb + 2 * x + 1];
+        else
+          keys[u] = s[y * wb + x];
+        unit_is_i[u] = is_i[t] != 0;
+        n_i += unit_is_i[u];
+      }
+    }
+  }
+
+  if (n_i == 0) {
+    take_top (keys, unit_is_i, n, -1, ku, chosen);
+  } else if (n_i >= ku) {
+    take_top (keys, unit_is_i, n, 1, ku, chosen);
+  } else {
+    for (size_t u = 0; u < n; u++)
+      chosen[u] = unit_is_i[u];
+    if (params->static_fallback &&
+        cps_scores_are_static (keys, n, (double) upp * patch_size * patch_size,
+            params->static_abs_thresh, params->static_rel_thresh, scratch))
+      add_static_bonus (keys, is_i, n_frames, per_frame,
+          params->static_uniform_frames);
+    take_top (keys, unit_is_i, n, 0, ku - n_i, chosen);
+  }
+
+  for (size_t u = 0; u < n; u++) {
+    size_t t, y, x;
+
+    if (!chosen[u])
+      continue;
+    if (!block) {
+      out[count++] = (int64_t) u;
+      continue;
+    }
+    t = u / per_frame;
+    y = 2 * ((u % per_frame) / uw);
+    x = 2 * ((u % per_frame) % uw);
+    /* top-left, top-right, bottom-left, bottom-right */
+    for (int dy = 0; dy < 2; dy++)
+      for (int dx = 0; dx < 2; dx++)
+        out[count++] = (int64_t) (t * hb * wb + (y + dy) * wb + x + dx);
+  }
+
+  free (chosen);
+  free (unit_is_i);
+  free (scratch);
+  free (keys);
+  return (long) count;
+}
+
+size_t
+cps_dtype_size (CpsDtype dtype)
+{
+  switch (dtype) {
+    case CPS_DTYPE_FP32:
+      return 4;
+    case CPS_DTYPE_U8:
+      return 1;
+    default:
+      return 2;
+  }
+}
+
+const char *
+cps_dtype_name (CpsDtype dtype)
+{
+  static const char *names[] = { "bf16", "fp16", "fp32", "u8" };
+
+  return (unsigned) dtype < 4 ? names[dtype] : NULL;
+}
+
+static uint32_t
+float_bits (float f)
+{
+  uint32_t x;
+
+  memcpy (&x, &f, 4);
+  return x;
+}
+
+static float
+bits_float (uint32_t x)
+{
+  float f;
+
+  memcpy (&f, &x, 4);
+  return f;
+}
+
+uint16_t
+cps_float_to_bf16 (float f)
+{
+  uint32_t x = float_bits (f);
+
+  if ((x & 0x7fffffffu) > 0x7f800000u)
+    return 0x7fc0;              /* NaN */
+  x += 0x7fffu + ((x >> 16) & 1u);      /* round to nearest even */
+  return (uint16_t) (x >> 16);
+}
+
+float
+cps_bf16_to_float (uint16_t h)
+{
+  return bits_float ((uint32_t) h << 16);
+}
+
+uint16_t
+cps_float_to_fp16 (float f)
+{
+  uint32_t x = float_bits (f);
+  uint16_t sign = (uint16_t) ((x >> 16) & 0x8000u);
+
+  x &= 0x7fffffffu;
+  if (x >= 0x7f800000u)
+    return sign | (x > 0x7f800000u ? 0x7e00 : 0x7c00);
+  if (x >= 0x477ff000u)         /* rounds to 65520 or more: overflow */
+    return sign | 0x7c00;
+  if (x < 0x38800000u)          /* below 2^-14: subnormal, unit 2^-24 */
+    return sign | (uint16_t) rintf (bits_float (x) * 16777216.0f);
+  x = x - 0x38000000u + 0x0fffu + ((x >> 13) & 1u);
+  return sign | (uint16_t) (x >> 13);
+}
+
+float
+cps_fp16_to_float (uint16_t h)
+{
+  uint32_t sign = (uint32_t) (h & 0x8000u) << 16;
+  uint32_t e = (h >> 10) & 0x1f, m = h & 0x3ff;
+
+  if (e == 0)
+    return (sign ? -1.0f : 1.0f) * (float) m / 16777216.0f;
+  if (e == 31)
+    return bits_float (sign | 0x7f800000u | (m << 13));
+  return bits_float (sign | ((e + 112) << 23) | (m << 13));
+}
+
+void
+cps_convert_floats (const float *in, size_t n, CpsDtype dtype, void *out)
+{
+  switch (dtype) {
+    case CPS_DTYPE_BF16:
+      for (size_t i = 0; i < n; i++)
+        ((uint16_t *) out)[i] = cps_float_to_bf16 (in[i]);
+      break;
+    case CPS_DTYPE_FP16:
+      for (size_t i = 0; i < n; i++)
+        ((uint16_t *) out)[i] = cps_float_to_fp16 (in[i]);
+      break;
+    case CPS_DTYPE_FP32:
+      memcpy (out, in, n * sizeof (float));
+      break;
+    case CPS_DTYPE_U8:
+      for (size_t i = 0; i < n; i++) {
+        float v = rintf (in[i]);
+        ((uint8_t *) out)[i] = (uint8_t) (v < 0.0f ? 0.0f : (v > 255.0f ?
+                255.0f : v));
+      }
+      break;
+  }
+}

@@ -1,0 +1,156 @@
+/* cps — codec patch selection
+ * Copyright (C) 2026 the cps developers
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * The reference selection algorithm (SPEC §2) in plain C: no GStreamer or
+ * GLib types, so it can be unit-tested alone and mirrored by the CUDA path.
+ *
+ * "round" in SPEC §2 is Python's round(), i.e. half to even; every rounding
+ * here uses rint() under the default rounding mode for that reason.
+ */
+#ifndef CPS_ALGO_H
+#define CPS_ALGO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define CPS_DEFAULT_DOWNSCALE 4
+#define CPS_MIN_LOWRES_SIDE 32
+#define CPS_MAX_AUTO_RADIUS 4
+#define CPS_MAX_RADIUS 16
+#define CPS_PERCENTILE_FLOOR 1e-6f
+
+/* One output sample of a 1-D bilinear resize with half-pixel centres and
+ * no antialiasing: out = (1 - w1) * in[i0] + w1 * in[i1]. */
+typedef struct {
+  int i0, i1;
+  float w1;
+} CpsTap;
+
+void cps_bilinear_taps (int in_len, int out_len, CpsTap * taps);
+
+/* SPEC §2 step 3: the low-resolution size, side / factor clamped to
+ * [32, side]. */
+void cps_lowres_size (int width, int height, int factor,
+    int *lowres_width, int *lowres_height);
+
+/* SPEC §2 step 4: r = clamp(min(hs, ws) / 2, 1, 4). */
+int cps_default_radius (int lowres_width, int lowres_height);
+
+/* Resizes an 8-bit plane to a float map of lw × lh.  @row_scratch holds
+ * in_width floats. */
+void cps_downscale_plane (const uint8_t * plane, int stride, int width,
+    int height, const CpsTap * ytaps, const CpsTap * xtaps, int lw, int lh,
+    float *row_scratch, float *out);
+
+/* SPEC §2 step 4: per-pixel block matching of @cur against @prev, both
+ * w × h, displacements in [-r, r]².  Writes the displacement magnitude of
+ * the first best match (scan order dy, then dx, from -r) to @motion and the
+ * smallest absolute difference to @residual. */
+void cps_motion_residual (const float *prev, const float *cur, int w, int h,
+    int r, float *motion, float *residual);
+
+/* The element of 0-based rank rint(fraction * (n - 1)) of @values in
+ * ascending order (n >= 1).  @scratch holds n floats; @values is not
+ * modified. */
+float cps_percentile (const float *values, size_t n, double fraction,
+    float *scratch);
+
+/* SPEC §2 step 5: divides each map by its percentile (floored at 1e-6),
+ * clamps to [0, 1] and writes clamp(wm * motion + wr * residual, 0, 1).
+ * @scratch holds n floats. */
+void cps_energy_fuse (const float *motion, const float *residual, size_t n,
+    double percentile_fraction, float motion_weight, float residual_weight,
+    float *scratch, float *energy);
+
+/* SPEC §2 step 6 (smart resize).  @min_pixels / @max_pixels of 0 mean
+ * input_size². */
+void cps_smart_resize (int width, int height, int patch_size,
+    long input_size, long min_pixels, long max_pixels,
+    int *target_width, int *target_height);
+
+/* Composite weights taking a low-resolution map straight to per-patch
+ * sums: low-res → source size → target size (two bilinear resizes) → sum
+ * over P×P.  Because every step is linear, a patch score is
+ * Σ_i Σ_j rows[ph][i] · E[i][j] · cols[pw][j].  Each weight vector is
+ * non-zero on one contiguous range, which is all that is stored. */
+typedef struct {
+  int first, count;             /* non-zero range of the low-res axis */
+  double *w;                    /* count weights */
+} CpsPatchWeights;
+
+typedef struct {
+  int lowres_width, lowres_height;
+  int grid_width, grid_height;
+  CpsPatchWeights *rows;        /* grid_height */
+  CpsPatchWeights *cols;        /* grid_width */
+  double *tmp;                  /* lowres_height × grid_width */
+} CpsScorePlan;
+
+CpsScorePlan *cps_score_plan_new (int lowres_width, int lowres_height,
+    int source_width, int source_height, int target_width, int target_height,
+    int patch_size);
+void cps_score_plan_free (CpsScorePlan * plan);
+
+/* Writes grid_height × grid_width patch scores of a low-res energy map. */
+void cps_score_plan_apply (CpsScorePlan * plan, const float *energy,
+    float *scores);
+
+/* SPEC §2 step 1: if no frame is an I-frame, frame 0 becomes one. */
+void cps_resolve_is_i (uint8_t * is_i, int n_frames);
+
+typedef enum {
+  CPS_UNIT_PATCH = 0,
+  CPS_UNIT_BLOCK2X2 = 1,
+} CpsUnit;
+
+typedef struct {
+  CpsUnit unit;
+  int static_fallback;
+  double static_abs_thresh;
+  double static_rel_thresh;
+  int static_uniform_frames;
+} CpsSelectParams;
+
+void cps_select_params_init (CpsSelectParams * params);
+
+/* Whether the static fallback fires for these per-unit scores (SPEC §2
+ * step 9); @unit_pixels is P² (patch) or 4·P² (2×2 block). */
+int cps_scores_are_static (const float *scores, size_t n, double unit_pixels,
+    double abs_thresh, double rel_thresh, float *scratch);
+
+/* SPEC §2 steps 8–10.  @scores holds n_frames × hb × wb patch scores,
+ * @is_i one resolved flag per frame.  Writes the selected patch linear
+ * indices in output order to @out (room for min(k, n) entries) and returns
+ * how many.  Returns -1 if the 2×2 unit is asked for with odd hb/wb or k not
+ * divisible by 4. */
+long cps_select (const float *scores, const uint8_t * is_i, int n_frames,
+    int hb, int wb, int patch_size, long k, const CpsSelectParams * params,
+    int64_t * out);
+
+/* Output element types of patch data (SPEC §2 step 11). */
+typedef enum {
+  CPS_DTYPE_BF16 = 0,
+  CPS_DTYPE_FP16 = 1,
+  CPS_DTYPE_FP32 = 2,
+  CPS_DTYPE_U8 = 3,
+} CpsDtype;
+
+size_t cps_dtype_size (CpsDtype dtype);
+const char *cps_dtype_name (CpsDtype dtype);
+uint16_t cps_float_to_bf16 (float f);
+uint16_t cps_float_to_fp16 (float f);
+float cps_bf16_to_float (uint16_t h);
+float cps_fp16_to_float (uint16_t h);
+
+/* Writes @n floats as @dtype (u8 rounds to nearest and saturates). */
+void cps_convert_floats (const float *in, size_t n, CpsDtype dtype, void *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* CPS_ALGO_H */

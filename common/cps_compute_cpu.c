@@ -1,0 +1,295 @@
+/* cps — codec patch selection
+ * Copyright (C) 2026 the cps developers
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * The CPU implementation of CpsComputeOps.
+ */
+#include "cps_compute.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct CpsMotionState {
+  CpsMotionGeometry g;
+  CpsTap *ytaps, *xtaps;
+  float *row_scratch;
+  float *lowres[2];             /* previous and current low-res luma */
+  int cur;
+  int have_prev;
+};
+
+static CpsMotionState *
+cpu_motion_new (const CpsMotionGeometry * g)
+{
+  CpsMotionState *s = calloc (1, sizeof (CpsMotionState));
+  size_t n = (size_t) g->lowres_width * g->lowres_height;
+
+  s->g = *g;
+  s->ytaps = malloc (sizeof (CpsTap) * g->lowres_height);
+  s->xtaps = malloc (sizeof (CpsTap) * g->lowres_width);
+  s->row_scratch = malloc (sizeof (float) * g->width);
+  s->lowres[0] = malloc (sizeof (float) * n);
+  s->lowres[1] = malloc (sizeof (float) * n);
+  cps_bilinear_taps (g->height, g->lowres_height, s->ytaps);
+  cps_bilinear_taps (g->width, g->lowres_width, s->xtaps);
+  return s;
+}
+
+static void
+cpu_motion_process (CpsMotionState * s, const CpsImage * frame,
+    float *motion, float *residual)
+{
+  const CpsMotionGeometry *g = &s->g;
+  size_t n = (size_t) g->lowres_width * g->lowres_height;
+  float *cur = s->lowres[s->cur];
+
+  cps_downscale_plane (frame->planes[0], frame->strides[0], g->width,
+      g->height, s->ytaps, s->xtaps, g->lowres_width, g->lowres_height,
+      s->row_scratch, cur);
+  if (s->have_prev) {
+    cps_motion_residual (s->lowres[!s->cur], cur, g->lowres_width,
+        g->lowres_height, g->radius, motion, residual);
+  } else {
+    memset (motion, 0, n * sizeof (float));
+    memset (residual, 0, n * sizeof (float));
+  }
+  s->have_prev = 1;
+  s->cur = !s->cur;
+}
+
+static void
+cpu_motion_reset (CpsMotionState * s)
+{
+  s->have_prev = 0;
+}
+
+static void
+cpu_motion_free (CpsMotionState * s)
+{
+  if (!s)
+    return;
+  free (s->ytaps);
+  free (s->xtaps);
+  free (s->row_scratch);
+  free (s->lowres[0]);
+  free (s->lowres[1]);
+  free (s);
+}
+
+/* A tap at an arbitrary source coordinate (used for chroma planes, whose
+ * sample positions depend on subsampling and siting). */
+static CpsTap
+tap_at (double c, int len)
+{
+  CpsTap t;
+  int i0;
+
+  if (c < 0.0)
+    c = 0.0;
+  i0 = (int) c;
+  if (i0 > len - 1)
+    i0 = len - 1;
+  t.i0 = i0;
+  t.i1 = i0 < len - 1 ? i0 + 1 : i0;
+  t.w1 = (float) (c - i0);
+  return t;
+}
+
+/* Chroma taps for the luma source coordinate of each target sample: a
+ * co-sited chroma sample k sits on luma sample k << shift, a centred one
+ * halfway between its luma samples. */
+static void
+chroma_taps (const CpsTap * luma, int n, int src_len, int shift,
+    int cosited, CpsTap * out)
+{
+  int clen = (src_len + (1 << shift) - 1) >> shift;
+  double f = (double) (1 << shift);
+
+  for (int i = 0; i < n; i++) {
+    double s = luma[i].i0 + luma[i].w1;
+    double c = cosited ? s / f : (s + 0.5) / f - 0.5;
+    out[i] = shift ? tap_at (c, clen) : luma[i];
+  }
+}
+
+struct CpsWindow {
+  CpsWindowGeometry g;
+  int grid_width, grid_height, count;
+  CpsTap *ytaps, *xtaps, *cytaps, *cxtaps;
+  CpsScorePlan *plan;
+  float *rgb;                   /* capacity × 3 × th × tw */
+  float *scores;                /* capacity × gh × gw */
+};
+
+static CpsWindow *
+cpu_window_new (const CpsWindowGeometry * g)
+{
+  CpsWindow *w = calloc (1, sizeof (CpsWindow));
+  int th = g->target_height, tw = g->target_width;
+
+  w->g = *g;
+  w->grid_width = tw / g->patch_size;
+  w->grid_height = th / g->patch_size;
+  w->ytaps = malloc (sizeof (CpsTap) * th);
+  w->xtaps = malloc (sizeof (CpsTap) * tw);
+  w->cytaps = malloc (sizeof (CpsTap) * th);
+  w->cxtaps = malloc (sizeof (CpsTap) * tw);
+  cps_bilinear_taps (g->source_height, th, w->ytaps);
+  cps_bilinear_taps (g->source_width, tw, w->xtaps);
+  chroma_taps (w->ytaps, th, g->source_height, g->chroma_y_shift,
+      g->chroma_v_cosited, w->cytaps);
+  chroma_taps (w->xtaps, tw, g->source_width, g->chroma_x_shift,
+      g->chroma_h_cosited, w->cxtaps);
+  w->plan = cps_score_plan_new (g->lowres_width, g->lowres_height,
+      g->source_width, g->source_height, tw, th, g->patch_size);
+  w->rgb = malloc (sizeof (float) * 3 * th * tw * g->capacity);
+  w->scores = malloc (sizeof (float) * w->grid_width * w->grid_height *
+      g->capacity);
+  return w;
+}
+
+static float
+sample (const uint8_t * plane, int stride, int step, const CpsTap * ty,
+    const CpsTap * tx)
+{
+  const uint8_t *r0 = plane + (size_t) ty->i0 * stride;
+  const uint8_t *r1 = plane + (size_t) ty->i1 * stride;
+  float top = (1.0f - tx->w1) * r0[tx->i0 * step] + tx->w1 * r0[tx->i1 * step];
+  float bot = (1.0f - tx->w1) * r1[tx->i0 * step] + tx->w1 * r1[tx->i1 * step];
+
+  return (1.0f - ty->w1) * top + ty->w1 * bot;
+}
+
+static float
+clamp255 (float v)
+{
+  return v < 0.0f ? 0.0f : (v > 255.0f ? 255.0f : v);
+}
+
+/* Bilinear resize of each YUV plane to the target size, then conversion to
+ * RGB: the conversion is affine, so this equals resizing the full-size RGB
+ * frame up to the final clamp and the chroma upsampling filter. */
+static void
+resize_to_rgb (const CpsWindow * w, const CpsImage * f,
+    const CpsColorMatrix * cm, float *rgb)
+{
+  int th = w->g.target_height, tw = w->g.target_width;
+  size_t plane = (size_t) th * tw;
+  const uint8_t *u = f->planes[1];
+  const uint8_t *v = f->uv_interleaved ? f->planes[1] + 1 : f->planes[2];
+  int cstep = f->uv_interleaved ? 2 : 1;
+  int vstride = f->uv_interleaved ? f->strides[1] : f->strides[2];
+
+  for (int y = 0; y < th; y++) {
+    for (int x = 0; x < tw; x++) {
+      float yy = sample (f->planes[0], f->strides[0], 1, &w->ytaps[y],
+          &w->xtaps[x]);
+      float uu = sample (u, f->strides[1], cstep, &w->cytaps[y],
+          &w->cxtaps[x]);
+      float vv = sample (v, vstride, cstep, &w->cytaps[y], &w->cxtaps[x]);
+      size_t o = (size_t) y * tw + x;
+
+      for (int c = 0; c < 3; c++)
+        rgb[c * plane + o] = clamp255 (cm->m[c][0] * yy + cm->m[c][1] * uu +
+            cm->m[c][2] * vv + cm->offset[c]);
+    }
+  }
+}
+
+static void
+cpu_window_add (CpsWindow * w, const CpsImage * frame,
+    const CpsColorMatrix * cm, const float *energy)
+{
+  size_t per_frame = (size_t) w->grid_width * w->grid_height;
+  float *scores = w->scores + per_frame * w->count;
+
+  resize_to_rgb (w, frame, cm, w->rgb + (size_t) 3 * w->g.target_height *
+      w->g.target_width * w->count);
+  if (energy)
+    cps_score_plan_apply (w->plan, energy, scores);
+  else
+    memset (scores, 0, per_frame * sizeof (float));
+  w->count++;
+}
+
+static int
+cpu_window_count (const CpsWindow * w)
+{
+  return w->count;
+}
+
+static const float *
+cpu_window_scores (const CpsWindow * w)
+{
+  return w->scores;
+}
+
+const float *
+cps_cpu_window_rgb (const CpsWindow * w, int t)
+{
+  return w->rgb + (size_t) 3 * w->g.target_height * w->g.target_width * t;
+}
+
+static void
+cpu_window_extract (const CpsWindow * w, const int64_t * indices, size_t n,
+    CpsDtype dtype, void *out)
+{
+  int p = w->g.patch_size, tw = w->g.target_width;
+  size_t per_frame = (size_t) w->grid_width * w->grid_height;
+  size_t esize = cps_dtype_size (dtype);
+  uint8_t *dst = out;
+
+  for (size_t i = 0; i < n; i++) {
+    int64_t t = indices[i] / per_frame, rem = indices[i] % per_frame;
+    int ph = (int) (rem / w->grid_width), pw = (int) (rem % w->grid_width);
+    const float *frame = cps_cpu_window_rgb (w, (int) t);
+
+    for (int c = 0; c < 3; c++) {
+      const float *src = frame + (size_t) c * w->g.target_height * tw +
+          (size_t) ph * p * tw + (size_t) pw * p;
+
+      for (int row = 0; row < p; row++) {
+        cps_convert_floats (src + (size_t) row * tw, p, dtype, dst);
+        dst += p * esize;
+      }
+    }
+  }
+}
+
+static void
+cpu_window_reset (CpsWindow * w)
+{
+  w->count = 0;
+}
+
+static void
+cpu_window_free (CpsWindow * w)
+{
+  if (!w)
+    return;
+  free (w->ytaps);
+  free (w->xtaps);
+  free (w->cytaps);
+  free (w->cxtaps);
+  cps_score_plan_free (w->plan);
+  free (w->rgb);
+  free (w->scores);
+  free (w);
+}
+
+const CpsComputeOps cps_compute_cpu = {
+  .name = "cpu",
+  .motion_new = cpu_motion_new,
+  .motion_process = cpu_motion_process,
+  .motion_reset = cpu_motion_reset,
+  .motion_free = cpu_motion_free,
+  .energy_fuse = cps_energy_fuse,
+  .window_new = cpu_window_new,
+  .window_add = cpu_window_add,
+  .window_count = cpu_window_count,
+  .window_scores = cpu_window_scores,
+  .window_extract = cpu_window_extract,
+  .window_reset = cpu_window_reset,
+  .window_free = cpu_window_free,
+};

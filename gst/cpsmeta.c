@@ -1,0 +1,357 @@
+/* cps — codec patch selection
+ * Copyright (C) 2026 the cps developers
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "cpsmeta.h"
+
+#include <string.h>
+
+/* No tags on any cps meta: GstBaseTransform and GstVideoDecoder copy only
+ * tag-less metas (or video-tagged ones), and every cps meta must survive
+ * converters and decoders between the elements that read it. */
+static GType
+register_api (const gchar * name)
+{
+  static const gchar *tags[] = { NULL };
+
+  return gst_meta_api_type_register (name, tags);
+}
+
+#define CPS_DEFINE_API_TYPE(func, name)                       \
+GType func (void)                                              \
+{                                                              \
+  static GType type = 0;                                       \
+  if (g_once_init_enter (&type))                               \
+    g_once_init_leave (&type, register_api (name));            \
+  return type;                                                 \
+}
+
+#define CPS_DEFINE_META_INFO(func, api, name, type, init, free_fn, transform) \
+const GstMetaInfo *func (void)                                 \
+{                                                              \
+  static const GstMetaInfo *info = NULL;                       \
+  if (g_once_init_enter ((GstMetaInfo **) & info)) {           \
+    const GstMetaInfo *mi = gst_meta_register (api, name,      \
+        sizeof (type), init, free_fn, transform);              \
+    g_once_init_leave ((GstMetaInfo **) & info, (GstMetaInfo *) mi); \
+  }                                                            \
+  return info;                                                 \
+}
+
+/* ---- dtype ---------------------------------------------------------- */
+
+static const gchar *dtype_names[] = { "bf16", "fp16", "fp32", "u8" };
+
+const gchar *
+cps_patch_dtype_to_string (CpsPatchDtype dtype)
+{
+  return (guint) dtype < G_N_ELEMENTS (dtype_names) ? dtype_names[dtype] :
+      NULL;
+}
+
+gboolean
+cps_patch_dtype_from_string (const gchar * s, CpsPatchDtype * dtype)
+{
+  for (guint i = 0; s && i < G_N_ELEMENTS (dtype_names); i++) {
+    if (strcmp (s, dtype_names[i]) == 0) {
+      *dtype = (CpsPatchDtype) i;
+      return TRUE;
+    }
+  }
+  return FALSE;
+}
+
+gsize
+cps_patch_dtype_size (CpsPatchDtype dtype)
+{
+  static const gsize sizes[] = { 2, 2, 4, 1 };
+
+  return (guint) dtype < G_N_ELEMENTS (sizes) ? sizes[dtype] : 0;
+}
+
+/* ---- patch meta ----------------------------------------------------- */
+
+/* All arrays live in one block, fields first (8-byte aligned). */
+static void
+patch_meta_alloc (CpsPatchMeta * m, guint n_patches, guint n_frames)
+{
+  gsize fields = sizeof (gint64) * n_patches * CPS_PATCH_N_FIELDS;
+  gsize ids = sizeof (gint64) * n_frames;
+  gsize pts = sizeof (GstClockTime) * n_frames;
+  gsize scores = sizeof (gfloat) * n_patches;
+  guint8 *block = g_malloc0 (fields + ids + pts + scores + n_frames + 1);
+
+  m->n_patches = n_patches;
+  m->n_frames = n_frames;
+  m->fields = (gint64 *) block;
+  m->frame_ids = (gint64 *) (block + fields);
+  m->frame_pts = (GstClockTime *) (block + fields + ids);
+  m->scores = (gfloat *) (block + fields + ids + pts);
+  m->frame_is_i = block + fields + ids + pts + scores;
+}
+
+static gboolean
+patch_meta_init (GstMeta * meta, gpointer params, GstBuffer * buffer)
+{
+  CpsPatchMeta *m = (CpsPatchMeta *) meta;
+
+  memset ((guint8 *) m + sizeof (GstMeta), 0,
+      sizeof (CpsPatchMeta) - sizeof (GstMeta));
+  return TRUE;
+}
+
+static void
+patch_meta_free (GstMeta * meta, GstBuffer * buffer)
+{
+  g_free (((CpsPatchMeta *) meta)->fields);
+}
+
+static gboolean
+patch_meta_transform (GstBuffer * dest, GstMeta * meta, GstBuffer * buffer,
+    GQuark type, gpointer data)
+{
+  CpsPatchMeta *src = (CpsPatchMeta *) meta, *dst;
+
+  /* Patch data is not video: any transform but a plain copy invalidates
+   * the meta, so only copies keep it. */
+  if (!GST_META_TRANSFORM_IS_COPY (type))
+    return FALSE;
+  dst = cps_buffer_add_patch_meta (dest, src->n_patches, src->n_frames);
+  if (!dst)
+    return FALSE;
+  dst->patch_size = src->patch_size;
+  dst->channels = src->channels;
+  dst->dtype = src->dtype;
+  dst->grid_height = src->grid_height;
+  dst->grid_width = src->grid_width;
+  dst->target_height = src->target_height;
+  dst->target_width = src->target_width;
+  dst->source_height = src->source_height;
+  dst->source_width = src->source_width;
+  dst->window_index = src->window_index;
+  memcpy (dst->fields, src->fields,
+      sizeof (gint64) * src->n_patches * CPS_PATCH_N_FIELDS);
+  memcpy (dst->scores, src->scores, sizeof (gfloat) * src->n_patches);
+  memcpy (dst->frame_ids, src->frame_ids, sizeof (gint64) * src->n_frames);
+  memcpy (dst->frame_pts, src->frame_pts,
+      sizeof (GstClockTime) * src->n_frames);
+  memcpy (dst->frame_is_i, src->frame_is_i, src->n_frames);
+  return TRUE;
+}
+
+CPS_DEFINE_API_TYPE (cps_patch_meta_api_get_type, "CpsPatchMetaAPI");
+CPS_DEFINE_META_INFO (cps_patch_meta_get_info, CPS_PATCH_META_API_TYPE,
+    "CpsPatchMeta", CpsPatchMeta, patch_meta_init, patch_meta_free,
+    patch_meta_transform);
+
+CpsPatchMeta *
+cps_buffer_add_patch_meta (GstBuffer * buffer, guint n_patches,
+    guint n_frames)
+{
+  CpsPatchMeta *m;
+
+  g_return_val_if_fail (GST_IS_BUFFER (buffer), NULL);
+  m = (CpsPatchMeta *) gst_buffer_add_meta (buffer, CPS_PATCH_META_INFO, NULL);
+  if (m)
+    patch_meta_alloc (m, n_patches, n_frames);
+  return m;
+}
+
+CpsPatchMeta *
+cps_buffer_get_patch_meta (GstBuffer * buffer)
+{
+  return (CpsPatchMeta *) gst_buffer_get_meta (buffer,
+      CPS_PATCH_META_API_TYPE);
+}
+
+/* ---- key unit meta -------------------------------------------------- */
+
+static gboolean
+key_unit_meta_init (GstMeta * meta, gpointer params, GstBuffer * buffer)
+{
+  ((CpsKeyUnitMeta *) meta)->key_unit = FALSE;
+  return TRUE;
+}
+
+static gboolean
+key_unit_meta_transform (GstBuffer * dest, GstMeta * meta,
+    GstBuffer * buffer, GQuark type, gpointer data)
+{
+  /* The flag describes the frame, whatever is done to its pixels. */
+  return cps_buffer_add_key_unit_meta (dest,
+      ((CpsKeyUnitMeta *) meta)->key_unit) != NULL;
+}
+
+CPS_DEFINE_API_TYPE (cps_key_unit_meta_api_get_type, "CpsKeyUnitMetaAPI");
+CPS_DEFINE_META_INFO (cps_key_unit_meta_get_info, CPS_KEY_UNIT_META_API_TYPE,
+    "CpsKeyUnitMeta", CpsKeyUnitMeta, key_unit_meta_init, NULL,
+    key_unit_meta_transform);
+
+CpsKeyUnitMeta *
+cps_buffer_add_key_unit_meta (GstBuffer * buffer, gboolean key_unit)
+{
+  CpsKeyUnitMeta *m;
+
+  g_return_val_if_fail (GST_IS_BUFFER (buffer), NULL);
+  m = (CpsKeyUnitMeta *) gst_buffer_add_meta (buffer,
+      cps_key_unit_meta_get_info (), NULL);
+  if (m)
+    m->key_unit = key_unit;
+  return m;
+}
+
+CpsKeyUnitMeta *
+cps_buffer_get_key_unit_meta (GstBuffer * buffer)
+{
+  return (CpsKeyUnitMeta *) gst_buffer_get_meta (buffer,
+      CPS_KEY_UNIT_META_API_TYPE);
+}
+
+/* ---- metas holding a float map buffer ------------------------------- */
+
+/* Maps @data for reading and keeps a reference for the meta's lifetime. */
+static const gfloat *
+hold_map (GstBuffer * data, GstBuffer ** slot, GstMapInfo * map)
+{
+  if (!gst_buffer_map (data, map, GST_MAP_READ))
+    return NULL;
+  *slot = gst_buffer_ref (data);
+  return (const gfloat *) map->data;
+}
+
+static void
+release_map (GstBuffer ** slot, GstMapInfo * map)
+{
+  if (*slot) {
+    gst_buffer_unmap (*slot, map);
+    gst_buffer_unref (*slot);
+    *slot = NULL;
+  }
+}
+
+static gboolean
+motion_meta_init (GstMeta * meta, gpointer params, GstBuffer * buffer)
+{
+  CpsMotionMeta *m = (CpsMotionMeta *) meta;
+
+  memset ((guint8 *) m + sizeof (GstMeta), 0,
+      sizeof (CpsMotionMeta) - sizeof (GstMeta));
+  return TRUE;
+}
+
+static void
+motion_meta_free (GstMeta * meta, GstBuffer * buffer)
+{
+  CpsMotionMeta *m = (CpsMotionMeta *) meta;
+
+  release_map (&m->data, &m->map);
+}
+
+static gboolean
+motion_meta_transform (GstBuffer * dest, GstMeta * meta, GstBuffer * buffer,
+    GQuark type, gpointer data)
+{
+  CpsMotionMeta *src = (CpsMotionMeta *) meta, *dst;
+
+  /* The maps describe the frame's content at their own resolution, so
+   * they stay valid for copies and for scaled versions of the frame. */
+  dst = cps_buffer_add_motion_meta (dest, src->data, src->width,
+      src->height);
+  if (!dst)
+    return FALSE;
+  dst->frame_id = src->frame_id;
+  dst->is_i = src->is_i;
+  dst->radius = src->radius;
+  return TRUE;
+}
+
+CPS_DEFINE_API_TYPE (cps_motion_meta_api_get_type, "CpsMotionMetaAPI");
+CPS_DEFINE_META_INFO (cps_motion_meta_get_info, CPS_MOTION_META_API_TYPE,
+    "CpsMotionMeta", CpsMotionMeta, motion_meta_init, motion_meta_free,
+    motion_meta_transform);
+
+CpsMotionMeta *
+cps_buffer_add_motion_meta (GstBuffer * buffer, GstBuffer * maps,
+    guint width, guint height)
+{
+  CpsMotionMeta *m;
+
+  g_return_val_if_fail (GST_IS_BUFFER (buffer), NULL);
+  g_return_val_if_fail (gst_buffer_get_size (maps) >=
+      2 * sizeof (gfloat) * width * height, NULL);
+  m = (CpsMotionMeta *) gst_buffer_add_meta (buffer,
+      cps_motion_meta_get_info (), NULL);
+  if (!m)
+    return NULL;
+  m->width = width;
+  m->height = height;
+  m->motion = hold_map (maps, &m->data, &m->map);
+  m->residual = m->motion ? m->motion + (gsize) width * height : NULL;
+  return m;
+}
+
+CpsMotionMeta *
+cps_buffer_get_motion_meta (GstBuffer * buffer)
+{
+  return (CpsMotionMeta *) gst_buffer_get_meta (buffer,
+      CPS_MOTION_META_API_TYPE);
+}
+
+static gboolean
+energy_meta_init (GstMeta * meta, gpointer params, GstBuffer * buffer)
+{
+  CpsEnergyMeta *m = (CpsEnergyMeta *) meta;
+
+  memset ((guint8 *) m + sizeof (GstMeta), 0,
+      sizeof (CpsEnergyMeta) - sizeof (GstMeta));
+  return TRUE;
+}
+
+static void
+energy_meta_free (GstMeta * meta, GstBuffer * buffer)
+{
+  CpsEnergyMeta *m = (CpsEnergyMeta *) meta;
+
+  release_map (&m->data, &m->map);
+}
+
+static gboolean
+energy_meta_transform (GstBuffer * dest, GstMeta * meta, GstBuffer * buffer,
+    GQuark type, gpointer data)
+{
+  CpsEnergyMeta *src = (CpsEnergyMeta *) meta;
+
+  return cps_buffer_add_energy_meta (dest, src->data, src->width,
+      src->height) != NULL;
+}
+
+CPS_DEFINE_API_TYPE (cps_energy_meta_api_get_type, "CpsEnergyMetaAPI");
+CPS_DEFINE_META_INFO (cps_energy_meta_get_info, CPS_ENERGY_META_API_TYPE,
+    "CpsEnergyMeta", CpsEnergyMeta, energy_meta_init, energy_meta_free,
+    energy_meta_transform);
+
+CpsEnergyMeta *
+cps_buffer_add_energy_meta (GstBuffer * buffer, GstBuffer * energy,
+    guint width, guint height)
+{
+  CpsEnergyMeta *m;
+
+  g_return_val_if_fail (GST_IS_BUFFER (buffer), NULL);
+  g_return_val_if_fail (gst_buffer_get_size (energy) >=
+      sizeof (gfloat) * width * height, NULL);
+  m = (CpsEnergyMeta *) gst_buffer_add_meta (buffer,
+      cps_energy_meta_get_info (), NULL);
+  if (!m)
+    return NULL;
+  m->width = width;
+  m->height = height;
+  m->energy = hold_map (energy, &m->data, &m->map);
+  return m;
+}
+
+CpsEnergyMeta *
+cps_buffer_get_energy_meta (GstBuffer * buffer)
+{
+  return (CpsEnergyMeta *) gst_buffer_get_meta (buffer,
+      CPS_ENERGY_META_API_TYPE);
+}

@@ -1,0 +1,202 @@
+/* cps — codec patch selection
+ * Copyright (C) 2026 the cps developers
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * The public metadata of the cps plugin set.  Applications link to
+ * `pkg-config --libs cps-1.0` and read a patch buffer's CpsPatchMeta.
+ */
+#ifndef __CPS_META_H__
+#define __CPS_META_H__
+
+#include <gst/gst.h>
+
+G_BEGIN_DECLS
+
+/**
+ * CPS_PATCH_CAPS_NAME:
+ *
+ * The media type of the patch buffers cpstopk pushes.  Fields:
+ * patch-size (int), channels (int, 3), dtype (string: bf16, fp16, fp32, u8).
+ */
+#define CPS_PATCH_CAPS_NAME "application/x-cps-patches"
+
+/**
+ * CpsPatchDtype:
+ * @CPS_PATCH_DTYPE_BF16: bfloat16, 2 bytes, little endian
+ * @CPS_PATCH_DTYPE_FP16: IEEE half, 2 bytes, little endian
+ * @CPS_PATCH_DTYPE_FP32: IEEE single, 4 bytes, little endian
+ * @CPS_PATCH_DTYPE_U8: unsigned 8-bit, rounded to nearest
+ *
+ * Element type of patch pixel values (0–255 in every dtype).
+ */
+typedef enum {
+  CPS_PATCH_DTYPE_BF16 = 0,
+  CPS_PATCH_DTYPE_FP16 = 1,
+  CPS_PATCH_DTYPE_FP32 = 2,
+  CPS_PATCH_DTYPE_U8 = 3,
+} CpsPatchDtype;
+
+const gchar *cps_patch_dtype_to_string (CpsPatchDtype dtype);
+gboolean cps_patch_dtype_from_string (const gchar * s, CpsPatchDtype * dtype);
+gsize cps_patch_dtype_size (CpsPatchDtype dtype);
+
+/**
+ * CpsPatchField:
+ *
+ * Columns of CpsPatchMeta.fields, one int64 row of %CPS_PATCH_N_FIELDS per
+ * patch (the reference's metadata layout).
+ */
+typedef enum {
+  CPS_PATCH_FIELD_SEQ_POS = 0,
+  CPS_PATCH_FIELD_FRAME_ID = 1,
+  CPS_PATCH_FIELD_IS_I = 2,
+  CPS_PATCH_FIELD_LINEAR_IDX = 3,
+  CPS_PATCH_FIELD_H_IDX = 4,
+  CPS_PATCH_FIELD_W_IDX = 5,
+  CPS_PATCH_N_FIELDS = 6,
+} CpsPatchField;
+
+/**
+ * CpsPatchMeta:
+ * @meta: parent #GstMeta
+ * @n_patches: N, the patches in the buffer
+ * @patch_size: P (patches are P × P)
+ * @channels: C, always 3 (RGB)
+ * @dtype: element type of the buffer's data
+ * @grid_height: hb, patch rows per frame
+ * @grid_width: wb, patch columns per frame
+ * @target_height: resized frame height (hb · P)
+ * @target_width: resized frame width (wb · P)
+ * @source_height: decoded frame height
+ * @source_width: decoded frame width
+ * @n_frames: T, frames in this window (sequence-length, or fewer at EOS)
+ * @window_index: 0-based index of the window in the stream
+ * @fields: N × 6 int64, row-major, columns as #CpsPatchField
+ * @scores: N float32 patch scores (energy summed over the patch)
+ * @frame_ids: T int64 source frame indices
+ * @frame_pts: T presentation timestamps (GST_CLOCK_TIME_NONE if unknown)
+ * @frame_is_i: T flags, 1 for I-frames (after the first-frame rule)
+ *
+ * Attached by cpstopk to each patch buffer.  The buffer holds N patches,
+ * each C × P × P (channels first, row-major), in ascending linear index
+ * order: N · C · P · P · sizeof(dtype) bytes.
+ */
+typedef struct {
+  GstMeta meta;
+
+  guint n_patches;
+  guint patch_size;
+  guint channels;
+  CpsPatchDtype dtype;
+  guint grid_height, grid_width;
+  guint target_height, target_width;
+  guint source_height, source_width;
+  guint n_frames;
+  guint64 window_index;
+
+  gint64 *fields;
+  gfloat *scores;
+  gint64 *frame_ids;
+  GstClockTime *frame_pts;
+  guint8 *frame_is_i;
+} CpsPatchMeta;
+
+GType cps_patch_meta_api_get_type (void);
+const GstMetaInfo *cps_patch_meta_get_info (void);
+#define CPS_PATCH_META_API_TYPE (cps_patch_meta_api_get_type ())
+#define CPS_PATCH_META_INFO (cps_patch_meta_get_info ())
+
+/* Adds a meta with room for @n_patches rows and @n_frames frames; the
+ * caller fills the arrays and the scalar fields. */
+CpsPatchMeta *cps_buffer_add_patch_meta (GstBuffer * buffer,
+    guint n_patches, guint n_frames);
+CpsPatchMeta *cps_buffer_get_patch_meta (GstBuffer * buffer);
+
+/**
+ * CpsKeyUnitMeta:
+ * @meta: parent #GstMeta
+ * @key_unit: whether the coded frame was a sync point
+ *
+ * Carries the key-frame flag of a coded frame across a video decoder (which
+ * clears DELTA_UNIT on its output).  cpsmotion attaches it at the sink pad
+ * of the decoder upstream of it; the meta has no tags, so GstVideoDecoder
+ * copies it to the decoded frame.  A custom source may attach it itself.
+ */
+typedef struct {
+  GstMeta meta;
+  gboolean key_unit;
+} CpsKeyUnitMeta;
+
+GType cps_key_unit_meta_api_get_type (void);
+const GstMetaInfo *cps_key_unit_meta_get_info (void);
+#define CPS_KEY_UNIT_META_API_TYPE (cps_key_unit_meta_api_get_type ())
+CpsKeyUnitMeta *cps_buffer_add_key_unit_meta (GstBuffer * buffer,
+    gboolean key_unit);
+CpsKeyUnitMeta *cps_buffer_get_key_unit_meta (GstBuffer * buffer);
+
+/**
+ * CpsMotionMeta:
+ * @meta: parent #GstMeta
+ * @frame_id: index of the frame in the source stream (before sampling)
+ * @is_i: whether the decoder input for this frame was a key unit
+ * @width: motion map width (the low-resolution luma width)
+ * @height: motion map height
+ * @radius: block-matching search radius used
+ * @motion: width × height displacement magnitudes (pixels, low-res)
+ * @residual: width × height smallest absolute luma differences
+ *
+ * Attached by cpsmotion.  The maps are read-only and live as long as the
+ * meta.
+ */
+typedef struct {
+  GstMeta meta;
+  guint64 frame_id;
+  gboolean is_i;
+  guint width, height;
+  guint radius;
+  const gfloat *motion;
+  const gfloat *residual;
+
+  /*< private > */
+  GstBuffer *data;
+  GstMapInfo map;
+} CpsMotionMeta;
+
+GType cps_motion_meta_api_get_type (void);
+const GstMetaInfo *cps_motion_meta_get_info (void);
+#define CPS_MOTION_META_API_TYPE (cps_motion_meta_api_get_type ())
+/* @maps holds 2 · width · height floats: the motion map, then the residual
+ * map; the meta keeps a reference to it. */
+CpsMotionMeta *cps_buffer_add_motion_meta (GstBuffer * buffer,
+    GstBuffer * maps, guint width, guint height);
+CpsMotionMeta *cps_buffer_get_motion_meta (GstBuffer * buffer);
+
+/**
+ * CpsEnergyMeta:
+ * @meta: parent #GstMeta
+ * @width: energy map width (same as the motion map)
+ * @height: energy map height
+ * @energy: width × height fused energy in [0, 1]; bilinearly resized to the
+ *   frame it gives the per-pixel energy of SPEC §2 step 5
+ *
+ * Attached by cpsenergy.
+ */
+typedef struct {
+  GstMeta meta;
+  guint width, height;
+  const gfloat *energy;
+
+  /*< private > */
+  GstBuffer *data;
+  GstMapInfo map;
+} CpsEnergyMeta;
+
+GType cps_energy_meta_api_get_type (void);
+const GstMetaInfo *cps_energy_meta_get_info (void);
+#define CPS_ENERGY_META_API_TYPE (cps_energy_meta_api_get_type ())
+CpsEnergyMeta *cps_buffer_add_energy_meta (GstBuffer * buffer,
+    GstBuffer * energy, guint width, guint height);
+CpsEnergyMeta *cps_buffer_get_energy_meta (GstBuffer * buffer);
+
+G_END_DECLS
+#endif /* __CPS_META_H__ */

@@ -1,0 +1,102 @@
+/* cps — codec patch selection
+ * Copyright (C) 2026 the cps developers
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "cpsvideo.h"
+
+void
+cps_image_layout_from_info (const GstVideoInfo * info, CpsImage * image)
+{
+  const GstVideoFormatInfo *finfo = info->finfo;
+  GstVideoChromaSite site = info->chroma_site;
+
+  image->width = GST_VIDEO_INFO_WIDTH (info);
+  image->height = GST_VIDEO_INFO_HEIGHT (info);
+  image->chroma_x_shift = GST_VIDEO_FORMAT_INFO_W_SUB (finfo, 1);
+  image->chroma_y_shift = GST_VIDEO_FORMAT_INFO_H_SUB (finfo, 1);
+  image->uv_interleaved = GST_VIDEO_INFO_N_PLANES (info) == 2;
+  /* Unknown siting: H.264's default, co-sited horizontally (MPEG-2). */
+  if (site == GST_VIDEO_CHROMA_SITE_UNKNOWN)
+    site = GST_VIDEO_CHROMA_SITE_MPEG2;
+  image->chroma_h_cosited = (site & GST_VIDEO_CHROMA_SITE_H_COSITED) != 0;
+  image->chroma_v_cosited = (site & GST_VIDEO_CHROMA_SITE_V_COSITED) != 0;
+}
+
+void
+cps_image_from_frame (const GstVideoFrame * frame, CpsImage * image)
+{
+  cps_image_layout_from_info (&frame->info, image);
+  for (guint i = 0; i < 3; i++) {
+    guint p = MIN (i, GST_VIDEO_FRAME_N_PLANES (frame) - 1);
+
+    image->planes[i] = GST_VIDEO_FRAME_PLANE_DATA (frame, p);
+    image->strides[i] = GST_VIDEO_FRAME_PLANE_STRIDE (frame, p);
+  }
+}
+
+/* RGB in [0, 255] from the stream's own matrix and range (SPEC §2 notes:
+ * the plugin follows the colorimetry, unlike the reference). */
+void
+cps_color_matrix_from_info (const GstVideoInfo * info,
+    CpsColorMatrix * matrix)
+{
+  gint offset[GST_VIDEO_MAX_COMPONENTS], scale[GST_VIDEO_MAX_COMPONENTS];
+  gdouble kr, kb, kg, ys, cs;
+  GstVideoColorMatrix cm = info->colorimetry.matrix;
+
+  if (cm == GST_VIDEO_COLOR_MATRIX_UNKNOWN || cm == GST_VIDEO_COLOR_MATRIX_RGB)
+    cm = info->height > 576 ? GST_VIDEO_COLOR_MATRIX_BT709 :
+        GST_VIDEO_COLOR_MATRIX_BT601;
+  if (!gst_video_color_matrix_get_Kr_Kb (cm, &kr, &kb)) {
+    kr = 0.299;
+    kb = 0.114;
+  }
+  kg = 1.0 - kr - kb;
+  gst_video_color_range_offsets (info->colorimetry.range, info->finfo,
+      offset, scale);
+  ys = 255.0 / scale[0];
+  cs = 255.0 / scale[1];
+
+  /* r = y' + 2(1-kr) v', b = y' + 2(1-kb) u', g = (y' - kr r - kb b) / kg,
+   * with y' = (Y - oy) ys, u' = (U - oc) cs, v' = (V - oc) cs. */
+  {
+    gdouble m[3][3] = {
+      {ys, 0.0, 2.0 * (1.0 - kr) * cs},
+      {ys, -2.0 * (1.0 - kb) * kb / kg * cs, -2.0 * (1.0 - kr) * kr / kg * cs},
+      {ys, 2.0 * (1.0 - kb) * cs, 0.0},
+    };
+    for (gint r = 0; r < 3; r++) {
+      matrix->offset[r] = (gfloat) (-m[r][0] * offset[0] - m[r][1] * offset[1]
+          - m[r][2] * offset[2]);
+      for (gint c = 0; c < 3; c++)
+        matrix->m[r][c] = (gfloat) m[r][c];
+    }
+  }
+}
+
+gboolean
+cps_video_accept_caps (GstElement * element, GstPad * pad, GstQuery * query)
+{
+  GstCaps *caps, *tmpl;
+  gboolean ok;
+
+  gst_query_parse_accept_caps (query, &caps);
+  tmpl = gst_pad_get_pad_template_caps (pad);
+  ok = gst_caps_can_intersect (caps, tmpl) &&
+      (!gst_caps_is_fixed (caps) || gst_caps_is_subset (caps, tmpl));
+  gst_caps_unref (tmpl);
+  gst_query_set_accept_caps_result (query, ok);
+
+  /* Upstream elements that can convert ask with unfixed caps first; fixed
+   * caps that do not fit are a real negotiation failure. */
+  if (!ok && gst_caps_is_fixed (caps)) {
+    gchar *s = gst_caps_to_string (caps);
+
+    GST_ELEMENT_ERROR (element, CORE, NEGOTIATION,
+        ("%s accepts raw video in " CPS_VIDEO_FORMATS_TEXT " only; put "
+            "videoconvert before it for other formats.",
+            GST_ELEMENT_NAME (element)), ("refused caps: %s", s));
+    g_free (s);
+  }
+  return TRUE;
+}

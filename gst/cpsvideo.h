@@ -1,0 +1,33 @@
+/* cps — codec patch selection
+ * Copyright (C) 2026 the cps developers
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Video helpers shared by the cps elements (not installed).
+ */
+#ifndef __CPS_VIDEO_H__
+#define __CPS_VIDEO_H__
+
+#include <gst/video/video.h>
+#include "cps_compute.h"
+
+G_BEGIN_DECLS
+
+/* The 8-bit YUV layouts avdec_h264 / nvh264dec produce for 8-bit
+ * H.264 / H.265, plus 4:2:2 and 4:4:4 planar. */
+#define CPS_VIDEO_FORMATS "{ NV12, I420, Y42B, Y444 }"
+#define CPS_VIDEO_FORMATS_TEXT "NV12, I420, Y42B or Y444"
+#define CPS_VIDEO_CAPS GST_VIDEO_CAPS_MAKE (CPS_VIDEO_FORMATS)
+
+/* Sizes and chroma layout only (no plane pointers). */
+void cps_image_layout_from_info (const GstVideoInfo * info, CpsImage * image);
+void cps_image_from_frame (const GstVideoFrame * frame, CpsImage * image);
+void cps_color_matrix_from_info (const GstVideoInfo * info,
+    CpsColorMatrix * matrix);
+
+/* Answers an ACCEPT_CAPS query on @pad from its template and, when fixed
+ * caps are refused, posts an error that names what is accepted. */
+gboolean cps_video_accept_caps (GstElement * element, GstPad * pad,
+    GstQuery * query);
+
+G_END_DECLS
+#endif

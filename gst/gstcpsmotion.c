@@ -1,0 +1,687 @@
+/* cps — codec patch selection
+ * Copyright (C) 2026 the cps developers
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+/**
+ * SECTION:element-cpsmotion
+ * @title: cpsmotion
+ *
+ * Measures, per frame, a block-matching motion proxy and a
+ * motion-compensated residual proxy against the previous processed frame
+ * (SPEC §2 steps 3–4): the luma plane is resized bilinearly to
+ * side / downscale (at least 32) and every low-resolution pixel is matched
+ * against the previous frame within ±search-radius.  The maps are attached
+ * as a #CpsMotionMeta together with the frame's index in the source stream
+ * (`frame_id`) and whether it was an I-frame.  The frame itself passes
+ * through untouched and is never copied.
+ *
+ * Decoders clear the key-frame flag on decoded frames, so cpsmotion
+ * attaches a #CpsKeyUnitMeta to the coded frames entering the video decoder
+ * upstream of it (found through the pipeline, also inside decodebin), and
+ * the decoder carries it to the decoded frame.  Without a decoder upstream
+ * no frame is marked, and cpstopk treats the first frame of each window as
+ * the I-frame.
+ *
+ * Frame sampling happens here: every frame (default), a uniform sample of
+ * sampling-frames frames over a file of known duration, or a target rate
+ * for live sources.  Frames not sampled are dropped; `frame_id` always
+ * counts source frames.
+ *
+ * ## Example launch line
+ * |[
+ * gst-launch-1.0 filesrc location=clip.mp4 ! qtdemux ! h264parse ! avdec_h264 ! cpsmotion ! cpstopk k=512 ! cpspatchsink
+ * ]|
+ *
+ * Since: 0.1
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "gstcpsmotion.h"
+#include "cpsmeta.h"
+#include "cpsvideo.h"
+
+#include <gst/video/gstvideodecoder.h>
+
+GST_DEBUG_CATEGORY_STATIC (gst_cps_motion_debug);
+#define GST_CAT_DEFAULT gst_cps_motion_debug
+
+#define DEFAULT_DOWNSCALE CPS_DEFAULT_DOWNSCALE
+#define DEFAULT_SEARCH_RADIUS 0
+#define DEFAULT_SAMPLING GST_CPS_SAMPLING_ALL
+#define DEFAULT_SAMPLING_FRAMES 16
+#define DEFAULT_SAMPLING_RATE 1.0
+
+enum
+{
+  PROP_0,
+  PROP_DOWNSCALE,
+  PROP_SEARCH_RADIUS,
+  PROP_SAMPLING,
+  PROP_SAMPLING_FRAMES,
+  PROP_SAMPLING_RATE,
+};
+
+static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
+    GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS (CPS_VIDEO_CAPS));
+static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
+    GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS (CPS_VIDEO_CAPS));
+
+#define gst_cps_motion_parent_class parent_class
+G_DEFINE_TYPE_WITH_CODE (GstCpsMotion, gst_cps_motion, GST_TYPE_VIDEO_FILTER,
+    GST_DEBUG_CATEGORY_INIT (gst_cps_motion_debug, "cpsmotion", 0,
+        "cps block-matching motion proxy"));
+GST_ELEMENT_REGISTER_DEFINE (cpsmotion, "cpsmotion", GST_RANK_NONE,
+    GST_TYPE_CPS_MOTION);
+
+GType
+gst_cps_sampling_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    {GST_CPS_SAMPLING_ALL, "Process every frame", "all"},
+    {GST_CPS_SAMPLING_UNIFORM,
+        "sampling-frames frames spread uniformly over the stream's known "
+          "duration", "uniform"},
+    {GST_CPS_SAMPLING_RATE, "At most sampling-rate frames per second",
+        "rate"},
+    {0, NULL, NULL},
+  };
+
+  if (g_once_init_enter (&type))
+    g_once_init_leave (&type, g_enum_register_static ("GstCpsSampling",
+            values));
+  return type;
+}
+
+/* ---- key-unit flags carried across the decoder ------------------------ */
+
+typedef struct
+{
+  GstPad *pad;
+  gulong id;
+} KeyUnitProbe;
+
+static void
+mark_key_unit (GstBuffer ** buf)
+{
+  if (cps_buffer_get_key_unit_meta (*buf))
+    return;
+  *buf = gst_buffer_make_writable (*buf);
+  cps_buffer_add_key_unit_meta (*buf,
+      !GST_BUFFER_FLAG_IS_SET (*buf, GST_BUFFER_FLAG_DELTA_UNIT));
+}
+
+static gboolean
+mark_list_item (GstBuffer ** buf, guint idx, gpointer user_data)
+{
+  mark_key_unit (buf);
+  return TRUE;
+}
+
+static GstPadProbeReturn
+key_unit_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
+    GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
+
+    mark_key_unit (&buf);
+    GST_PAD_PROBE_INFO_DATA (info) = buf;
+  } else if (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST) {
+    GstBufferList *list = GST_PAD_PROBE_INFO_BUFFER_LIST (info);
+
+    list = gst_buffer_list_make_writable (list);
+    gst_buffer_list_foreach (list, mark_list_item, NULL);
+    GST_PAD_PROBE_INFO_DATA (info) = list;
+  }
+  return GST_PAD_PROBE_OK;
+}
+
+static void
+probe_decoder (GstCpsMotion * self, GstElement * decoder)
+{
+  static GQuark probed = 0;
+  GstPad *pad = gst_element_get_static_pad (decoder, "sink");
+  KeyUnitProbe *p;
+
+  if (!probed)
+    probed = g_quark_from_static_string ("cps-key-unit-probe");
+  if (!pad)
+    return;
+  if (g_object_get_qdata (G_OBJECT (pad), probed)) {
+    gst_object_unref (pad);
+    return;
+  }
+  GST_INFO_OBJECT (self, "carrying key-frame flags across %" GST_PTR_FORMAT,
+      decoder);
+  p = g_new0 (KeyUnitProbe, 1);
+  p->pad = pad;
+  p->id = gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER |
+      GST_PAD_PROBE_TYPE_BUFFER_LIST, key_unit_probe, NULL, NULL);
+  g_object_set_qdata (G_OBJECT (pad), probed, GINT_TO_POINTER (1));
+  GST_OBJECT_LOCK (self);
+  self->probes = g_slist_prepend (self->probes, p);
+  GST_OBJECT_UNLOCK (self);
+}
+
+/* The element owning the pad that feeds @pad, seen through ghost and proxy
+ * pads of bins. */
+static GstElement *
+upstream_element (GstPad * pad)
+{
+  GstPad *peer = gst_pad_get_peer (pad);
+  GstElement *el;
+
+  while (peer && GST_IS_PROXY_PAD (peer)) {
+    GstPad *next;
+
+    if (GST_IS_GHOST_PAD (peer))        /* a bin's src: look inside */
+      next = gst_ghost_pad_get_target (GST_GHOST_PAD (peer));
+    else {                      /* inside a bin: look out of its sink */
+      GstPad *ghost = GST_PAD (gst_proxy_pad_get_internal (GST_PROXY_PAD
+              (peer)));
+      next = ghost ? gst_pad_get_peer (ghost) : NULL;
+      if (ghost)
+        gst_object_unref (ghost);
+    }
+    gst_object_unref (peer);
+    peer = next;
+  }
+  if (!peer)
+    return NULL;
+  el = gst_pad_get_parent_element (peer);
+  gst_object_unref (peer);
+  return el;
+}
+
+/* Walks upstream through single-input elements (converters, queues) to
+ * the video decoder, if any. */
+static void
+probe_upstream_decoder (GstCpsMotion * self)
+{
+  GstPad *pad = gst_object_ref (GST_BASE_TRANSFORM_SINK_PAD (self));
+
+  for (gint depth = 0; pad && depth < 32; depth++) {
+    GstElement *el = upstream_element (pad);
+
+    gst_object_unref (pad);
+    pad = NULL;
+    if (!el)
+      break;
+    if (GST_IS_VIDEO_DECODER (el))
+      probe_decoder (self, el);
+    else if (el->numsinkpads == 1)
+      pad = gst_element_get_static_pad (el, "sink");
+    gst_object_unref (el);
+  }
+  if (pad)
+    gst_object_unref (pad);
+}
+
+/* decodebin and friends create their decoder after the pipeline started;
+ * every video decoder added to the pipeline gets the probe. */
+static void
+deep_element_added (GstBin * bin, GstBin * sub_bin, GstElement * element,
+    GstCpsMotion * self)
+{
+  if (GST_IS_VIDEO_DECODER (element))
+    probe_decoder (self, element);
+}
+
+static void
+start_key_unit_probes (GstCpsMotion * self)
+{
+  GstObject *top = GST_OBJECT (self), *parent;
+
+  while ((parent = GST_OBJECT_PARENT (top)) && GST_IS_BIN (parent))
+    top = parent;
+  probe_upstream_decoder (self);
+  if (top != GST_OBJECT (self)) {
+    self->watched_bin = GST_BIN (gst_object_ref (top));
+    self->deep_added_id = g_signal_connect (top, "deep-element-added",
+        G_CALLBACK (deep_element_added), self);
+  }
+}
+
+static void
+stop_key_unit_probes (GstCpsMotion * self)
+{
+  GSList *probes;
+
+  if (self->watched_bin) {
+    g_signal_handler_disconnect (self->watched_bin, self->deep_added_id);
+    gst_clear_object (&self->watched_bin);
+  }
+  GST_OBJECT_LOCK (self);
+  probes = self->probes;
+  self->probes = NULL;
+  GST_OBJECT_UNLOCK (self);
+  for (GSList * l = probes; l; l = l->next) {
+    KeyUnitProbe *p = l->data;
+
+    gst_pad_remove_probe (p->pad, p->id);
+    g_object_set_qdata (G_OBJECT (p->pad),
+        g_quark_from_static_string ("cps-key-unit-probe"), NULL);
+    gst_object_unref (p->pad);
+    g_free (p);
+  }
+  g_slist_free (probes);
+}
+
+/* ---- sampling --------------------------------------------------------- */
+
+static guint64
+uniform_id (GstCpsMotion * self, guint i)
+{
+  if (self->uniform_frames <= 1)
+    return 0;
+  return (guint64) i *(self->uniform_total - 1) / (self->uniform_frames - 1);
+}
+
+/* SPEC §2 step 2 needs the frame count N of the whole stream. */
+static gboolean
+start_uniform_sampling (GstCpsMotion * self)
+{
+  GstVideoInfo *info = &GST_VIDEO_FILTER (self)->in_info;
+  gint64 frames = -1, duration = -1;
+  GstPad *sink = GST_BASE_TRANSFORM_SINK_PAD (self);
+
+  if (!gst_pad_peer_query_duration (sink, GST_FORMAT_DEFAULT, &frames) &&
+      gst_pad_peer_query_duration (sink, GST_FORMAT_TIME, &duration) &&
+      duration > 0 && info->fps_n > 0)
+    frames = gst_util_uint64_scale_round (duration, info->fps_n,
+        (guint64) info->fps_d * GST_SECOND);
+  if (frames <= 0) {
+    GST_ELEMENT_ERROR (self, STREAM, FAILED,
+        ("sampling=uniform needs a stream of known duration and frame rate; "
+            "use sampling=rate for live sources."),
+        ("duration query failed or frame rate is 0/1"));
+    return FALSE;
+  }
+  self->uniform_total = frames;
+  self->uniform_next = 0;
+  GST_INFO_OBJECT (self, "uniform sampling of %u frames over %" G_GINT64_FORMAT,
+      self->uniform_frames, frames);
+  return TRUE;
+}
+
+static gboolean
+uniform_keep (GstCpsMotion * self, guint64 frame_id)
+{
+  gboolean keep = FALSE;
+
+  /* Ids never decrease; when N < T several i map to one frame, which is
+   * taken once. */
+  while (self->uniform_next < self->uniform_frames &&
+      uniform_id (self, self->uniform_next) <= frame_id) {
+    keep |= uniform_id (self, self->uniform_next) == frame_id;
+    self->uniform_next++;
+  }
+  return keep;
+}
+
+static gboolean
+rate_keep (GstCpsMotion * self, GstBuffer * buf, guint64 frame_id)
+{
+  GstVideoInfo *info = &GST_VIDEO_FILTER (self)->in_info;
+  GstClockTime ts = GST_BUFFER_PTS (buf);
+
+  /* Without timestamps, fall back to the nominal frame rate. */
+  if (!GST_CLOCK_TIME_IS_VALID (ts) && info->fps_n > 0)
+    ts = gst_util_uint64_scale (frame_id, (guint64) info->fps_d * GST_SECOND,
+        info->fps_n);
+  if (!GST_CLOCK_TIME_IS_VALID (ts))
+    return TRUE;
+  if (GST_CLOCK_TIME_IS_VALID (self->rate_next) && ts < self->rate_next)
+    return FALSE;
+  /* next slot on the regular grid, resynchronised after gaps */
+  if (!GST_CLOCK_TIME_IS_VALID (self->rate_next) ||
+      ts >= self->rate_next + self->rate_interval)
+    self->rate_next = ts + self->rate_interval;
+  else
+    self->rate_next += self->rate_interval;
+  return TRUE;
+}
+
+static gboolean
+sample_keep (GstCpsMotion * self, GstBuffer * buf, guint64 frame_id)
+{
+  switch (self->active_sampling) {
+    case GST_CPS_SAMPLING_UNIFORM:
+      return uniform_keep (self, frame_id);
+    case GST_CPS_SAMPLING_RATE:
+      return rate_keep (self, buf, frame_id);
+    default:
+      return TRUE;
+  }
+}
+
+/* ---- negotiation and data flow ---------------------------------------- */
+
+static void
+clear_motion_state (GstCpsMotion * self)
+{
+  if (self->state)
+    self->ops->motion_free (self->state);
+  self->state = NULL;
+  if (self->map_pool) {
+    gst_buffer_pool_set_active (self->map_pool, FALSE);
+    gst_clear_object (&self->map_pool);
+  }
+}
+
+static GstBufferPool *
+new_float_pool (gsize size)
+{
+  GstBufferPool *pool = gst_buffer_pool_new ();
+  GstStructure *config = gst_buffer_pool_get_config (pool);
+
+  gst_buffer_pool_config_set_params (config, NULL, size, 2, 0);
+  gst_buffer_pool_set_config (pool, config);
+  gst_buffer_pool_set_active (pool, TRUE);
+  return pool;
+}
+
+static gboolean
+gst_cps_motion_set_info (GstVideoFilter * filter, GstCaps * incaps,
+    GstVideoInfo * in_info, GstCaps * outcaps, GstVideoInfo * out_info)
+{
+  GstCpsMotion *self = GST_CPS_MOTION (filter);
+  CpsMotionGeometry *g = &self->geometry;
+  gint downscale, radius;
+
+  GST_OBJECT_LOCK (self);
+  downscale = self->downscale;
+  radius = self->search_radius;
+  self->active_sampling = self->sampling;
+  self->uniform_frames = self->sampling_frames;
+  self->rate_interval = (GstClockTime) (GST_SECOND / self->sampling_rate);
+  GST_OBJECT_UNLOCK (self);
+
+  clear_motion_state (self);
+  g->width = GST_VIDEO_INFO_WIDTH (in_info);
+  g->height = GST_VIDEO_INFO_HEIGHT (in_info);
+  cps_lowres_size (g->width, g->height, downscale, &g->lowres_width,
+      &g->lowres_height);
+  g->radius = radius > 0 ? radius :
+      cps_default_radius (g->lowres_width, g->lowres_height);
+  self->ops = &cps_compute_cpu;
+  self->state = self->ops->motion_new (g);
+  self->map_pool = new_float_pool (2 * sizeof (gfloat) * g->lowres_width *
+      g->lowres_height);
+  GST_INFO_OBJECT (self, "%dx%d -> %dx%d maps, radius %d", g->width,
+      g->height, g->lowres_width, g->lowres_height, g->radius);
+  return TRUE;
+}
+
+static GstFlowReturn
+gst_cps_motion_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
+{
+  GstCpsMotion *self = GST_CPS_MOTION (trans);
+  GstVideoFilter *filter = GST_VIDEO_FILTER (trans);
+  CpsMotionGeometry *g = &self->geometry;
+  guint64 frame_id = self->frames_seen++;
+  GstVideoFrame frame;
+  GstBuffer *maps = NULL;
+  GstMapInfo map;
+  CpsImage image;
+  CpsMotionMeta *meta;
+  CpsKeyUnitMeta *key;
+  gsize n = (gsize) g->lowres_width * g->lowres_height;
+
+  if (frame_id == 0 && self->active_sampling == GST_CPS_SAMPLING_UNIFORM &&
+      !start_uniform_sampling (self))
+    return GST_FLOW_ERROR;
+  if (!sample_keep (self, buf, frame_id))
+    return GST_BASE_TRANSFORM_FLOW_DROPPED;
+
+  if (!gst_video_frame_map (&frame, &filter->in_info, buf, GST_MAP_READ))
+    goto map_failed;
+  if (gst_buffer_pool_acquire_buffer (self->map_pool, &maps, NULL) !=
+      GST_FLOW_OK || !gst_buffer_map (maps, &map, GST_MAP_WRITE)) {
+    gst_video_frame_unmap (&frame);
+    gst_clear_buffer (&maps);
+    goto map_failed;
+  }
+  cps_image_from_frame (&frame, &image);
+  self->ops->motion_process (self->state, &image, (gfloat *) map.data,
+      (gfloat *) map.data + n);
+  gst_buffer_unmap (maps, &map);
+  gst_video_frame_unmap (&frame);
+
+  meta = cps_buffer_add_motion_meta (buf, maps, g->lowres_width,
+      g->lowres_height);
+  gst_buffer_unref (maps);
+  key = cps_buffer_get_key_unit_meta (buf);
+  meta->frame_id = frame_id;
+  meta->is_i = key ? key->key_unit : FALSE;
+  meta->radius = g->radius;
+  GST_LOG_OBJECT (self, "frame %" G_GUINT64_FORMAT " is_i %d", frame_id,
+      meta->is_i);
+  return GST_FLOW_OK;
+
+map_failed:
+  GST_ELEMENT_ERROR (self, RESOURCE, FAILED,
+      ("Could not map a video frame or a motion map."), (NULL));
+  return GST_FLOW_ERROR;
+}
+
+static gboolean
+gst_cps_motion_sink_event (GstBaseTransform * trans, GstEvent * event)
+{
+  GstCpsMotion *self = GST_CPS_MOTION (trans);
+
+  /* After a flushing seek the previous frame is not the frame before. */
+  if (GST_EVENT_TYPE (event) == GST_EVENT_FLUSH_STOP && self->state)
+    self->ops->motion_reset (self->state);
+  return GST_BASE_TRANSFORM_CLASS (parent_class)->sink_event (trans, event);
+}
+
+static gboolean
+gst_cps_motion_query (GstBaseTransform * trans, GstPadDirection direction,
+    GstQuery * query)
+{
+  if (direction == GST_PAD_SINK && GST_QUERY_TYPE (query) ==
+      GST_QUERY_ACCEPT_CAPS)
+    return cps_video_accept_caps (GST_ELEMENT (trans),
+        GST_BASE_TRANSFORM_SINK_PAD (trans), query);
+  return GST_BASE_TRANSFORM_CLASS (parent_class)->query (trans, direction,
+      query);
+}
+
+static gboolean
+gst_cps_motion_start (GstBaseTransform * trans)
+{
+  GstCpsMotion *self = GST_CPS_MOTION (trans);
+
+  self->frames_seen = 0;
+  self->rate_next = GST_CLOCK_TIME_NONE;
+  return TRUE;
+}
+
+static gboolean
+gst_cps_motion_stop (GstBaseTransform * trans)
+{
+  clear_motion_state (GST_CPS_MOTION (trans));
+  return TRUE;
+}
+
+static GstStateChangeReturn
+gst_cps_motion_change_state (GstElement * element, GstStateChange transition)
+{
+  GstCpsMotion *self = GST_CPS_MOTION (element);
+  GstStateChangeReturn ret;
+
+  if (transition == GST_STATE_CHANGE_READY_TO_PAUSED)
+    start_key_unit_probes (self);
+  ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
+  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY)
+    stop_key_unit_probes (self);
+  return ret;
+}
+
+static void
+gst_cps_motion_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec)
+{
+  GstCpsMotion *self = GST_CPS_MOTION (object);
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_DOWNSCALE:
+      self->downscale = g_value_get_int (value);
+      break;
+    case PROP_SEARCH_RADIUS:
+      self->search_radius = g_value_get_int (value);
+      break;
+    case PROP_SAMPLING:
+      self->sampling = g_value_get_enum (value);
+      break;
+    case PROP_SAMPLING_FRAMES:
+      self->sampling_frames = g_value_get_uint (value);
+      break;
+    case PROP_SAMPLING_RATE:
+      self->sampling_rate = g_value_get_double (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+gst_cps_motion_get_property (GObject * object, guint prop_id, GValue * value,
+    GParamSpec * pspec)
+{
+  GstCpsMotion *self = GST_CPS_MOTION (object);
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_DOWNSCALE:
+      g_value_set_int (value, self->downscale);
+      break;
+    case PROP_SEARCH_RADIUS:
+      g_value_set_int (value, self->search_radius);
+      break;
+    case PROP_SAMPLING:
+      g_value_set_enum (value, self->sampling);
+      break;
+    case PROP_SAMPLING_FRAMES:
+      g_value_set_uint (value, self->sampling_frames);
+      break;
+    case PROP_SAMPLING_RATE:
+      g_value_set_double (value, self->sampling_rate);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+gst_cps_motion_finalize (GObject * object)
+{
+  clear_motion_state (GST_CPS_MOTION (object));
+  G_OBJECT_CLASS (parent_class)->finalize (object);
+}
+
+static void
+gst_cps_motion_class_init (GstCpsMotionClass * klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+  GstBaseTransformClass *trans_class = GST_BASE_TRANSFORM_CLASS (klass);
+  GstVideoFilterClass *filter_class = GST_VIDEO_FILTER_CLASS (klass);
+  const GParamFlags ready = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+      GST_PARAM_MUTABLE_READY;
+
+  gobject_class->set_property = gst_cps_motion_set_property;
+  gobject_class->get_property = gst_cps_motion_get_property;
+  gobject_class->finalize = gst_cps_motion_finalize;
+
+  /**
+   * GstCpsMotion:downscale:
+   *
+   * Each side of the luma plane is divided by this factor (the result
+   * clamped to [32, side]) before matching.  Read when caps are set.
+   */
+  g_object_class_install_property (gobject_class, PROP_DOWNSCALE,
+      g_param_spec_int ("downscale", "Downscale factor",
+          "Luma is resized to side/downscale, clamped to [32, side], before "
+          "block matching (reference: 4)", 1, 64, DEFAULT_DOWNSCALE, ready));
+  /**
+   * GstCpsMotion:search-radius:
+   *
+   * Half-size of the block-matching search window in low-resolution
+   * pixels; 0 applies the reference rule clamp(min(hs, ws) / 2, 1, 4).
+   */
+  g_object_class_install_property (gobject_class, PROP_SEARCH_RADIUS,
+      g_param_spec_int ("search-radius", "Search radius",
+          "Block-matching search radius in low-resolution pixels; 0 = the "
+          "reference rule clamp(min(hs,ws)/2, 1, 4)", 0, CPS_MAX_RADIUS,
+          DEFAULT_SEARCH_RADIUS, ready));
+  /**
+   * GstCpsMotion:sampling:
+   *
+   * Which frames are processed; the others are dropped.
+   */
+  g_object_class_install_property (gobject_class, PROP_SAMPLING,
+      g_param_spec_enum ("sampling", "Sampling",
+          "Which source frames are processed (the others are dropped)",
+          gst_cps_sampling_get_type (), DEFAULT_SAMPLING, ready));
+  /**
+   * GstCpsMotion:sampling-frames:
+   *
+   * For sampling=uniform: T, the frames taken at
+   * floor(i·(N−1)/(T−1)) of a stream of N frames.
+   */
+  g_object_class_install_property (gobject_class, PROP_SAMPLING_FRAMES,
+      g_param_spec_uint ("sampling-frames", "Sampling frames",
+          "sampling=uniform: number of frames spread uniformly over the "
+          "stream (frame ids floor(i*(N-1)/(T-1)))", 1, G_MAXINT,
+          DEFAULT_SAMPLING_FRAMES, ready));
+  /**
+   * GstCpsMotion:sampling-rate:
+   *
+   * For sampling=rate: frames per second of stream time to keep.
+   */
+  g_object_class_install_property (gobject_class, PROP_SAMPLING_RATE,
+      g_param_spec_double ("sampling-rate", "Sampling rate",
+          "sampling=rate: frames per second of stream time to keep", 0.001,
+          1000.0, DEFAULT_SAMPLING_RATE, ready));
+
+  gst_element_class_set_static_metadata (element_class,
+      "CPS motion proxy", "Filter/Analyzer/Video",
+      "Block-matching motion and residual proxies against the previous "
+      "frame, attached as metadata; frames pass through unchanged",
+      "cps developers");
+  gst_element_class_add_static_pad_template (element_class, &sink_template);
+  gst_element_class_add_static_pad_template (element_class, &src_template);
+
+  element_class->change_state = GST_DEBUG_FUNCPTR (gst_cps_motion_change_state);
+  trans_class->start = GST_DEBUG_FUNCPTR (gst_cps_motion_start);
+  trans_class->stop = GST_DEBUG_FUNCPTR (gst_cps_motion_stop);
+  trans_class->sink_event = GST_DEBUG_FUNCPTR (gst_cps_motion_sink_event);
+  trans_class->query = GST_DEBUG_FUNCPTR (gst_cps_motion_query);
+  /* our own transform_ip: the frame is mapped read-only, never written */
+  trans_class->transform_ip = GST_DEBUG_FUNCPTR (gst_cps_motion_transform_ip);
+  trans_class->passthrough_on_same_caps = FALSE;
+  trans_class->transform_ip_on_passthrough = FALSE;
+  filter_class->set_info = GST_DEBUG_FUNCPTR (gst_cps_motion_set_info);
+
+  gst_type_mark_as_plugin_api (gst_cps_sampling_get_type (), 0);
+}
+
+static void
+gst_cps_motion_init (GstCpsMotion * self)
+{
+  self->downscale = DEFAULT_DOWNSCALE;
+  self->search_radius = DEFAULT_SEARCH_RADIUS;
+  self->sampling = DEFAULT_SAMPLING;
+  self->sampling_frames = DEFAULT_SAMPLING_FRAMES;
+  self->sampling_rate = DEFAULT_SAMPLING_RATE;
+  gst_base_transform_set_in_place (GST_BASE_TRANSFORM (self), TRUE);
+}

@@ -1,0 +1,65 @@
+/* cps — codec patch selection
+ * Copyright (C) 2026 the cps developers
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#ifndef __GST_CPS_MOTION_H__
+#define __GST_CPS_MOTION_H__
+
+#include <gst/video/gstvideofilter.h>
+#include "cps_compute.h"
+
+G_BEGIN_DECLS
+
+#define GST_TYPE_CPS_MOTION (gst_cps_motion_get_type ())
+G_DECLARE_FINAL_TYPE (GstCpsMotion, gst_cps_motion, GST, CPS_MOTION,
+    GstVideoFilter)
+
+/**
+ * GstCpsSampling:
+ * @GST_CPS_SAMPLING_ALL: process every frame
+ * @GST_CPS_SAMPLING_UNIFORM: sampling-frames frames spread uniformly over a
+ *   stream of known duration (the reference's semantics)
+ * @GST_CPS_SAMPLING_RATE: at most sampling-rate frames per second of
+ *   stream time (live sources)
+ */
+typedef enum {
+  GST_CPS_SAMPLING_ALL,
+  GST_CPS_SAMPLING_UNIFORM,
+  GST_CPS_SAMPLING_RATE,
+} GstCpsSampling;
+
+GType gst_cps_sampling_get_type (void);
+
+struct _GstCpsMotion {
+  GstVideoFilter parent;
+
+  /* properties, under the object lock */
+  gint downscale;
+  gint search_radius;
+  GstCpsSampling sampling;
+  guint sampling_frames;
+  gdouble sampling_rate;
+
+  /* streaming state */
+  const CpsComputeOps *ops;
+  CpsMotionState *state;
+  CpsMotionGeometry geometry;
+  GstBufferPool *map_pool;
+  GstCpsSampling active_sampling;
+  guint64 frames_seen;          /* next frame_id */
+  guint64 uniform_total;        /* N of SPEC §2 step 2 */
+  guint uniform_frames;         /* T of SPEC §2 step 2 */
+  guint uniform_next;           /* index i of the next sample */
+  GstClockTime rate_interval;
+  GstClockTime rate_next;
+
+  /* key-unit probes on upstream decoders */
+  GSList *probes;
+  GstBin *watched_bin;
+  gulong deep_added_id;
+};
+
+GST_ELEMENT_REGISTER_DECLARE (cpsmotion);
+
+G_END_DECLS
+#endif

@@ -1,0 +1,765 @@
+/* cps — codec patch selection
+ * Copyright (C) 2026 the cps developers
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+/**
+ * SECTION:element-cpstopk
+ * @title: cpstopk
+ *
+ * Collects windows of sequence-length processed frames and pushes, per
+ * window, one buffer holding the k patches that matter (SPEC §2 steps
+ * 6–11): each frame is resized to a patch grid (smart resize: about
+ * input-size² pixels, sides multiples of 2·patch-size), every patch is
+ * scored by the energy summed over its pixels, and the global top-k is
+ * chosen with I-frame priority, optional static fallback and an optional
+ * 2×2 block unit.  Patches are cut from the resized RGB frame, channels
+ * first, values 0–255, in the chosen dtype.
+ *
+ * The output buffer holds N = min(k, frames · grid) patches laid out
+ * [N, 3, P, P] in ascending linear index order (block order for the 2×2
+ * unit), with a #CpsPatchMeta giving every patch's
+ * [seq_pos, frame_id, is_i, linear, h, w] and score, and every frame's
+ * id, PTS and I flag.  Its PTS is the first frame's and its duration spans
+ * the window.  The first frame of each window has zero scores (the
+ * reference measures motion inside a sequence only); if no frame of a
+ * window is an I-frame its first frame counts as one.
+ *
+ * Only the resized RGB frames and per-patch scores are kept while a window
+ * fills; input buffers are released at once, so decoder pools never wait
+ * on a window.  A partial window at EOS is processed and pushed; a flushing
+ * seek discards it; new caps with another frame size finish it first.
+ * Properties are read when a window starts.
+ *
+ * Needs #CpsMotionMeta (cpsmotion upstream).  Uses #CpsEnergyMeta when
+ * cpsenergy is upstream, and fuses with the defaults itself otherwise.
+ *
+ * ## Example launch line
+ * |[
+ * gst-launch-1.0 filesrc location=clip.mp4 ! qtdemux ! h264parse ! avdec_h264 ! cpsmotion ! cpstopk k=512 dtype=fp16 ! cpspatchsink
+ * ]|
+ *
+ * Since: 0.1
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "gstcpstopk.h"
+#include "gstcpsenergy.h"
+#include "cpsvideo.h"
+
+GST_DEBUG_CATEGORY_STATIC (gst_cps_topk_debug);
+#define GST_CAT_DEFAULT gst_cps_topk_debug
+
+#define DEFAULT_SEQUENCE_LENGTH 16
+#define DEFAULT_K 512
+#define DEFAULT_INPUT_SIZE 224
+#define DEFAULT_PATCH_SIZE 14
+#define DEFAULT_DTYPE CPS_PATCH_DTYPE_BF16
+#define DEFAULT_UNIT CPS_UNIT_PATCH
+#define MAX_SEQUENCE_LENGTH 4096
+#define MAX_PATCH_SIZE 256
+
+enum
+{
+  PROP_0,
+  PROP_SEQUENCE_LENGTH,
+  PROP_K,
+  PROP_INPUT_SIZE,
+  PROP_MIN_PIXELS,
+  PROP_MAX_PIXELS,
+  PROP_PATCH_SIZE,
+  PROP_DTYPE,
+  PROP_SELECTION_UNIT,
+  PROP_STATIC_FALLBACK,
+  PROP_STATIC_ABS_THRESH,
+  PROP_STATIC_REL_THRESH,
+  PROP_STATIC_UNIFORM_FRAMES,
+};
+
+static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
+    GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS (CPS_VIDEO_CAPS));
+static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
+    GST_PAD_SRC, GST_PAD_ALWAYS,
+    GST_STATIC_CAPS (CPS_PATCH_CAPS_NAME ", patch-size = (int) [ 1, 256 ], "
+        "channels = (int) 3, dtype = (string) { bf16, fp16, fp32, u8 }"));
+
+#define gst_cps_topk_parent_class parent_class
+G_DEFINE_TYPE_WITH_CODE (GstCpsTopK, gst_cps_topk, GST_TYPE_ELEMENT,
+    GST_DEBUG_CATEGORY_INIT (gst_cps_topk_debug, "cpstopk", 0,
+        "cps windowed top-k patch selection"));
+GST_ELEMENT_REGISTER_DEFINE (cpstopk, "cpstopk", GST_RANK_NONE,
+    GST_TYPE_CPS_TOPK);
+
+#define GST_TYPE_CPS_DTYPE (gst_cps_dtype_get_type ())
+static GType
+gst_cps_dtype_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    {CPS_PATCH_DTYPE_BF16, "bfloat16", "bf16"},
+    {CPS_PATCH_DTYPE_FP16, "IEEE half float", "fp16"},
+    {CPS_PATCH_DTYPE_FP32, "IEEE single float", "fp32"},
+    {CPS_PATCH_DTYPE_U8, "unsigned 8-bit", "u8"},
+    {0, NULL, NULL},
+  };
+
+  if (g_once_init_enter (&type))
+    g_once_init_leave (&type, g_enum_register_static ("GstCpsDtype", values));
+  return type;
+}
+
+#define GST_TYPE_CPS_SELECTION_UNIT (gst_cps_selection_unit_get_type ())
+static GType
+gst_cps_selection_unit_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    {CPS_UNIT_PATCH, "Single patches", "patch"},
+    {CPS_UNIT_BLOCK2X2, "2x2 blocks of patches (k divisible by 4)",
+        "block2x2"},
+    {0, NULL, NULL},
+  };
+
+  if (g_once_init_enter (&type))
+    g_once_init_leave (&type, g_enum_register_static ("GstCpsSelectionUnit",
+            values));
+  return type;
+}
+
+/* ---- windows ---------------------------------------------------------- */
+
+static void
+free_window (GstCpsTopK * self)
+{
+  if (self->window)
+    self->ops->window_free (self->window);
+  self->window = NULL;
+  g_clear_pointer (&self->frame_ids, g_free);
+  g_clear_pointer (&self->frame_pts, g_free);
+  g_clear_pointer (&self->frame_end, g_free);
+  g_clear_pointer (&self->frame_is_i, g_free);
+  memset (&self->geometry, 0, sizeof (self->geometry));
+}
+
+static gint
+window_frames (GstCpsTopK * self)
+{
+  return self->window ? self->ops->window_count (self->window) : 0;
+}
+
+static gboolean
+update_src_caps (GstCpsTopK * self, const GstCpsTopKConfig * cfg)
+{
+  GstCaps *caps = gst_caps_new_simple (CPS_PATCH_CAPS_NAME,
+      "patch-size", G_TYPE_INT, (gint) cfg->patch_size,
+      "channels", G_TYPE_INT, 3,
+      "dtype", G_TYPE_STRING, cps_patch_dtype_to_string (cfg->dtype), NULL);
+  gboolean ok = TRUE;
+
+  if (!self->src_caps || !gst_caps_is_equal (caps, self->src_caps)) {
+    ok = gst_pad_push_event (self->srcpad, gst_event_new_caps (caps));
+    gst_caps_replace (&self->src_caps, caps);
+  }
+  gst_caps_unref (caps);
+  return ok;
+}
+
+static gboolean
+validate_config (GstCpsTopK * self, const GstCpsTopKConfig * cfg)
+{
+  if (cfg->select.unit == CPS_UNIT_BLOCK2X2 && cfg->k % 4 != 0) {
+    GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
+        ("selection-unit=block2x2 needs k divisible by 4 (k is %u).", cfg->k),
+        (NULL));
+    return FALSE;
+  }
+  if (cfg->min_pixels && cfg->max_pixels && cfg->min_pixels > cfg->max_pixels) {
+    GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
+        ("min-pixels (%u) is larger than max-pixels (%u).", cfg->min_pixels,
+            cfg->max_pixels), (NULL));
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* Fixes the configuration of a new window and (re)builds the window store
+ * when the geometry changed. */
+static gboolean
+begin_window (GstCpsTopK * self, const CpsMotionMeta * motion)
+{
+  GstCpsTopKConfig cfg;
+  CpsWindowGeometry g = { 0 };
+  CpsImage layout;
+
+  GST_OBJECT_LOCK (self);
+  cfg = self->props;
+  GST_OBJECT_UNLOCK (self);
+  if (!validate_config (self, &cfg))
+    return FALSE;
+
+  g.source_width = GST_VIDEO_INFO_WIDTH (&self->info);
+  g.source_height = GST_VIDEO_INFO_HEIGHT (&self->info);
+  g.lowres_width = motion->width;
+  g.lowres_height = motion->height;
+  g.patch_size = cfg.patch_size;
+  g.capacity = cfg.sequence_length;
+  cps_smart_resize (g.source_width, g.source_height, cfg.patch_size,
+      cfg.input_size, cfg.min_pixels, cfg.max_pixels, &g.target_width,
+      &g.target_height);
+  cps_image_layout_from_info (&self->info, &layout);
+  g.chroma_x_shift = layout.chroma_x_shift;
+  g.chroma_y_shift = layout.chroma_y_shift;
+  g.chroma_h_cosited = layout.chroma_h_cosited;
+  g.chroma_v_cosited = layout.chroma_v_cosited;
+
+  if (!self->window || memcmp (&g, &self->geometry, sizeof (g)) != 0) {
+    free_window (self);
+    self->geometry = g;
+    self->window = self->ops->window_new (&g);
+    self->frame_ids = g_new0 (gint64, g.capacity);
+    self->frame_pts = g_new0 (GstClockTime, g.capacity);
+    self->frame_end = g_new0 (GstClockTime, g.capacity);
+    self->frame_is_i = g_new0 (guint8, g.capacity);
+    GST_INFO_OBJECT (self, "window of %u frames, %dx%d -> %dx%d, grid %dx%d",
+        g.capacity, g.source_width, g.source_height, g.target_width,
+        g.target_height, g.target_width / g.patch_size,
+        g.target_height / g.patch_size);
+  }
+  self->cfg = cfg;
+  return update_src_caps (self, &cfg);
+}
+
+static void
+fill_patch_meta (GstCpsTopK * self, CpsPatchMeta * meta, const gint64 * idx,
+    const gfloat * scores)
+{
+  const CpsWindowGeometry *g = &self->geometry;
+  guint wb = g->target_width / g->patch_size;
+  guint hb = g->target_height / g->patch_size;
+  gsize per_frame = (gsize) hb * wb;
+
+  meta->patch_size = g->patch_size;
+  meta->channels = 3;
+  meta->dtype = self->cfg.dtype;
+  meta->grid_height = hb;
+  meta->grid_width = wb;
+  meta->target_height = g->target_height;
+  meta->target_width = g->target_width;
+  meta->source_height = g->source_height;
+  meta->source_width = g->source_width;
+  meta->window_index = self->window_index;
+  for (guint t = 0; t < meta->n_frames; t++) {
+    meta->frame_ids[t] = self->frame_ids[t];
+    meta->frame_pts[t] = self->frame_pts[t];
+    meta->frame_is_i[t] = self->frame_is_i[t];
+  }
+  for (guint i = 0; i < meta->n_patches; i++) {
+    gint64 *row = meta->fields + (gsize) i * CPS_PATCH_N_FIELDS;
+    gint64 t = idx[i] / per_frame, rem = idx[i] % per_frame;
+
+    row[CPS_PATCH_FIELD_SEQ_POS] = t;
+    row[CPS_PATCH_FIELD_FRAME_ID] = self->frame_ids[t];
+    row[CPS_PATCH_FIELD_IS_I] = self->frame_is_i[t];
+    row[CPS_PATCH_FIELD_LINEAR_IDX] = idx[i];
+    row[CPS_PATCH_FIELD_H_IDX] = rem / wb;
+    row[CPS_PATCH_FIELD_W_IDX] = rem % wb;
+    meta->scores[i] = scores[idx[i]];
+  }
+}
+
+static void
+set_window_timestamps (GstCpsTopK * self, GstBuffer * out, guint n_frames)
+{
+  GstClockTime first = self->frame_pts[0], end = GST_CLOCK_TIME_NONE;
+
+  for (guint t = 0; t < n_frames; t++)
+    if (GST_CLOCK_TIME_IS_VALID (self->frame_end[t]))
+      end = self->frame_end[t];
+  GST_BUFFER_PTS (out) = first;
+  if (GST_CLOCK_TIME_IS_VALID (first) && GST_CLOCK_TIME_IS_VALID (end) &&
+      end > first)
+    GST_BUFFER_DURATION (out) = end - first;
+  GST_BUFFER_OFFSET (out) = self->window_index;
+}
+
+/* Selects, extracts and pushes the window; it is empty afterwards. */
+static GstFlowReturn
+finish_window (GstCpsTopK * self)
+{
+  const CpsWindowGeometry *g = &self->geometry;
+  guint n_frames = window_frames (self);
+  gint hb = g->target_height / g->patch_size;
+  gint wb = g->target_width / g->patch_size;
+  gsize patch_bytes;
+  const gfloat *scores;
+  gint64 *idx;
+  glong n;
+  GstBuffer *out;
+  GstMapInfo map;
+  CpsPatchMeta *meta;
+
+  if (n_frames == 0)
+    return GST_FLOW_OK;
+  cps_resolve_is_i (self->frame_is_i, n_frames);
+  scores = self->ops->window_scores (self->window);
+  idx = g_new (gint64, MIN ((gsize) self->cfg.k, (gsize) n_frames * hb * wb));
+  n = cps_select (scores, self->frame_is_i, n_frames, hb, wb, g->patch_size,
+      self->cfg.k, &self->cfg.select, idx);
+  g_assert (n >= 0);            /* validate_config refused bad block sizes */
+
+  patch_bytes = 3 * (gsize) g->patch_size * g->patch_size *
+      cps_patch_dtype_size (self->cfg.dtype);
+  out = gst_buffer_new_allocate (NULL, n * patch_bytes, NULL);
+  gst_buffer_map (out, &map, GST_MAP_WRITE);
+  self->ops->window_extract (self->window, idx, n, (CpsDtype) self->cfg.dtype,
+      map.data);
+  gst_buffer_unmap (out, &map);
+
+  meta = cps_buffer_add_patch_meta (out, n, n_frames);
+  fill_patch_meta (self, meta, idx, scores);
+  set_window_timestamps (self, out, n_frames);
+  g_free (idx);
+
+  GST_DEBUG_OBJECT (self, "window %" G_GUINT64_FORMAT ": %u frames, %ld "
+      "patches", self->window_index, n_frames, n);
+  self->ops->window_reset (self->window);
+  self->window_index++;
+  return gst_pad_push (self->srcpad, out);
+}
+
+static const gfloat *
+frame_energy (GstCpsTopK * self, GstBuffer * buf, const CpsMotionMeta * motion)
+{
+  CpsEnergyMeta *e = cps_buffer_get_energy_meta (buf);
+  gsize n = (gsize) motion->width * motion->height;
+
+  if (e && e->width == motion->width && e->height == motion->height)
+    return e->energy;
+  /* no cpsenergy upstream: the default fusion */
+  if (self->energy_size != n) {
+    g_free (self->energy);
+    g_free (self->energy_scratch);
+    self->energy = g_new (gfloat, n);
+    self->energy_scratch = g_new (gfloat, n);
+    self->energy_size = n;
+  }
+  self->ops->energy_fuse (motion->motion, motion->residual, n,
+      CPS_DEFAULT_PERCENTILE / 100.0, CPS_DEFAULT_MOTION_WEIGHT,
+      CPS_DEFAULT_RESIDUAL_WEIGHT, self->energy_scratch, self->energy);
+  return self->energy;
+}
+
+static GstClockTime
+frame_end_time (GstCpsTopK * self, GstBuffer * buf)
+{
+  GstClockTime pts = GST_BUFFER_PTS (buf), dur = GST_BUFFER_DURATION (buf);
+
+  if (!GST_CLOCK_TIME_IS_VALID (dur) && self->info.fps_n > 0)
+    dur = gst_util_uint64_scale (GST_SECOND, self->info.fps_d,
+        self->info.fps_n);
+  if (!GST_CLOCK_TIME_IS_VALID (pts) || !GST_CLOCK_TIME_IS_VALID (dur))
+    return GST_CLOCK_TIME_NONE;
+  return pts + dur;
+}
+
+static GstFlowReturn
+gst_cps_topk_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
+{
+  GstCpsTopK *self = GST_CPS_TOPK (parent);
+  CpsMotionMeta *motion = cps_buffer_get_motion_meta (buf);
+  GstVideoFrame frame;
+  CpsImage image;
+  const gfloat *energy = NULL;
+  gint t;
+
+  if (!self->have_info) {
+    gst_buffer_unref (buf);
+    return GST_FLOW_NOT_NEGOTIATED;
+  }
+  if (!motion) {
+    GST_ELEMENT_ERROR (self, STREAM, FAILED,
+        ("cpstopk needs motion metadata: put cpsmotion before it."),
+        ("buffer %" GST_PTR_FORMAT " has no CpsMotionMeta", buf));
+    gst_buffer_unref (buf);
+    return GST_FLOW_ERROR;
+  }
+  t = window_frames (self);
+  if (t == 0 && !begin_window (self, motion)) {
+    gst_buffer_unref (buf);
+    return GST_FLOW_ERROR;
+  }
+  /* The first frame of a sequence has zero motion (SPEC §2 step 4). */
+  if (t > 0)
+    energy = frame_energy (self, buf, motion);
+  if (!gst_video_frame_map (&frame, &self->info, buf, GST_MAP_READ)) {
+    GST_ELEMENT_ERROR (self, RESOURCE, FAILED,
+        ("Could not map a video frame."), (NULL));
+    gst_buffer_unref (buf);
+    return GST_FLOW_ERROR;
+  }
+  cps_image_from_frame (&frame, &image);
+  self->ops->window_add (self->window, &image, &self->matrix, energy);
+  gst_video_frame_unmap (&frame);
+
+  self->frame_ids[t] = motion->frame_id;
+  self->frame_is_i[t] = motion->is_i != 0;
+  self->frame_pts[t] = GST_BUFFER_PTS (buf);
+  self->frame_end[t] = frame_end_time (self, buf);
+  gst_buffer_unref (buf);
+
+  if ((guint) t + 1 >= self->cfg.sequence_length)
+    return finish_window (self);
+  return GST_FLOW_OK;
+}
+
+static gboolean
+handle_caps (GstCpsTopK * self, GstCaps * caps)
+{
+  GstVideoInfo info;
+  GstCpsTopKConfig cfg;
+
+  if (!gst_video_info_from_caps (&info, caps))
+    return FALSE;
+  /* A new frame size ends the window: no window mixes two grids. */
+  if (window_frames (self) > 0 && (info.width != self->info.width ||
+          info.height != self->info.height))
+    finish_window (self);
+  self->info = info;
+  self->have_info = TRUE;
+  cps_color_matrix_from_info (&info, &self->matrix);
+  GST_OBJECT_LOCK (self);
+  cfg = self->props;
+  GST_OBJECT_UNLOCK (self);
+  return update_src_caps (self, &cfg);
+}
+
+static gboolean
+gst_cps_topk_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
+{
+  GstCpsTopK *self = GST_CPS_TOPK (parent);
+
+  switch (GST_EVENT_TYPE (event)) {
+    case GST_EVENT_CAPS:{
+      GstCaps *caps;
+      gboolean ok;
+
+      gst_event_parse_caps (event, &caps);
+      ok = handle_caps (self, caps);
+      gst_event_unref (event);
+      return ok;
+    }
+    case GST_EVENT_EOS:
+      /* the partial last window is delivered, not dropped */
+      finish_window (self);
+      break;
+    case GST_EVENT_FLUSH_STOP:
+      /* a flushing seek discards the partial window */
+      if (self->window)
+        self->ops->window_reset (self->window);
+      break;
+    default:
+      break;
+  }
+  return gst_pad_event_default (pad, parent, event);
+}
+
+static gboolean
+gst_cps_topk_sink_query (GstPad * pad, GstObject * parent, GstQuery * query)
+{
+  switch (GST_QUERY_TYPE (query)) {
+    case GST_QUERY_ACCEPT_CAPS:
+      return cps_video_accept_caps (GST_ELEMENT (parent), pad, query);
+    case GST_QUERY_ALLOCATION:
+      /* frames are read through GstVideoMeta, so any stride will do */
+      gst_query_add_allocation_meta (query, GST_VIDEO_META_API_TYPE, NULL);
+      return TRUE;
+    default:
+      return gst_pad_query_default (pad, parent, query);
+  }
+}
+
+static gboolean
+gst_cps_topk_src_query (GstPad * pad, GstObject * parent, GstQuery * query)
+{
+  GstCpsTopK *self = GST_CPS_TOPK (parent);
+
+  if (GST_QUERY_TYPE (query) == GST_QUERY_LATENCY) {
+    gboolean live;
+    GstClockTime min, max, frame = 0;
+    guint frames;
+
+    if (!gst_pad_peer_query (self->sinkpad, query))
+      return FALSE;
+    gst_query_parse_latency (query, &live, &min, &max);
+    GST_OBJECT_LOCK (self);
+    frames = self->props.sequence_length;
+    GST_OBJECT_UNLOCK (self);
+    /* the first frame of a window waits for the other frames - 1 */
+    if (self->info.fps_n > 0)
+      frame = gst_util_uint64_scale (GST_SECOND, self->info.fps_d,
+          self->info.fps_n);
+    min += frame * (frames - 1);
+    if (GST_CLOCK_TIME_IS_VALID (max))
+      max += frame * (frames - 1);
+    gst_query_set_latency (query, live, min, max);
+    return TRUE;
+  }
+  return gst_pad_query_default (pad, parent, query);
+}
+
+static GstStateChangeReturn
+gst_cps_topk_change_state (GstElement * element, GstStateChange transition)
+{
+  GstCpsTopK *self = GST_CPS_TOPK (element);
+  GstStateChangeReturn ret;
+
+  ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
+  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY) {
+    free_window (self);
+    self->have_info = FALSE;
+    self->window_index = 0;
+    gst_caps_replace (&self->src_caps, NULL);
+  }
+  return ret;
+}
+
+static void
+gst_cps_topk_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec)
+{
+  GstCpsTopK *self = GST_CPS_TOPK (object);
+  GstCpsTopKConfig *p = &self->props;
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_SEQUENCE_LENGTH:
+      p->sequence_length = g_value_get_uint (value);
+      break;
+    case PROP_K:
+      p->k = g_value_get_uint (value);
+      break;
+    case PROP_INPUT_SIZE:
+      p->input_size = g_value_get_uint (value);
+      break;
+    case PROP_MIN_PIXELS:
+      p->min_pixels = g_value_get_uint (value);
+      break;
+    case PROP_MAX_PIXELS:
+      p->max_pixels = g_value_get_uint (value);
+      break;
+    case PROP_PATCH_SIZE:
+      p->patch_size = g_value_get_uint (value);
+      break;
+    case PROP_DTYPE:
+      p->dtype = g_value_get_enum (value);
+      break;
+    case PROP_SELECTION_UNIT:
+      p->select.unit = g_value_get_enum (value);
+      break;
+    case PROP_STATIC_FALLBACK:
+      p->select.static_fallback = g_value_get_boolean (value);
+      break;
+    case PROP_STATIC_ABS_THRESH:
+      p->select.static_abs_thresh = g_value_get_double (value);
+      break;
+    case PROP_STATIC_REL_THRESH:
+      p->select.static_rel_thresh = g_value_get_double (value);
+      break;
+    case PROP_STATIC_UNIFORM_FRAMES:
+      p->select.static_uniform_frames = g_value_get_uint (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+gst_cps_topk_get_property (GObject * object, guint prop_id, GValue * value,
+    GParamSpec * pspec)
+{
+  GstCpsTopK *self = GST_CPS_TOPK (object);
+  GstCpsTopKConfig *p = &self->props;
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_SEQUENCE_LENGTH:
+      g_value_set_uint (value, p->sequence_length);
+      break;
+    case PROP_K:
+      g_value_set_uint (value, p->k);
+      break;
+    case PROP_INPUT_SIZE:
+      g_value_set_uint (value, p->input_size);
+      break;
+    case PROP_MIN_PIXELS:
+      g_value_set_uint (value, p->min_pixels);
+      break;
+    case PROP_MAX_PIXELS:
+      g_value_set_uint (value, p->max_pixels);
+      break;
+    case PROP_PATCH_SIZE:
+      g_value_set_uint (value, p->patch_size);
+      break;
+    case PROP_DTYPE:
+      g_value_set_enum (value, p->dtype);
+      break;
+    case PROP_SELECTION_UNIT:
+      g_value_set_enum (value, p->select.unit);
+      break;
+    case PROP_STATIC_FALLBACK:
+      g_value_set_boolean (value, p->select.static_fallback);
+      break;
+    case PROP_STATIC_ABS_THRESH:
+      g_value_set_double (value, p->select.static_abs_thresh);
+      break;
+    case PROP_STATIC_REL_THRESH:
+      g_value_set_double (value, p->select.static_rel_thresh);
+      break;
+    case PROP_STATIC_UNIFORM_FRAMES:
+      g_value_set_uint (value, p->select.static_uniform_frames);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+gst_cps_topk_finalize (GObject * object)
+{
+  GstCpsTopK *self = GST_CPS_TOPK (object);
+
+  free_window (self);
+  g_free (self->energy);
+  g_free (self->energy_scratch);
+  gst_caps_replace (&self->src_caps, NULL);
+  G_OBJECT_CLASS (parent_class)->finalize (object);
+}
+
+static void
+install_uint (GObjectClass * klass, guint id, const gchar * name,
+    const gchar * nick, const gchar * blurb, guint min, guint max, guint def)
+{
+  g_object_class_install_property (klass, id, g_param_spec_uint (name, nick,
+          blurb, min, max, def, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+}
+
+static void
+gst_cps_topk_class_init (GstCpsTopKClass * klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+  const GParamFlags flags = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+      GST_PARAM_MUTABLE_PLAYING;
+
+  gobject_class->set_property = gst_cps_topk_set_property;
+  gobject_class->get_property = gst_cps_topk_get_property;
+  gobject_class->finalize = gst_cps_topk_finalize;
+
+  /* Every property is read when a window starts, so changes while playing
+   * apply from the next window on. */
+  install_uint (gobject_class, PROP_SEQUENCE_LENGTH, "sequence-length",
+      "Sequence length", "Frames per window (T); a partial window at EOS is "
+      "still processed", 1, MAX_SEQUENCE_LENGTH, DEFAULT_SEQUENCE_LENGTH);
+  install_uint (gobject_class, PROP_K, "k", "K",
+      "Patch budget per window; the output holds min(k, T*grid) patches",
+      1, G_MAXINT, DEFAULT_K);
+  install_uint (gobject_class, PROP_INPUT_SIZE, "input-size", "Input size",
+      "Frames are resized to about input-size^2 pixels (smart resize)",
+      1, 16384, DEFAULT_INPUT_SIZE);
+  install_uint (gobject_class, PROP_MIN_PIXELS, "min-pixels", "Min pixels",
+      "Smaller frames are scaled up to this many pixels; 0 = input-size^2",
+      0, G_MAXINT, 0);
+  install_uint (gobject_class, PROP_MAX_PIXELS, "max-pixels", "Max pixels",
+      "Larger frames are scaled down to this many pixels; 0 = input-size^2",
+      0, G_MAXINT, 0);
+  install_uint (gobject_class, PROP_PATCH_SIZE, "patch-size", "Patch size",
+      "Patch side P in pixels of the resized frame; sides become multiples "
+      "of 2P", 1, MAX_PATCH_SIZE, DEFAULT_PATCH_SIZE);
+  /**
+   * GstCpsTopK:dtype:
+   *
+   * Element type of the patch values (0–255 in every type).
+   */
+  g_object_class_install_property (gobject_class, PROP_DTYPE,
+      g_param_spec_enum ("dtype", "Dtype", "Element type of patch values",
+          GST_TYPE_CPS_DTYPE, DEFAULT_DTYPE, flags));
+  /**
+   * GstCpsTopK:selection-unit:
+   *
+   * Select single patches, or 2×2 blocks (k/4 of them) expanded to their
+   * four patches top-left, top-right, bottom-left, bottom-right.
+   */
+  g_object_class_install_property (gobject_class, PROP_SELECTION_UNIT,
+      g_param_spec_enum ("selection-unit", "Selection unit",
+          "Select single patches or 2x2 blocks (k must be divisible by 4)",
+          GST_TYPE_CPS_SELECTION_UNIT, DEFAULT_UNIT, flags));
+  /**
+   * GstCpsTopK:static-fallback:
+   *
+   * When the window looks static, give whole evenly spaced P-frames the
+   * P-frame budget (SPEC §2 step 9).
+   */
+  g_object_class_install_property (gobject_class, PROP_STATIC_FALLBACK,
+      g_param_spec_boolean ("static-fallback", "Static fallback",
+          "In static windows, spend the P budget on whole evenly spaced "
+          "frames", FALSE, flags));
+  g_object_class_install_property (gobject_class, PROP_STATIC_ABS_THRESH,
+      g_param_spec_double ("static-abs-thresh", "Static absolute threshold",
+          "Static when the 95th percentile of mean patch energy is below "
+          "this (values > 1 are on a 0-255 scale)", 0.0, 255.0, 2.0, flags));
+  g_object_class_install_property (gobject_class, PROP_STATIC_REL_THRESH,
+      g_param_spec_double ("static-rel-thresh", "Static relative threshold",
+          "Also static when p95 < 2*abs and (p95-p50)/p95 is below this",
+          0.0, 1.0, 0.15, flags));
+  install_uint (gobject_class, PROP_STATIC_UNIFORM_FRAMES,
+      "static-uniform-frames", "Static uniform frames",
+      "Number of evenly spaced P-frames favoured in a static window", 1,
+      MAX_SEQUENCE_LENGTH, 4);
+
+  gst_element_class_set_static_metadata (element_class,
+      "CPS top-k patch selection", "Filter/Converter/Video",
+      "Collects windows of frames and pushes the top-k ViT patches of each "
+      "window (I-frame priority, optional static fallback) with metadata",
+      "cps developers");
+  gst_element_class_add_static_pad_template (element_class, &sink_template);
+  gst_element_class_add_static_pad_template (element_class, &src_template);
+  element_class->change_state = GST_DEBUG_FUNCPTR (gst_cps_topk_change_state);
+
+  gst_type_mark_as_plugin_api (GST_TYPE_CPS_DTYPE, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_CPS_SELECTION_UNIT, 0);
+}
+
+static void
+gst_cps_topk_init (GstCpsTopK * self)
+{
+  GstCpsTopKConfig *p = &self->props;
+
+  self->sinkpad = gst_pad_new_from_static_template (&sink_template, "sink");
+  gst_pad_set_chain_function (self->sinkpad,
+      GST_DEBUG_FUNCPTR (gst_cps_topk_chain));
+  gst_pad_set_event_function (self->sinkpad,
+      GST_DEBUG_FUNCPTR (gst_cps_topk_sink_event));
+  gst_pad_set_query_function (self->sinkpad,
+      GST_DEBUG_FUNCPTR (gst_cps_topk_sink_query));
+  gst_element_add_pad (GST_ELEMENT (self), self->sinkpad);
+
+  self->srcpad = gst_pad_new_from_static_template (&src_template, "src");
+  gst_pad_set_query_function (self->srcpad,
+      GST_DEBUG_FUNCPTR (gst_cps_topk_src_query));
+  gst_pad_use_fixed_caps (self->srcpad);
+  gst_element_add_pad (GST_ELEMENT (self), self->srcpad);
+
+  p->sequence_length = DEFAULT_SEQUENCE_LENGTH;
+  p->k = DEFAULT_K;
+  p->input_size = DEFAULT_INPUT_SIZE;
+  p->patch_size = DEFAULT_PATCH_SIZE;
+  p->dtype = DEFAULT_DTYPE;
+  cps_select_params_init (&p->select);
+  self->ops = &cps_compute_cpu;
+}

@@ -1,0 +1,56 @@
+/* cps — codec patch selection
+ * Copyright (C) 2026 the cps developers
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#ifndef __GST_CPS_TOPK_H__
+#define __GST_CPS_TOPK_H__
+
+#include <gst/video/video.h>
+#include "cps_compute.h"
+#include "cpsmeta.h"
+
+G_BEGIN_DECLS
+
+#define GST_TYPE_CPS_TOPK (gst_cps_topk_get_type ())
+G_DECLARE_FINAL_TYPE (GstCpsTopK, gst_cps_topk, GST, CPS_TOPK, GstElement)
+
+/* Everything a window is computed with, fixed when its first frame
+ * arrives so property changes never mix inside a window. */
+typedef struct {
+  guint sequence_length;
+  guint k;
+  guint input_size;
+  guint min_pixels, max_pixels;
+  guint patch_size;
+  CpsPatchDtype dtype;
+  CpsSelectParams select;
+} GstCpsTopKConfig;
+
+struct _GstCpsTopK {
+  GstElement parent;
+  GstPad *sinkpad, *srcpad;
+
+  /* properties, under the object lock */
+  GstCpsTopKConfig props;
+
+  /* streaming state */
+  GstVideoInfo info;
+  gboolean have_info;
+  CpsColorMatrix matrix;
+  GstCpsTopKConfig cfg;         /* of the window being filled */
+  const CpsComputeOps *ops;
+  CpsWindow *window;
+  CpsWindowGeometry geometry;
+  gint64 *frame_ids;
+  GstClockTime *frame_pts, *frame_end;
+  guint8 *frame_is_i;
+  gfloat *energy, *energy_scratch;      /* default fusion */
+  gsize energy_size;
+  guint64 window_index;
+  GstCaps *src_caps;
+};
+
+GST_ELEMENT_REGISTER_DECLARE (cpstopk);
+
+G_END_DECLS
+#endif
