@@ -46,9 +46,14 @@ void
 cps_lowres_size (int width, int height, int factor, int *lowres_width,
     int *lowres_height)
 {
-  /* clamp(side / factor, 32, side): a side under 32 stays as it is. */
-  *lowres_width = clampi (width / factor, CPS_MIN_LOWRES_SIDE, width);
-  *lowres_height = clampi (height / factor, CPS_MIN_LOWRES_SIDE, height);
+  /* clamp(side / factor, 32, side) as min(max(v, 32), side): a side under
+   * 32 stays as it is. */
+  int w = width / factor, h = height / factor;
+
+  w = w > CPS_MIN_LOWRES_SIDE ? w : CPS_MIN_LOWRES_SIDE;
+  h = h > CPS_MIN_LOWRES_SIDE ? h : CPS_MIN_LOWRES_SIDE;
+  *lowres_width = w < width ? w : width;
+  *lowres_height = h < height ? h : height;
 }
 
 int

@@ -12,9 +12,13 @@
  * buffer holds one window's patches; read them with cps_buffer_get_patch_meta()
  * from the cps-1.0 library.
  *
- * Unlike appsink, #GstBaseSink:sync defaults to %FALSE: patch extraction is
- * data processing, and a file should be read as fast as it decodes.  Set
- * sync=true to pace a file at playback speed.
+ * Two defaults differ from appsink.  #GstBaseSink:sync is %FALSE: patch
+ * extraction is data processing, and a file should be read as fast as it
+ * decodes (set sync=true to pace it at playback speed).  wait-on-eos is
+ * %FALSE, so a gst-launch-1.0 pipeline with nobody pulling ends at EOS;
+ * samples queued before EOS can still be pulled after it.  Without a
+ * consumer every window stays queued: for throughput runs use
+ * max-buffers=1 drop=true.
  *
  * ## Example launch line
  * |[
@@ -37,6 +41,7 @@ enum
 {
   PROP_0,
   PROP_SYNC,
+  PROP_WAIT_ON_EOS,
 };
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
@@ -58,6 +63,10 @@ gst_cps_patch_sink_set_property (GObject * object, guint prop_id,
       gst_base_sink_set_sync (GST_BASE_SINK (object),
           g_value_get_boolean (value));
       break;
+    case PROP_WAIT_ON_EOS:
+      gst_app_sink_set_wait_on_eos (GST_APP_SINK (object),
+          g_value_get_boolean (value));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -72,6 +81,10 @@ gst_cps_patch_sink_get_property (GObject * object, guint prop_id,
     case PROP_SYNC:
       g_value_set_boolean (value,
           gst_base_sink_get_sync (GST_BASE_SINK (object)));
+      break;
+    case PROP_WAIT_ON_EOS:
+      g_value_set_boolean (value,
+          gst_app_sink_get_wait_on_eos (GST_APP_SINK (object)));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -98,6 +111,18 @@ gst_cps_patch_sink_class_init (GstCpsPatchSinkClass * klass)
           "Sync on the clock (default off: windows are delivered as fast as "
           "they are computed)", FALSE,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+  /**
+   * GstCpsPatchSink:wait-on-eos:
+   *
+   * Shadows #GstAppSink:wait-on-eos to default to %FALSE, so that a
+   * pipeline nobody pulls from (gst-launch-1.0) still ends at EOS.  Samples
+   * queued before EOS can still be pulled afterwards.
+   */
+  g_object_class_install_property (gobject_class, PROP_WAIT_ON_EOS,
+      g_param_spec_boolean ("wait-on-eos", "Wait on EOS",
+          "Hold EOS back until every queued sample was pulled (default off, "
+          "so gst-launch pipelines end; queued samples stay pullable)",
+          FALSE, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
 
   gst_element_class_set_static_metadata (element_class,
       "CPS patch sink", "Sink/Generic",
@@ -111,4 +136,5 @@ static void
 gst_cps_patch_sink_init (GstCpsPatchSink * self)
 {
   gst_base_sink_set_sync (GST_BASE_SINK (self), FALSE);
+  gst_app_sink_set_wait_on_eos (GST_APP_SINK (self), FALSE);
 }

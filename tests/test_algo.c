@@ -1,0 +1,456 @@
+/* cps — unit tests of common/ on constructed inputs with hand-derived
+ * answers.
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include <glib.h>
+#include <math.h>
+#include <string.h>
+
+#include "cps_algo.h"
+#include "cps_compute.h"
+
+static void
+test_taps_factor4 (void)
+{
+  CpsTap t[4];
+
+  /* 8 -> 2: centre of output 0 is at (0.5)*4-0.5 = 1.5 */
+  cps_bilinear_taps (8, 2, t);
+  g_assert_cmpint (t[0].i0, ==, 1);
+  g_assert_cmpint (t[0].i1, ==, 2);
+  g_assert_cmpfloat (t[0].w1, ==, 0.5f);
+  g_assert_cmpint (t[1].i0, ==, 5);
+  /* 2 -> 4 upsampling: first centre clamps to 0, last to the edge */
+  cps_bilinear_taps (2, 4, t);
+  g_assert_cmpint (t[0].i0, ==, 0);
+  g_assert_cmpfloat (t[0].w1, ==, 0.0f);
+}
+
+static void
+test_lowres_and_radius (void)
+{
+  int w, h;
+
+  cps_lowres_size (1920, 1080, 4, &w, &h);
+  g_assert_cmpint (w, ==, 480);
+  g_assert_cmpint (h, ==, 270);
+  cps_lowres_size (100, 20, 4, &w, &h);
+  g_assert_cmpint (w, ==, 32);  /* 25 clamped up to 32 */
+  g_assert_cmpint (h, ==, 20);  /* 32 clamped down to the side */
+  g_assert_cmpint (cps_default_radius (480, 270), ==, 4);
+  g_assert_cmpint (cps_default_radius (32, 5), ==, 2);
+  g_assert_cmpint (cps_default_radius (3, 3), ==, 1);
+}
+
+/* A texture of distinct values, so one displacement matches exactly. */
+static void
+fill_texture (float *p, int w, int h)
+{
+  for (int i = 0; i < w * h; i++)
+    p[i] = (float) ((i * 7919) % 10007);
+}
+
+static void
+test_motion_shifted_pattern (void)
+{
+  enum { W = 24, H = 20, R = 4 };
+  float prev[W * H], cur[W * H], mot[W * H], res[W * H];
+
+  fill_texture (prev, W, H);
+  /* content moved by dx = 2, dy = 1: cur(x, y) = prev(x - 2, y - 1) */
+  for (int y = 0; y < H; y++)
+    for (int x = 0; x < W; x++)
+      cur[y * W + x] = (x >= 2 && y >= 1) ? prev[(y - 1) * W + x - 2] : -1e6f;
+  cps_motion_residual (prev, cur, W, H, R, mot, res);
+  for (int y = 1; y < H; y++) {
+    for (int x = 2; x < W; x++) {
+      g_assert_cmpfloat (res[y * W + x], ==, 0.0f);
+      g_assert_cmpfloat_with_epsilon (mot[y * W + x], sqrtf (5.0f), 1e-6);
+    }
+  }
+}
+
+static void
+test_motion_flat_tie_rule (void)
+{
+  enum { W = 16, H = 12, R = 4 };
+  float a[W * H], mot[W * H], res[W * H];
+
+  for (int i = 0; i < W * H; i++)
+    a[i] = 50.0f;
+  cps_motion_residual (a, a, W, H, R, mot, res);
+  /* every displacement ties at 0; the first valid one in scan order wins */
+  g_assert_cmpfloat_with_epsilon (mot[0], sqrtf (32.0f), 1e-6);   /* (-4,-4) */
+  g_assert_cmpfloat_with_epsilon (mot[5 * W + 5], sqrtf (32.0f), 1e-6);
+  g_assert_cmpfloat (mot[(H - 1) * W + W - 1], ==, 0.0f);       /* only dx,dy >= 0 */
+  /* bottom row, x = 0: dy >= 0 and dx <= 0, first is (dx=-4, dy=0) */
+  g_assert_cmpfloat (mot[(H - 1) * W], ==, 4.0f);
+  for (int i = 0; i < W * H; i++)
+    g_assert_cmpfloat (res[i], ==, 0.0f);
+}
+
+static void
+test_percentile (void)
+{
+  float v[100], scratch[100], four[4] = { 40, 10, 30, 20 };
+
+  for (int i = 0; i < 100; i++)
+    v[i] = (float) ((i * 37) % 100);    /* a permutation of 0..99 */
+  /* rank rint(0.95 * 99) = rint(94.05) = 94 */
+  g_assert_cmpfloat (cps_percentile (v, 100, 0.95, scratch), ==, 94.0f);
+  g_assert_cmpfloat (cps_percentile (v, 100, 0.0, scratch), ==, 0.0f);
+  g_assert_cmpfloat (cps_percentile (v, 100, 1.0, scratch), ==, 99.0f);
+  /* rank rint(0.5 * 3) = rint(1.5) = 2 (half to even) */
+  g_assert_cmpfloat (cps_percentile (four, 4, 0.5, scratch), ==, 30.0f);
+  g_assert_cmpfloat (four[0], ==, 40.0f);       /* input untouched */
+}
+
+static void
+test_energy_fuse (void)
+{
+  float m[20], r[20], e[20], scratch[20];
+
+  for (int i = 0; i < 20; i++) {
+    m[i] = (float) i;
+    r[i] = 0.0f;
+  }
+  /* motion p95 = rank rint(18.05) = 18; residual p95 = 0 floors at 1e-6 */
+  cps_energy_fuse (m, r, 20, 0.95, 0.5f, 0.5f, scratch, e);
+  g_assert_cmpfloat_with_epsilon (e[9], 0.25f, 1e-6);
+  g_assert_cmpfloat (e[18], ==, 0.5f);
+  g_assert_cmpfloat (e[19], ==, 0.5f);  /* clamped */
+  g_assert_cmpfloat (e[0], ==, 0.0f);
+  /* a non-zero residual below the floor still saturates */
+  r[3] = 1e-3f;
+  cps_energy_fuse (m, r, 20, 0.95, 0.5f, 0.5f, scratch, e);
+  g_assert_cmpfloat_with_epsilon (e[3], 0.5f * 3.0f / 18.0f + 0.5f, 1e-6);
+}
+
+static void
+check_resize (int w, int h, long input, int ew, int eh)
+{
+  int tw, th;
+
+  cps_smart_resize (w, h, 14, input, 0, 0, &tw, &th);
+  g_assert_cmpint (tw, ==, ew);
+  g_assert_cmpint (th, ==, eh);
+}
+
+static void
+test_smart_resize (void)
+{
+  check_resize (1920, 1080, 224, 308, 168);     /* 22 x 12 patches */
+  check_resize (640, 360, 224, 308, 168);
+  check_resize (16, 16, 224, 224, 224); /* tiny: scaled up */
+  check_resize (7680, 4320, 224, 308, 168);     /* huge: scaled down */
+  check_resize (4000, 10, 224, 4480, 28);       /* a side never below 2P */
+  check_resize (224, 224, 224, 224, 224);       /* exact: scale 1 */
+}
+
+/* The naive path the reference takes: low-res energy -> full size ->
+ * target size -> patch sums. */
+static void
+naive_scores (const float *e, int lw, int lh, int sw, int sh, int tw, int th,
+    int p, float *out)
+{
+  CpsTap *ry = g_new (CpsTap, sh), *rx = g_new (CpsTap, sw);
+  CpsTap *ty = g_new (CpsTap, th), *tx = g_new (CpsTap, tw);
+  float *full = g_new (float, sw * sh), *tgt = g_new (float, tw * th);
+
+  cps_bilinear_taps (lh, sh, ry);
+  cps_bilinear_taps (lw, sw, rx);
+  cps_bilinear_taps (sh, th, ty);
+  cps_bilinear_taps (sw, tw, tx);
+  for (int y = 0; y < sh; y++)
+    for (int x = 0; x < sw; x++) {
+      const CpsTap *a = &ry[y], *b = &rx[x];
+      float top = (1 - b->w1) * e[a->i0 * lw + b->i0] + b->w1 * e[a->i0 * lw +
+          b->i1];
+      float bot = (1 - b->w1) * e[a->i1 * lw + b->i0] + b->w1 * e[a->i1 * lw +
+          b->i1];
+      full[y * sw + x] = (1 - a->w1) * top + a->w1 * bot;
+    }
+  for (int y = 0; y < th; y++)
+    for (int x = 0; x < tw; x++) {
+      const CpsTap *a = &ty[y], *b = &tx[x];
+      float top = (1 - b->w1) * full[a->i0 * sw + b->i0] +
+          b->w1 * full[a->i0 * sw + b->i1];
+      float bot = (1 - b->w1) * full[a->i1 * sw + b->i0] +
+          b->w1 * full[a->i1 * sw + b->i1];
+      tgt[y * tw + x] = (1 - a->w1) * top + a->w1 * bot;
+    }
+  memset (out, 0, sizeof (float) * (tw / p) * (th / p));
+  for (int y = 0; y < th; y++)
+    for (int x = 0; x < tw; x++)
+      out[(y / p) * (tw / p) + x / p] += tgt[y * tw + x];
+  g_free (ry);
+  g_free (rx);
+  g_free (ty);
+  g_free (tx);
+  g_free (full);
+  g_free (tgt);
+}
+
+static void
+check_score_plan (int sw, int sh)
+{
+  int lw, lh, tw, th, p = 14;
+  float *e, *fast, *slow;
+  CpsScorePlan *plan;
+  GRand *rand = g_rand_new_with_seed (sw * 7 + sh);
+
+  cps_lowres_size (sw, sh, 4, &lw, &lh);
+  cps_smart_resize (sw, sh, p, 224, 0, 0, &tw, &th);
+  e = g_new (float, lw * lh);
+  fast = g_new (float, (tw / p) * (th / p));
+  slow = g_new (float, (tw / p) * (th / p));
+  for (int i = 0; i < lw * lh; i++)
+    e[i] = (float) g_rand_double (rand);
+  plan = cps_score_plan_new (lw, lh, sw, sh, tw, th, p);
+  cps_score_plan_apply (plan, e, fast);
+  naive_scores (e, lw, lh, sw, sh, tw, th, p, slow);
+  for (int i = 0; i < (tw / p) * (th / p); i++)
+    g_assert_cmpfloat_with_epsilon (fast[i], slow[i], 1e-4 * slow[i] + 1e-4);
+  cps_score_plan_free (plan);
+  g_free (e);
+  g_free (fast);
+  g_free (slow);
+  g_rand_free (rand);
+}
+
+static void
+test_score_plan_matches_naive (void)
+{
+  check_score_plan (640, 360);  /* downscale */
+  check_score_plan (352, 288);
+  check_score_plan (100, 60);   /* upscale: low-res clamped to 32 */
+}
+
+/* T = 2 frames of a 2 x 2 grid. */
+static const float scores8[8] = { 1, 5, 3, 2, 4, 9, 0, 7 };
+
+static void
+check_select (const float *scores, const guint8 * is_i, int t, int hb,
+    int wb, long k, const CpsSelectParams * params, const gint64 * expect,
+    long n_expect)
+{
+  gint64 out[64];
+  long n = cps_select (scores, is_i, t, hb, wb, 14, k, params, out);
+
+  g_assert_cmpint (n, ==, n_expect);
+  for (long i = 0; i < n; i++)
+    g_assert_cmpint (out[i], ==, expect[i]);
+}
+
+static void
+test_select_priority (void)
+{
+  CpsSelectParams p;
+  guint8 none[2] = { 0, 0 }, first[2] = { 1, 0 };
+
+  cps_select_params_init (&p);
+  /* no I patches: global top 3 = 9 (5), 7 (7), 5 (1), ascending */
+  check_select (scores8, none, 2, 2, 2, 3, &p, (gint64[]) {
+        1, 5, 7}, 3);
+  /* I patches >= k: top 3 among frame 0 = 5 (1), 3 (2), 2 (3) */
+  check_select (scores8, first, 2, 2, 2, 3, &p, (gint64[]) {
+        1, 2, 3}, 3);
+  /* every I patch plus the top 2 P patches */
+  check_select (scores8, first, 2, 2, 2, 6, &p, (gint64[]) {
+        0, 1, 2, 3, 5, 7}, 6);
+  /* k beyond what is available: everything */
+  check_select (scores8, first, 2, 2, 2, 100, &p, (gint64[]) {
+        0, 1, 2, 3, 4, 5, 6, 7}, 8);
+}
+
+static void
+test_select_ties (void)
+{
+  CpsSelectParams p;
+  float flat[8] = { 2, 2, 2, 2, 2, 2, 2, 2 };
+  guint8 none[2] = { 0, 0 }, first[2] = { 1, 0 };
+
+  cps_select_params_init (&p);
+  check_select (flat, none, 2, 2, 2, 3, &p, (gint64[]) {
+        0, 1, 2}, 3);
+  check_select (flat, first, 2, 2, 2, 5, &p, (gint64[]) {
+        0, 1, 2, 3, 4}, 5);
+}
+
+static void
+test_resolve_is_i (void)
+{
+  guint8 a[3] = { 0, 0, 0 }, b[3] = { 0, 1, 0 };
+
+  cps_resolve_is_i (a, 3);
+  g_assert_cmpint (a[0], ==, 1);
+  cps_resolve_is_i (b, 3);
+  g_assert_cmpint (b[0], ==, 0);
+  g_assert_cmpint (b[1], ==, 1);
+}
+
+static void
+test_select_block2x2 (void)
+{
+  CpsSelectParams p;
+  /* T = 2, hb = 2, wb = 4: two blocks per frame; block 1 of frame 1 wins */
+  float s[16] = { 1, 1, 0, 0, 1, 1, 0, 0,
+    0, 0, 5, 5, 0, 0, 5, 5
+  };
+  guint8 none[2] = { 0, 0 };
+  gint64 out[16];
+
+  cps_select_params_init (&p);
+  p.unit = CPS_UNIT_BLOCK2X2;
+  /* expands top-left, top-right, bottom-left, bottom-right */
+  check_select (s, none, 2, 2, 4, 4, &p, (gint64[]) {
+        10, 11, 14, 15}, 4);
+  check_select (s, none, 2, 2, 4, 8, &p, (gint64[]) {
+        0, 1, 4, 5, 10, 11, 14, 15}, 8);
+  g_assert_cmpint (cps_select (s, none, 2, 2, 4, 14, 6, &p, out), ==, -1);
+  g_assert_cmpint (cps_select (s, none, 2, 3, 4, 14, 8, &p, out), ==, -1);
+}
+
+static void
+test_static_fallback (void)
+{
+  CpsSelectParams p;
+  /* T = 4, 2 x 2 grid; frame 0 is I; tiny energies: a static window */
+  float s[16] = { 0.2f, 0.2f, 0.2f, 0.2f, 0, 0, 0, 0,
+    1, 1, 1, 1, 0.5f, 0.5f, 0.5f, 0.5f
+  };
+  float busy[16];
+  guint8 is_i[4] = { 1, 0, 0, 0 };
+
+  cps_select_params_init (&p);
+  /* off: I frame + frame 2, the highest P scores */
+  check_select (s, is_i, 4, 2, 2, 8, &p, (gint64[]) {
+        0, 1, 2, 3, 8, 9, 10, 11}, 8);
+  /* on, one uniform frame: P frames [1,2,3], position 0 -> frame 1 */
+  p.static_fallback = 1;
+  p.static_uniform_frames = 1;
+  check_select (s, is_i, 4, 2, 2, 8, &p, (gint64[]) {
+        0, 1, 2, 3, 4, 5, 6, 7}, 8);
+  /* two frames: positions 0 and floor(3/2) = 1 -> frames 1 and 2 */
+  p.static_uniform_frames = 2;
+  check_select (s, is_i, 4, 2, 2, 12, &p, (gint64[]) {
+        0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}, 12);
+  p.static_fallback = 0;
+  check_select (s, is_i, 4, 2, 2, 12, &p, (gint64[]) {
+        0, 1, 2, 3, 8, 9, 10, 11, 12, 13, 14, 15}, 12);
+  /* busy window (means near 1): the fallback does not fire */
+  for (int i = 0; i < 16; i++)
+    busy[i] = 196.0f * (0.5f + 0.03f * i);
+  g_assert_false (cps_scores_are_static (busy, 16, 196, 2.0, 0.15,
+          (float[16]) {
+          0}));
+  g_assert_true (cps_scores_are_static (s, 16, 196, 2.0, 0.15, (float[16]) {
+          0}));
+  p.static_fallback = 1;
+  p.static_uniform_frames = 1;
+  for (int i = 4; i < 8; i++)
+    busy[i] = 0.0f;             /* frame 1 is the weakest */
+  check_select (busy, is_i, 4, 2, 2, 8, &p, (gint64[]) {
+        0, 1, 2, 3, 12, 13, 14, 15}, 8);
+}
+
+static void
+test_dtypes (void)
+{
+  guint8 u8[4];
+
+  g_assert_cmphex (cps_float_to_bf16 (1.0f), ==, 0x3f80);
+  g_assert_cmphex (cps_float_to_bf16 (255.0f), ==, 0x437f);
+  g_assert_cmphex (cps_float_to_bf16 (1.0f + 1.0f / 256), ==, 0x3f80);  /* tie: even */
+  g_assert_cmphex (cps_float_to_bf16 (1.0f + 3.0f / 256), ==, 0x3f82);  /* tie: even */
+  g_assert_cmpfloat (cps_bf16_to_float (0x437f), ==, 255.0f);
+  g_assert_cmphex (cps_float_to_fp16 (1.0f), ==, 0x3c00);
+  g_assert_cmphex (cps_float_to_fp16 (255.0f), ==, 0x5bf8);
+  g_assert_cmphex (cps_float_to_fp16 (0.5f), ==, 0x3800);
+  g_assert_cmphex (cps_float_to_fp16 (65504.0f), ==, 0x7bff);
+  g_assert_cmphex (cps_float_to_fp16 (65520.0f), ==, 0x7c00);
+  g_assert_cmphex (cps_float_to_fp16 (ldexpf (1.0f, -24)), ==, 0x0001);
+  g_assert_cmphex (cps_float_to_fp16 (-2.0f), ==, 0xc000);
+  g_assert_cmphex (cps_float_to_fp16 (1.0f + ldexpf (1.0f, -11)), ==, 0x3c00);  /* tie */
+  g_assert_cmpfloat (cps_fp16_to_float (0x5bf8), ==, 255.0f);
+  for (int i = 0; i <= 255 * 8; i++) {  /* every value cps emits, in 1/8 steps */
+    float v = i / 8.0f;
+    g_assert_cmpfloat (cps_fp16_to_float (cps_float_to_fp16 (v)), ==, v);
+  }
+  cps_convert_floats ((float[4]) {
+      254.6f, -3.0f, 300.0f, 2.5f}, 4, CPS_DTYPE_U8, u8);
+  g_assert_cmpint (u8[0], ==, 255);
+  g_assert_cmpint (u8[1], ==, 0);
+  g_assert_cmpint (u8[2], ==, 255);
+  g_assert_cmpint (u8[3], ==, 2);       /* half to even */
+}
+
+/* The CPU window: resize to RGB, store scores, cut patches. */
+static void
+test_cpu_window (void)
+{
+  enum { W = 64, H = 64 };
+  guint8 y[W * H], u[W * H / 4], v[W * H / 4];
+  CpsImage img = { {y, u, v}, {W, W / 2, W / 2}, W, H, 1, 1, 0, 1, 0 };
+  /* rgb = (Y, Y, Y): isolates the luma resize */
+  CpsColorMatrix cm = { {{1, 0, 0}, {1, 0, 0}, {1, 0, 0}}, {0, 0, 0} };
+  CpsWindowGeometry g = { W, H, 32, 32, 56, 56, 14, 2, 1, 1, 1, 0 };
+  const CpsComputeOps *ops = &cps_compute_cpu;
+  CpsWindow *win;
+  float energy[32 * 32], patch[3 * 14 * 14];
+  const float *rgb;
+  gint64 idx = 16 + 1 * 4 + 2;  /* frame 1, row 1, column 2 */
+
+  for (int i = 0; i < W * H; i++)
+    y[i] = (guint8) (2 * (i % W));      /* horizontal ramp */
+  memset (u, 128, sizeof (u));
+  memset (v, 128, sizeof (v));
+  for (int i = 0; i < 32 * 32; i++)
+    energy[i] = 1.0f;
+
+  win = ops->window_new (&g);
+  ops->window_add (win, &img, &cm, NULL);
+  ops->window_add (win, &img, &cm, energy);
+  g_assert_cmpint (ops->window_count (win), ==, 2);
+  /* frame 0 scores are zero; a full energy map sums to P² per patch */
+  g_assert_cmpfloat (ops->window_scores (win)[0], ==, 0.0f);
+  g_assert_cmpfloat_with_epsilon (ops->window_scores (win)[16 + 5], 196.0f,
+      1e-3);
+  rgb = cps_cpu_window_rgb (win, 1);
+  /* a ramp stays a ramp: target x maps to source (x + 0.5)·64/56 − 0.5 */
+  for (int x = 1; x < 55; x++)
+    g_assert_cmpfloat_with_epsilon (rgb[10 * 56 + x],
+        2.0f * ((x + 0.5f) * 64.0f / 56.0f - 0.5f), 1e-3);
+  ops->window_extract (win, &idx, 1, CPS_DTYPE_FP32, patch);
+  for (int c = 0; c < 3; c++)
+    for (int r = 0; r < 14; r++)
+      for (int x = 0; x < 14; x++)
+        g_assert_cmpfloat (patch[(c * 14 + r) * 14 + x], ==,
+            rgb[c * 56 * 56 + (14 + r) * 56 + 28 + x]);
+  ops->window_reset (win);
+  g_assert_cmpint (ops->window_count (win), ==, 0);
+  ops->window_free (win);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/algo/taps-factor4", test_taps_factor4);
+  g_test_add_func ("/algo/lowres-and-radius", test_lowres_and_radius);
+  g_test_add_func ("/algo/motion-shifted-pattern", test_motion_shifted_pattern);
+  g_test_add_func ("/algo/motion-flat-tie-rule", test_motion_flat_tie_rule);
+  g_test_add_func ("/algo/percentile", test_percentile);
+  g_test_add_func ("/algo/energy-fuse", test_energy_fuse);
+  g_test_add_func ("/algo/smart-resize", test_smart_resize);
+  g_test_add_func ("/algo/score-plan-matches-naive",
+      test_score_plan_matches_naive);
+  g_test_add_func ("/algo/select-priority", test_select_priority);
+  g_test_add_func ("/algo/select-ties", test_select_ties);
+  g_test_add_func ("/algo/resolve-is-i", test_resolve_is_i);
+  g_test_add_func ("/algo/select-block2x2", test_select_block2x2);
+  g_test_add_func ("/algo/static-fallback", test_static_fallback);
+  g_test_add_func ("/algo/dtypes", test_dtypes);
+  g_test_add_func ("/algo/cpu-window", test_cpu_window);
+  return g_test_run ();
+}

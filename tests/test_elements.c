@@ -1,0 +1,582 @@
+/* cps — element tests with GstHarness on constructed frames.
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include <gst/gst.h>
+#include <gst/app/gstappsink.h>
+#include <gst/check/gstharness.h>
+#include <gst/video/video.h>
+#include <string.h>
+
+#include "cpsmeta.h"
+
+#define FRAME_DURATION (GST_SECOND / 25)
+
+/* A 64 × 64 I420 frame: grey, with a bright 16 × 16 square at (sx, sy)
+ * (sx < 0: no square). */
+static GstBuffer *
+make_frame (gint sx, gint sy, guint index)
+{
+  GstBuffer *buf = gst_buffer_new_allocate (NULL, 64 * 64 * 3 / 2, NULL);
+  GstMapInfo map;
+
+  gst_buffer_map (buf, &map, GST_MAP_WRITE);
+  memset (map.data, 64, 64 * 64);
+  memset (map.data + 64 * 64, 128, 64 * 64 / 2);
+  for (gint y = sy; sx >= 0 && y < sy + 16; y++)
+    memset (map.data + y * 64 + sx, 230, 16);
+  gst_buffer_unmap (buf, &map);
+  GST_BUFFER_PTS (buf) = index * FRAME_DURATION;
+  GST_BUFFER_DURATION (buf) = FRAME_DURATION;
+  return buf;
+}
+
+static const gchar *i420_caps =
+    "video/x-raw,format=I420,width=64,height=64,framerate=25/1";
+
+static void
+test_motion_passthrough_meta (void)
+{
+  GstHarness *h = gst_harness_new ("cpsmotion");
+  GstBuffer *in, *out;
+  CpsMotionMeta *m;
+
+  gst_harness_set_src_caps_str (h, i420_caps);
+  for (guint i = 0; i < 3; i++) {
+    in = make_frame (8 + 4 * i, 8, i);
+    gst_buffer_ref (in);        /* keep a ref to compare memory */
+    out = gst_harness_push_and_pull (h, in);
+    /* same memory: the frame is never copied */
+    g_assert_true (gst_buffer_peek_memory (out, 0) ==
+        gst_buffer_peek_memory (in, 0));
+    m = cps_buffer_get_motion_meta (out);
+    g_assert_nonnull (m);
+    g_assert_cmpuint (m->frame_id, ==, i);
+    g_assert_cmpuint (m->width, ==, 32);        /* 64/4 = 16, clamped to 32 */
+    g_assert_cmpuint (m->height, ==, 32);
+    g_assert_cmpuint (m->radius, ==, 4);
+    g_assert_false (m->is_i);   /* no decoder upstream, no key-unit meta */
+    if (i == 0)
+      g_assert_cmpfloat (m->residual[16 * 32 + 8], ==, 0.0f);
+    else                        /* the square moved by 4 source px = 1 low-res px */
+      g_assert_cmpfloat (m->motion[8 * 32 + 8], >, 0.0f);
+    gst_buffer_unref (in);
+    gst_buffer_unref (out);
+  }
+  gst_harness_teardown (h);
+}
+
+static void
+test_motion_key_unit_meta (void)
+{
+  GstHarness *h = gst_harness_new ("cpsmotion");
+  GstBuffer *in, *out;
+
+  gst_harness_set_src_caps_str (h, i420_caps);
+  for (guint i = 0; i < 3; i++) {
+    in = make_frame (-1, 0, i);
+    cps_buffer_add_key_unit_meta (in, i == 1);
+    out = gst_harness_push_and_pull (h, in);
+    g_assert_cmpint (cps_buffer_get_motion_meta (out)->is_i, ==, i == 1);
+    gst_buffer_unref (out);
+  }
+  gst_harness_teardown (h);
+}
+
+/* Uniform sampling needs N; a source of unknown duration gets a clear
+ * error (the happy path runs on a real file in test_pipeline). */
+static void
+test_motion_sampling_uniform_needs_duration (void)
+{
+  GstElement *pipe = gst_parse_launch ("videotestsrc num-buffers=10 ! "
+      "video/x-raw,format=I420,width=64,height=64,framerate=25/1 ! "
+      "cpsmotion sampling=uniform sampling-frames=4 ! fakesink", NULL);
+  GstBus *bus = gst_element_get_bus (pipe);
+  GstMessage *msg;
+  GError *err = NULL;
+
+  gst_element_set_state (pipe, GST_STATE_PLAYING);
+  msg = gst_bus_timed_pop_filtered (bus, 10 * GST_SECOND,
+      GST_MESSAGE_ERROR | GST_MESSAGE_EOS);
+  g_assert_nonnull (msg);
+  g_assert_cmpint (GST_MESSAGE_TYPE (msg), ==, GST_MESSAGE_ERROR);
+  gst_message_parse_error (msg, &err, NULL);
+  g_assert_nonnull (strstr (err->message, "sampling=uniform needs a stream "
+          "of known duration"));
+  g_error_free (err);
+  gst_message_unref (msg);
+  gst_element_set_state (pipe, GST_STATE_NULL);
+  gst_object_unref (bus);
+  gst_object_unref (pipe);
+}
+
+static void
+test_motion_sampling_rate (void)
+{
+  GstHarness *h = gst_harness_new_parse ("cpsmotion sampling=rate "
+      "sampling-rate=10");
+  guint kept = 0;
+
+  gst_harness_set_src_caps_str (h, i420_caps);
+  /* 25 fps in, 10 fps kept: frames at 0, 0.12 (>= 0.1), 0.2, 0.32, 0.4 s */
+  for (guint i = 0; i < 11; i++) {
+    GstBuffer *out;
+
+    gst_harness_push (h, make_frame (-1, 0, i));
+    while ((out = gst_harness_try_pull (h))) {
+      guint64 id = cps_buffer_get_motion_meta (out)->frame_id;
+      guint64 expect[] = { 0, 3, 5, 8, 10 };
+
+      g_assert_cmpuint (id, ==, expect[kept]);
+      kept++;
+      gst_buffer_unref (out);
+    }
+  }
+  g_assert_cmpuint (kept, ==, 5);
+  gst_harness_teardown (h);
+}
+
+static GstMessage *
+pop_error (GstBus * bus)
+{
+  return gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+}
+
+static void
+test_caps_refused_with_message (void)
+{
+  const gchar *elements[] = { "cpsmotion", "cpsenergy", "cpstopk" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (elements); i++) {
+    GstElement *e = gst_element_factory_make (elements[i], NULL);
+    GstBus *bus = gst_bus_new ();
+    GstPad *sink = gst_element_get_static_pad (e, "sink");
+    GstCaps *rgb = gst_caps_from_string ("video/x-raw,format=RGB,width=64,"
+        "height=64,framerate=25/1");
+    GstCaps *nv12 = gst_caps_from_string ("video/x-raw,format=NV12,width=64,"
+        "height=64,framerate=25/1");
+    GstMessage *msg;
+    GError *err = NULL;
+
+    gst_element_set_bus (e, bus);
+    g_assert_true (gst_pad_query_accept_caps (sink, nv12));
+    g_assert_null (pop_error (bus));
+    g_assert_false (gst_pad_query_accept_caps (sink, rgb));
+    msg = pop_error (bus);
+    g_assert_nonnull (msg);
+    gst_message_parse_error (msg, &err, NULL);
+    g_assert_true (g_error_matches (err, GST_CORE_ERROR,
+            GST_CORE_ERROR_NEGOTIATION));
+    g_assert_nonnull (strstr (err->message, "NV12, I420, Y42B or Y444"));
+    g_error_free (err);
+    gst_message_unref (msg);
+    gst_caps_unref (rgb);
+    gst_caps_unref (nv12);
+    gst_object_unref (sink);
+    gst_element_set_bus (e, NULL);
+    gst_object_unref (bus);
+    gst_object_unref (e);
+  }
+}
+
+static void
+test_patchsink_refuses_video (void)
+{
+  GstElement *sink = gst_element_factory_make ("cpspatchsink", NULL);
+  GstPad *pad = gst_element_get_static_pad (sink, "sink");
+  GstCaps *video = gst_caps_from_string (i420_caps);
+  GstCaps *patches = gst_caps_from_string (CPS_PATCH_CAPS_NAME
+      ",patch-size=14,channels=3,dtype=bf16");
+  gboolean sync;
+
+  g_assert_true (GST_IS_APP_SINK (sink));
+  g_assert_false (gst_pad_query_accept_caps (pad, video));
+  g_assert_true (gst_pad_query_accept_caps (pad, patches));
+  g_object_get (sink, "sync", &sync, NULL);
+  g_assert_false (sync);
+  g_object_get (sink, "wait-on-eos", &sync, NULL);
+  g_assert_false (sync);
+  gst_caps_unref (video);
+  gst_caps_unref (patches);
+  gst_object_unref (pad);
+  gst_object_unref (sink);
+}
+
+static GstHarness *
+topk_harness (const gchar * props)
+{
+  gchar *desc = g_strdup_printf ("cpsmotion ! cpstopk %s", props);
+  GstHarness *h = gst_harness_new_parse (desc);
+
+  g_free (desc);
+  gst_harness_set_src_caps_str (h, i420_caps);
+  return h;
+}
+
+/* 10 frames, windows of 4: two full windows while playing, the partial
+ * one of 2 frames at EOS. */
+static void
+test_topk_windows_and_timestamps (void)
+{
+  GstHarness *h = topk_harness ("sequence-length=4 k=8 input-size=56 "
+      "patch-size=14");
+  guint expect_frames[] = { 4, 4, 2 };
+  GstBuffer *out;
+  GstCaps *caps;
+
+  for (guint i = 0; i < 10; i++)
+    gst_harness_push (h, make_frame (4 * i, 8, i));
+  g_assert_cmpuint (gst_harness_buffers_received (h), ==, 2);
+  gst_harness_push_event (h, gst_event_new_eos ());
+  g_assert_cmpuint (gst_harness_buffers_received (h), ==, 3);
+
+  caps = gst_pad_get_current_caps (h->sinkpad);
+  g_assert_true (gst_caps_is_equal (caps, gst_caps_from_string
+          (CPS_PATCH_CAPS_NAME ",patch-size=14,channels=3,dtype=bf16")));
+  gst_caps_unref (caps);
+
+  for (guint w = 0; w < 3; w++) {
+    CpsPatchMeta *m;
+
+    out = gst_harness_pull (h);
+    m = cps_buffer_get_patch_meta (out);
+    g_assert_nonnull (m);
+    g_assert_cmpuint (m->n_frames, ==, expect_frames[w]);
+    /* 64x64 at input-size 56 -> 56x56, a 4x4 grid */
+    g_assert_cmpuint (m->grid_width, ==, 4);
+    g_assert_cmpuint (m->grid_height, ==, 4);
+    g_assert_cmpuint (m->target_width, ==, 56);
+    g_assert_cmpuint (m->n_patches, ==, 8);
+    g_assert_cmpuint (m->window_index, ==, w);
+    g_assert_cmpuint (gst_buffer_get_size (out), ==, 8 * 3 * 14 * 14 * 2);
+    g_assert_cmpuint (GST_BUFFER_PTS (out), ==, 4 * w * FRAME_DURATION);
+    g_assert_cmpuint (GST_BUFFER_DURATION (out), ==,
+        expect_frames[w] * FRAME_DURATION);
+    for (guint t = 0; t < m->n_frames; t++) {
+      g_assert_cmpint (m->frame_ids[t], ==, 4 * w + t);
+      g_assert_cmpuint (m->frame_pts[t], ==, (4 * w + t) * FRAME_DURATION);
+      g_assert_cmpint (m->frame_is_i[t], ==, t == 0);   /* first-frame rule */
+    }
+    gst_buffer_unref (out);
+  }
+  gst_harness_teardown (h);
+}
+
+/* Frame 0 of a window scores zero and is the I-frame; with k = 17 all 16
+ * I patches are taken plus the best P patch, which must be where the
+ * square appeared. */
+static void
+test_topk_selects_moving_patch (void)
+{
+  GstHarness *h = topk_harness ("sequence-length=2 k=17 input-size=56 "
+      "dtype=u8");
+  GstBuffer *out;
+  CpsPatchMeta *m;
+  GstMapInfo map;
+
+  gst_harness_push (h, make_frame (-1, 0, 0));
+  gst_harness_push (h, make_frame (40, 40, 1)); /* square in patch (2..3) */
+  out = gst_harness_pull (h);
+  m = cps_buffer_get_patch_meta (out);
+  g_assert_cmpuint (m->n_patches, ==, 17);
+  for (guint i = 0; i < 16; i++) {
+    g_assert_cmpint (m->fields[i * 6 + CPS_PATCH_FIELD_LINEAR_IDX], ==, i);
+    g_assert_cmpint (m->fields[i * 6 + CPS_PATCH_FIELD_IS_I], ==, 1);
+  }
+  /* source 40..55 -> target 35..48 splits evenly over patch rows/cols 2
+   * and 3 (7 px each).  The reference's tie rule breaks it: flat areas get
+   * the (-4,-4) motion magnitude except in the last 4 low-res rows and
+   * columns, where that displacement leaves the frame, so patch (2,2) keeps
+   * more motion energy than (3,3). */
+  {
+    gint64 *row = m->fields + 16 * 6;
+
+    g_assert_cmpint (row[CPS_PATCH_FIELD_SEQ_POS], ==, 1);
+    g_assert_cmpint (row[CPS_PATCH_FIELD_FRAME_ID], ==, 1);
+    g_assert_cmpint (row[CPS_PATCH_FIELD_IS_I], ==, 0);
+    g_assert_cmpint (row[CPS_PATCH_FIELD_H_IDX], ==, 2);
+    g_assert_cmpint (row[CPS_PATCH_FIELD_W_IDX], ==, 2);
+    g_assert_cmpint (row[CPS_PATCH_FIELD_LINEAR_IDX], ==, 16 + 2 * 4 + 2);
+    g_assert_cmpfloat (m->scores[16], >, 0.0f);
+    g_assert_cmpfloat (m->scores[0], ==, 0.0f);
+  }
+  /* u8 patches: grey background luma 64 in a grey (U=V=128) frame */
+  gst_buffer_map (out, &map, GST_MAP_READ);
+  g_assert_cmpuint (map.size, ==, 17 * 3 * 14 * 14);
+  {
+    guint8 v = map.data[0];     /* limited-range 64 -> (64-16)*255/219 */
+
+    g_assert_cmpint (v, ==, 56);
+    g_assert_cmpint (map.data[14 * 14], ==, 56);
+  }
+  gst_buffer_unmap (out, &map);
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+}
+
+static void
+test_topk_block2x2_needs_k_divisible (void)
+{
+  GstHarness *h = topk_harness ("sequence-length=2 k=6 "
+      "selection-unit=block2x2 input-size=56");
+  GstBus *bus = gst_bus_new ();
+  GstMessage *msg;
+  GError *err = NULL;
+
+  gst_element_set_bus (h->element, bus);
+  g_assert_cmpint (gst_harness_push (h, make_frame (-1, 0, 0)), ==,
+      GST_FLOW_ERROR);
+  msg = pop_error (bus);
+  g_assert_nonnull (msg);
+  gst_message_parse_error (msg, &err, NULL);
+  g_assert_nonnull (strstr (err->message, "divisible by 4"));
+  g_error_free (err);
+  gst_message_unref (msg);
+  gst_element_set_bus (h->element, NULL);
+  gst_object_unref (bus);
+  gst_harness_teardown (h);
+}
+
+static void
+test_topk_needs_motion (void)
+{
+  GstHarness *h = gst_harness_new ("cpstopk");
+  GstBus *bus = gst_bus_new ();
+  GstMessage *msg;
+
+  gst_element_set_bus (h->element, bus);
+  gst_harness_set_src_caps_str (h, i420_caps);
+  g_assert_cmpint (gst_harness_push (h, make_frame (-1, 0, 0)), ==,
+      GST_FLOW_ERROR);
+  msg = pop_error (bus);
+  g_assert_nonnull (msg);
+  gst_message_unref (msg);
+  gst_element_set_bus (h->element, NULL);
+  gst_object_unref (bus);
+  gst_harness_teardown (h);
+}
+
+/* Changing k while a window fills applies from the next window. */
+static void
+test_topk_property_change_mid_window (void)
+{
+  GstHarness *h = topk_harness ("sequence-length=2 k=4 input-size=56");
+  GstElement *topk = gst_harness_find_element (h, "cpstopk");
+  GstBuffer *out;
+
+  gst_harness_push (h, make_frame (-1, 0, 0));
+  g_object_set (topk, "k", 20, "dtype", 2, NULL);
+  gst_harness_push (h, make_frame (8, 8, 1));
+  gst_harness_push (h, make_frame (-1, 0, 2));
+  gst_harness_push (h, make_frame (8, 8, 3));
+  out = gst_harness_pull (h);
+  g_assert_cmpuint (cps_buffer_get_patch_meta (out)->n_patches, ==, 4);
+  g_assert_cmpint (cps_buffer_get_patch_meta (out)->dtype, ==,
+      CPS_PATCH_DTYPE_BF16);
+  gst_buffer_unref (out);
+  out = gst_harness_pull (h);
+  g_assert_cmpuint (cps_buffer_get_patch_meta (out)->n_patches, ==, 20);
+  g_assert_cmpint (cps_buffer_get_patch_meta (out)->dtype, ==,
+      CPS_PATCH_DTYPE_FP32);
+  g_assert_cmpuint (gst_buffer_get_size (out), ==, 20 * 3 * 14 * 14 * 4);
+  gst_buffer_unref (out);
+  gst_object_unref (topk);
+  gst_harness_teardown (h);
+}
+
+/* Out-of-range values are refused with a warning naming the property. */
+static void
+test_property_ranges (void)
+{
+  struct
+  {
+    const gchar *element, *prop;
+    gint bad;
+  } cases[] = {
+    {"cpstopk", "k", 0},
+    {"cpstopk", "sequence-length", 0},
+    {"cpstopk", "patch-size", 1000},
+    {"cpsmotion", "downscale", 0},
+    {"cpsmotion", "search-radius", 99},
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    GstElement *e = gst_element_factory_make (cases[i].element, NULL);
+    GParamSpec *pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (e),
+        cases[i].prop);
+    GValue before = G_VALUE_INIT, after = G_VALUE_INIT, bad = G_VALUE_INIT;
+    gchar *pattern = g_strdup_printf ("*out of range for property '%s'*",
+        cases[i].prop);
+
+    g_value_init (&before, pspec->value_type);
+    g_value_init (&after, pspec->value_type);
+    g_value_init (&bad, G_TYPE_INT);
+    g_value_set_int (&bad, cases[i].bad);
+    g_object_get_property (G_OBJECT (e), cases[i].prop, &before);
+    g_test_expect_message ("GLib-GObject", G_LOG_LEVEL_WARNING, pattern);
+    g_object_set_property (G_OBJECT (e), cases[i].prop, &bad);
+    g_test_assert_expected_messages ();
+    g_object_get_property (G_OBJECT (e), cases[i].prop, &after);
+    g_assert_true (g_param_values_cmp (pspec, &before, &after) == 0);
+    g_free (pattern);
+    gst_object_unref (e);
+  }
+}
+
+static void
+test_energy_meta_and_weights (void)
+{
+  GstHarness *h = gst_harness_new_parse ("cpsmotion ! cpsenergy "
+      "motion-weight=0 residual-weight=1");
+  GstBuffer *out;
+  CpsEnergyMeta *e;
+  CpsMotionMeta *m;
+  gfloat scratch[32 * 32], p95;
+
+  gst_harness_set_src_caps_str (h, i420_caps);
+  gst_buffer_unref (gst_harness_push_and_pull (h, make_frame (8, 8, 0)));
+  out = gst_harness_push_and_pull (h, make_frame (12, 8, 1));
+  e = cps_buffer_get_energy_meta (out);
+  m = cps_buffer_get_motion_meta (out);
+  g_assert_nonnull (e);
+  g_assert_cmpuint (e->width, ==, 32);
+  /* residual only: energy = min(residual / p95, 1) */
+  {
+    gsize n = 32 * 32;
+    memcpy (scratch, m->residual, sizeof (scratch));
+    for (gsize i = 0; i < n; i++)       /* insertion sort is fine at n = 1024 */
+      for (gsize j = i; j > 0 && scratch[j - 1] > scratch[j]; j--) {
+        gfloat t = scratch[j];
+        scratch[j] = scratch[j - 1];
+        scratch[j - 1] = t;
+      }
+    p95 = MAX (scratch[(gsize) (0.95 * (n - 1) + 0.5)], 1e-6f);
+    for (gsize i = 0; i < n; i++)
+      g_assert_cmpfloat_with_epsilon (e->energy[i],
+          MIN (m->residual[i] / p95, 1.0f), 1e-6);
+  }
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+}
+
+/* cpspatchsink is used like appsink: pull_sample over a real pipeline. */
+static void
+test_patchsink_pull_samples (void)
+{
+  GstElement *pipe = gst_parse_launch ("videotestsrc num-buffers=20 "
+      "pattern=ball ! video/x-raw,format=NV12,width=160,height=120,"
+      "framerate=25/1 ! cpsmotion ! cpsenergy ! cpstopk sequence-length=8 "
+      "k=64 ! cpspatchsink name=s max-buffers=1", NULL);
+  GstElement *sink = gst_bin_get_by_name (GST_BIN (pipe), "s");
+  guint frames[] = { 8, 8, 4 }, n = 0;
+  GstSample *sample;
+
+  gst_element_set_state (pipe, GST_STATE_PLAYING);
+  while ((sample = gst_app_sink_pull_sample (GST_APP_SINK (sink)))) {
+    CpsPatchMeta *m = cps_buffer_get_patch_meta (gst_sample_get_buffer
+        (sample));
+    GstStructure *s = gst_caps_get_structure (gst_sample_get_caps (sample),
+        0);
+
+    g_assert_true (gst_structure_has_name (s, CPS_PATCH_CAPS_NAME));
+    g_assert_cmpuint (n, <, 3);
+    g_assert_cmpuint (m->n_frames, ==, frames[n]);
+    g_assert_cmpuint (m->n_patches, ==, 64);
+    n++;
+    gst_sample_unref (sample);
+  }
+  g_assert_cmpuint (n, ==, 3);
+  g_assert_true (gst_app_sink_is_eos (GST_APP_SINK (sink)));
+  gst_element_set_state (pipe, GST_STATE_NULL);
+  gst_object_unref (sink);
+  gst_object_unref (pipe);
+}
+
+/* With nobody pulling, EOS still reaches the bus (gst-launch pipelines
+ * end), and every window stays pullable after it. */
+static void
+test_patchsink_eos_without_pull (void)
+{
+  GstElement *pipe = gst_parse_launch ("videotestsrc num-buffers=10 ! "
+      "video/x-raw,format=I420,width=64,height=64,framerate=25/1 ! "
+      "cpsmotion ! cpstopk sequence-length=4 ! cpspatchsink name=s", NULL);
+  GstElement *sink = gst_bin_get_by_name (GST_BIN (pipe), "s");
+  GstBus *bus = gst_element_get_bus (pipe);
+  GstMessage *msg;
+  GstSample *sample;
+  guint n = 0;
+
+  gst_element_set_state (pipe, GST_STATE_PLAYING);
+  msg = gst_bus_timed_pop_filtered (bus, 10 * GST_SECOND,
+      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  g_assert_nonnull (msg);
+  g_assert_cmpint (GST_MESSAGE_TYPE (msg), ==, GST_MESSAGE_EOS);
+  gst_message_unref (msg);
+  while ((sample = gst_app_sink_try_pull_sample (GST_APP_SINK (sink), 0))) {
+    n++;
+    gst_sample_unref (sample);
+  }
+  g_assert_cmpuint (n, ==, 3);  /* 4 + 4 + 2 frames */
+  gst_element_set_state (pipe, GST_STATE_NULL);
+  gst_object_unref (bus);
+  gst_object_unref (sink);
+  gst_object_unref (pipe);
+}
+
+static void
+test_meta_copy (void)
+{
+  GstBuffer *a = gst_buffer_new (), *b;
+  CpsPatchMeta *m = cps_buffer_add_patch_meta (a, 2, 3), *c;
+
+  m->patch_size = 14;
+  m->fields[7] = 42;
+  m->scores[1] = 1.5f;
+  m->frame_pts[2] = 99;
+  m->frame_is_i[0] = 1;
+  b = gst_buffer_copy (a);
+  c = cps_buffer_get_patch_meta (b);
+  g_assert_nonnull (c);
+  g_assert_true (c->fields != m->fields);
+  g_assert_cmpuint (c->patch_size, ==, 14);
+  g_assert_cmpint (c->fields[7], ==, 42);
+  g_assert_cmpfloat (c->scores[1], ==, 1.5f);
+  g_assert_cmpuint (c->frame_pts[2], ==, 99);
+  g_assert_cmpint (c->frame_is_i[0], ==, 1);
+  gst_buffer_unref (a);
+  gst_buffer_unref (b);
+}
+
+int
+main (int argc, char **argv)
+{
+  gst_init (NULL, NULL);
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/elements/motion-passthrough-meta",
+      test_motion_passthrough_meta);
+  g_test_add_func ("/elements/motion-key-unit-meta", test_motion_key_unit_meta);
+  g_test_add_func ("/elements/motion-sampling-uniform-needs-duration",
+      test_motion_sampling_uniform_needs_duration);
+  g_test_add_func ("/elements/motion-sampling-rate", test_motion_sampling_rate);
+  g_test_add_func ("/elements/caps-refused-with-message",
+      test_caps_refused_with_message);
+  g_test_add_func ("/elements/patchsink-refuses-video",
+      test_patchsink_refuses_video);
+  g_test_add_func ("/elements/topk-windows-and-timestamps",
+      test_topk_windows_and_timestamps);
+  g_test_add_func ("/elements/topk-selects-moving-patch",
+      test_topk_selects_moving_patch);
+  g_test_add_func ("/elements/topk-block2x2-needs-k-divisible",
+      test_topk_block2x2_needs_k_divisible);
+  g_test_add_func ("/elements/topk-needs-motion", test_topk_needs_motion);
+  g_test_add_func ("/elements/topk-property-change-mid-window",
+      test_topk_property_change_mid_window);
+  g_test_add_func ("/elements/property-ranges", test_property_ranges);
+  g_test_add_func ("/elements/energy-meta-and-weights",
+      test_energy_meta_and_weights);
+  g_test_add_func ("/elements/patchsink-pull-samples",
+      test_patchsink_pull_samples);
+  g_test_add_func ("/elements/patchsink-eos-without-pull",
+      test_patchsink_eos_without_pull);
+  g_test_add_func ("/elements/meta-copy", test_meta_copy);
+  return g_test_run ();
+}
