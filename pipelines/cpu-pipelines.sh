@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Runnable example launch lines for the CPU path.
+#   bash pipelines/cpu-pipelines.sh [clip.mp4]
+# Uses the build tree's plugin; run scripts/build.sh first.
+set -eux
+cd "$(dirname "$0")/.."
+clip=${1:-assets/cps-demo.mp4}
+export GST_PLUGIN_PATH="$PWD/${BUILDDIR:-build}/gst"
+
+# The default chain: every frame, windows of 16, 512 bf16 patches each.
+gst-launch-1.0 filesrc location="$clip" ! qtdemux ! h264parse ! avdec_h264 ! \
+  cpsmotion ! cpstopk k=512 ! cpspatchsink
+
+# Tuned fusion, fp16 output, 2x2 blocks, static fallback.
+gst-launch-1.0 filesrc location="$clip" ! qtdemux ! h264parse ! avdec_h264 ! \
+  cpsmotion ! cpsenergy percentile=90 motion-weight=0.3 residual-weight=0.7 ! \
+  cpstopk k=1024 dtype=fp16 selection-unit=block2x2 static-fallback=true ! \
+  cpspatchsink
+
+# The reference's semantics: 16 frames sampled uniformly over the file.
+gst-launch-1.0 filesrc location="$clip" ! qtdemux ! h264parse ! avdec_h264 ! \
+  cpsmotion sampling=uniform sampling-frames=16 ! cpstopk ! cpspatchsink
+
+# Decoding in parallel with processing (a queue decouples the threads).
+gst-launch-1.0 filesrc location="$clip" ! parsebin ! avdec_h264 ! queue ! \
+  cpsmotion ! cpsenergy ! cpstopk ! cpspatchsink
