@@ -85,89 +85,196 @@ cps_downscale_plane (const uint8_t * plane, int stride, int width,
   }
 }
 
+/* Out-of-frame candidates read this value from the border of the padded
+ * previous frame: their error (~1e30) never beats, nor ties with, the
+ * always-valid (0,0) candidate (error <= 255), which is exactly skipping
+ * them as SPEC §2 step 4 says. */
+#define CPS_BORDER 1e30f
+#define CPS_BLOCK 16
+
+/* Eight floats; GCC and Clang lower the arithmetic to AVX2 in the avx2
+ * clone and to pairs of SSE registers otherwise. */
+typedef float v8f __attribute__ ((vector_size (32)));
+typedef int v8i __attribute__ ((vector_size (32)));
+
+static inline v8f
+load8 (const float *p)
+{
+  v8f v;
+
+  memcpy (&v, p, sizeof (v));
+  return v;
+}
+
+static inline v8f
+select8 (v8i mask, v8f a, v8f b)
+{
+  return (v8f) ((mask & (v8i) a) | (~mask & (v8i) b));
+}
+
+/* One best-match update of 8 pixels against candidate @p. */
+static inline void
+match8 (v8f c, const float *p, v8f mag, v8f * best, v8f * mot)
+{
+  v8f e = (v8f) ((v8i) (c - load8 (p)) & 0x7fffffff);  /* |c - p| */
+  v8i better = e < *best;
+
+  *best = select8 (better, e, *best);
+  *mot = select8 (better, mag, *mot);
+}
+
+/* 16 pixels from column @x of row @y: the best error and its displacement
+ * stay in registers over every candidate.  Scan order dy, then dx, from
+ * -r; the strict "<" keeps the first displacement reaching the minimum
+ * (the reference's tie rule). */
+static inline void
+match_block16 (const float *prev_padded, int ps, const float *crow, int x,
+    int y, int r, const float *mags, float *res, float *mot)
+{
+  v8f c0 = load8 (crow + x), c1 = load8 (crow + x + 8);
+  v8f b0 = c0 * 0.0f + INFINITY, b1 = b0, m0 = c0 * 0.0f, m1 = m0;
+  int d = 0;
+
+  for (int dy = -r; dy <= r; dy++) {
+    const float *prow = prev_padded + (size_t) (y - dy + r) * ps + x + r;
+
+    for (int dx = -r; dx <= r; dx++, d++) {
+      v8f mag = m0 * 0.0f + mags[d];
+
+      match8 (c0, prow - dx, mag, &b0, &m0);
+      match8 (c1, prow - dx + 8, mag, &b1, &m1);
+    }
+  }
+  memcpy (res + x, &b0, sizeof (b0));
+  memcpy (res + x + 8, &b1, sizeof (b1));
+  memcpy (mot + x, &m0, sizeof (m0));
+  memcpy (mot + x + 8, &m1, sizeof (m1));
+}
+
+/* The plain form, for rows narrower than a block. */
+static void
+match_pixel (const float *prev_padded, int ps, const float *crow, int x,
+    int y, int r, const float *mags, float *res, float *mot)
+{
+  float best = INFINITY, m = 0.0f;
+  int d = 0;
+
+  for (int dy = -r; dy <= r; dy++)
+    for (int dx = -r; dx <= r; dx++, d++) {
+      float e = fabsf (crow[x] - prev_padded[(size_t) (y - dy + r) * ps +
+              x - dx + r]);
+      if (e < best) {
+        best = e;
+        m = mags[d];
+      }
+    }
+  res[x] = best;
+  mot[x] = m;
+}
+
 CPS_HOT void
+cps_motion_residual_padded (const float *prev_padded, int ps,
+    const float *cur, int w, int h, int r, float *motion, float *residual)
+{
+  float mags[(2 * CPS_MAX_RADIUS + 1) * (2 * CPS_MAX_RADIUS + 1)];
+  int d = 0;
+
+  for (int dy = -r; dy <= r; dy++)
+    for (int dx = -r; dx <= r; dx++)
+      mags[d++] = sqrtf ((float) (dx * dx + dy * dy));
+  for (int y = 0; y < h; y++) {
+    const float *crow = cur + (size_t) y * w;
+    float *res = residual + (size_t) y * w, *mot = motion + (size_t) y * w;
+    int x = 0;
+
+    if (w < CPS_BLOCK) {
+      for (; x < w; x++)
+        match_pixel (prev_padded, ps, crow, x, y, r, mags, res, mot);
+      continue;
+    }
+    for (; x + CPS_BLOCK <= w; x += CPS_BLOCK)
+      match_block16 (prev_padded, ps, crow, x, y, r, mags, res, mot);
+    /* a last, overlapping block: every pixel's result is independent */
+    if (x < w)
+      match_block16 (prev_padded, ps, crow, w - CPS_BLOCK, y, r, mags, res,
+          mot);
+  }
+}
+
+void
+cps_pad_frame (const float *frame, int w, int h, int r, float *padded)
+{
+  int ps = w + 2 * r;
+
+  for (int i = 0; i < ps * (h + 2 * r); i++)
+    padded[i] = CPS_BORDER;
+  for (int y = 0; y < h; y++)
+    memcpy (padded + (size_t) (y + r) * ps + r, frame + (size_t) y * w,
+        sizeof (float) * w);
+}
+
+void
 cps_motion_residual (const float *prev, const float *cur, int w, int h,
     int r, float *motion, float *residual)
 {
-  for (int y = 0; y < h; y++) {
-    const float *crow = cur + (size_t) y * w;
-    float *best = residual + (size_t) y * w;
-    float *mot = motion + (size_t) y * w;
+  float *padded = malloc (sizeof (float) * (w + 2 * r) * (h + 2 * r));
 
-    for (int x = 0; x < w; x++) {
-      best[x] = INFINITY;
-      mot[x] = 0.0f;
-    }
-    /* Scan order dy, then dx, from -r; a strict "<" keeps the first
-     * displacement that reaches the minimum (the reference's tie rule). */
-    for (int dy = -r; dy <= r; dy++) {
-      int sy = y - dy;
-
-      if (sy < 0 || sy >= h)
-        continue;
-      for (int dx = -r; dx <= r; dx++) {
-        /* prev pixel (x - dx, sy) must lie inside the frame */
-        int x0 = dx > 0 ? dx : 0;
-        int x1 = dx < 0 ? w + dx : w;
-        const float *p = prev + (size_t) sy * w - dx;
-        float mag = sqrtf ((float) (dx * dx + dy * dy));
-
-        for (int x = x0; x < x1; x++) {
-          float e = fabsf (crow[x] - p[x]);
-          int better = e < best[x];
-
-          best[x] = better ? e : best[x];
-          mot[x] = better ? mag : mot[x];
-        }
-      }
-    }
-  }
+  cps_pad_frame (prev, w, h, r, padded);
+  cps_motion_residual_padded (padded, w + 2 * r, cur, w, h, r, motion,
+      residual);
+  free (padded);
 }
 
-/* Quickselect (Hoare partition, median-of-three pivot): the k-th smallest
- * element of a, which is reordered. */
-static float
-select_kth (float *a, ptrdiff_t n, ptrdiff_t k)
+/* An unsigned key with the order of the floats (the usual sign flip). */
+static inline uint32_t
+float_key (float f)
 {
-  ptrdiff_t lo = 0, hi = n - 1;
+  uint32_t b;
 
-  while (hi > lo) {
-    ptrdiff_t mid = lo + (hi - lo) / 2, i = lo, j = hi;
-    float x = a[lo], y = a[mid], z = a[hi], pivot;
-
-    pivot = x < y ? (y < z ? y : (x < z ? z : x)) : (x < z ? x : (y < z ? z :
-            y));
-    while (i <= j) {
-      while (a[i] < pivot)
-        i++;
-      while (a[j] > pivot)
-        j--;
-      if (i <= j) {
-        float t = a[i];
-        a[i] = a[j];
-        a[j] = t;
-        i++;
-        j--;
-      }
-    }
-    if (k <= j)
-      hi = j;
-    else if (k >= i)
-      lo = i;
-    else
-      return a[k];
-  }
-  return a[k];
+  memcpy (&b, &f, 4);
+  return (b & 0x80000000u) ? ~b : (b | 0x80000000u);
 }
 
+static inline float
+key_float (uint32_t k)
+{
+  uint32_t b = (k & 0x80000000u) ? (k & 0x7fffffffu) : ~k;
+  float f;
+
+  memcpy (&f, &b, 4);
+  return f;
+}
+
+/* Exact k-th smallest by radix selection: three counting passes over
+ * 12, 12 and 8 key bits, reading @values only (no copy, no partitioning,
+ * and no degradation when many values are equal). */
 float
 cps_percentile (const float *values, size_t n, double fraction,
     float *scratch)
 {
-  ptrdiff_t k = (ptrdiff_t) rint (fraction * (double) (n - 1));
+  static const int shifts[3] = { 20, 8, 0 }, widths[3] = { 12, 12, 8 };
+  size_t k = (size_t) rint (fraction * (double) (n - 1));
+  uint32_t prefix = 0, mask = 0;
+  uint32_t counts[4096];
 
-  memcpy (scratch, values, n * sizeof (float));
-  return select_kth (scratch, (ptrdiff_t) n, k);
+  (void) scratch;
+  for (int level = 0; level < 3; level++) {
+    uint32_t bins = 1u << widths[level], below = 0, bin = 0;
+
+    memset (counts, 0, sizeof (uint32_t) * bins);
+    for (size_t i = 0; i < n; i++) {
+      uint32_t key = float_key (values[i]);
+
+      if ((key & mask) == prefix)
+        counts[(key >> shifts[level]) & (bins - 1)]++;
+    }
+    while (below + counts[bin] <= k)
+      below += counts[bin++];
+    k -= below;
+    prefix |= bin << shifts[level];
+    mask |= (bins - 1) << shifts[level];
+  }
+  return key_float (prefix);
 }
 
 CPS_HOT void

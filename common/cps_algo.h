@@ -54,6 +54,13 @@ void cps_downscale_plane (const uint8_t * plane, int stride, int width,
 void cps_motion_residual (const float *prev, const float *cur, int w, int h,
     int r, float *motion, float *residual);
 
+/* The same with @prev already padded: (w + 2r) × (h + 2r) floats of row
+ * stride @ps, the frame at (r, r), the border written by cps_pad_frame.
+ * No allocation: the form for per-frame use. */
+void cps_motion_residual_padded (const float *prev_padded, int ps,
+    const float *cur, int w, int h, int r, float *motion, float *residual);
+void cps_pad_frame (const float *frame, int w, int h, int r, float *padded);
+
 /* The element of 0-based rank rint(fraction * (n - 1)) of @values in
  * ascending order (n >= 1).  @scratch holds n floats; @values is not
  * modified. */

@@ -14,8 +14,8 @@ struct CpsMotionState {
   CpsMotionGeometry g;
   CpsTap *ytaps, *xtaps;
   float *row_scratch;
-  float *lowres[2];             /* previous and current low-res luma */
-  int cur;
+  float *cur;                   /* current low-res luma */
+  float *prev_padded;           /* previous one, with a border of radius */
   int have_prev;
 };
 
@@ -29,8 +29,11 @@ cpu_motion_new (const CpsMotionGeometry * g)
   s->ytaps = malloc (sizeof (CpsTap) * g->lowres_height);
   s->xtaps = malloc (sizeof (CpsTap) * g->lowres_width);
   s->row_scratch = malloc (sizeof (float) * g->width);
-  s->lowres[0] = malloc (sizeof (float) * n);
-  s->lowres[1] = malloc (sizeof (float) * n);
+  s->cur = calloc (n, sizeof (float));
+  s->prev_padded = malloc (sizeof (float) * (g->lowres_width + 2 * g->radius)
+      * (g->lowres_height + 2 * g->radius));
+  cps_pad_frame (s->cur, g->lowres_width, g->lowres_height, g->radius,
+      s->prev_padded);
   cps_bilinear_taps (g->height, g->lowres_height, s->ytaps);
   cps_bilinear_taps (g->width, g->lowres_width, s->xtaps);
   return s;
@@ -42,20 +45,23 @@ cpu_motion_process (CpsMotionState * s, const CpsImage * frame,
 {
   const CpsMotionGeometry *g = &s->g;
   size_t n = (size_t) g->lowres_width * g->lowres_height;
-  float *cur = s->lowres[s->cur];
+  int lw = g->lowres_width, ps = lw + 2 * g->radius;
 
   cps_downscale_plane (frame->planes[0], frame->strides[0], g->width,
-      g->height, s->ytaps, s->xtaps, g->lowres_width, g->lowres_height,
-      s->row_scratch, cur);
+      g->height, s->ytaps, s->xtaps, lw, g->lowres_height, s->row_scratch,
+      s->cur);
   if (s->have_prev) {
-    cps_motion_residual (s->lowres[!s->cur], cur, g->lowres_width,
+    cps_motion_residual_padded (s->prev_padded, ps, s->cur, lw,
         g->lowres_height, g->radius, motion, residual);
   } else {
     memset (motion, 0, n * sizeof (float));
     memset (residual, 0, n * sizeof (float));
   }
+  /* the current frame becomes the previous one, inside the border */
+  for (int y = 0; y < g->lowres_height; y++)
+    memcpy (s->prev_padded + (size_t) (y + g->radius) * ps + g->radius,
+        s->cur + (size_t) y * lw, sizeof (float) * lw);
   s->have_prev = 1;
-  s->cur = !s->cur;
 }
 
 static void
@@ -72,8 +78,8 @@ cpu_motion_free (CpsMotionState * s)
   free (s->ytaps);
   free (s->xtaps);
   free (s->row_scratch);
-  free (s->lowres[0]);
-  free (s->lowres[1]);
+  free (s->cur);
+  free (s->prev_padded);
   free (s);
 }
 

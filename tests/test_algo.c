@@ -105,6 +105,37 @@ test_percentile (void)
   g_assert_cmpfloat (four[0], ==, 40.0f);       /* input untouched */
 }
 
+static int
+cmp_float (const void *a, const void *b)
+{
+  float x = *(const float *) a, y = *(const float *) b;
+
+  return (x > y) - (x < y);
+}
+
+/* Every rank of maps with negatives, zeros and heavy duplicates equals the
+ * sorted order's element. */
+static void
+test_percentile_matches_sort (void)
+{
+  enum { N = 997 };
+  float v[N], sorted[N];
+  GRand *rand = g_rand_new_with_seed (42);
+
+  for (int i = 0; i < N; i++) {
+    int kind = g_rand_int_range (rand, 0, 4);
+    v[i] = kind == 0 ? sqrtf ((float) g_rand_int_range (rand, 0, 33)) :
+        kind == 1 ? 0.0f : kind == 2 ? -(float) g_rand_double (rand) * 1e3f :
+        (float) g_rand_double (rand) * 1e-7f;
+  }
+  memcpy (sorted, v, sizeof (v));
+  qsort (sorted, N, sizeof (float), cmp_float);
+  for (int r = 0; r < N; r++)
+    g_assert_cmpfloat (cps_percentile (v, N, (double) r / (N - 1), NULL), ==,
+        sorted[r]);
+  g_rand_free (rand);
+}
+
 static void
 test_energy_fuse (void)
 {
@@ -441,6 +472,8 @@ main (int argc, char **argv)
   g_test_add_func ("/algo/motion-shifted-pattern", test_motion_shifted_pattern);
   g_test_add_func ("/algo/motion-flat-tie-rule", test_motion_flat_tie_rule);
   g_test_add_func ("/algo/percentile", test_percentile);
+  g_test_add_func ("/algo/percentile-matches-sort",
+      test_percentile_matches_sort);
   g_test_add_func ("/algo/energy-fuse", test_energy_fuse);
   g_test_add_func ("/algo/smart-resize", test_smart_resize);
   g_test_add_func ("/algo/score-plan-matches-naive",

@@ -21,18 +21,24 @@ seconds() {
     awk '{ printf "%.4f", $1 * 3600 + $2 * 60 + $3 }'
 }
 
-decode=() full=()
+tail="cpsmotion ! cpsenergy ! cpstopk ! cpspatchsink max-buffers=1 drop=true"
+decode=() full=() queued=()
 for i in $(seq "$runs"); do
   decode+=("$(seconds "$src ! fakesink")")
-  full+=("$(seconds "$src ! cpsmotion ! cpsenergy ! cpstopk ! cpspatchsink max-buffers=1 drop=true")")
+  full+=("$(seconds "$src ! $tail")")
+  queued+=("$(seconds "$src ! queue ! $tail")")
 done
 median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 d=$(median "${decode[@]}")
 f=$(median "${full[@]}")
+q=$(median "${queued[@]}")
 echo "clip: $clip ($frames frames), $runs runs each, $(nproc) cores"
 echo "decode-only runs (s): ${decode[*]}"
 echo "full pipeline runs (s): ${full[*]}"
-awk -v n="$frames" -v d="$d" -v f="$f" 'BEGIN {
+echo "full pipeline with a queue after the decoder (s): ${queued[*]}"
+awk -v n="$frames" -v d="$d" -v f="$f" -v q="$q" 'BEGIN {
   printf "decode-only: %.1f fps (median %.3f s)\n", n / d, d
   printf "full CPU pipeline: %.1f fps (median %.3f s)\n", n / f, f
-  printf "ratio full/decode-only: %.3f\n", d / f }'
+  printf "full CPU pipeline, queue after decoder: %.1f fps (median %.3f s)\n", n / q, q
+  printf "ratio full/decode-only: %.3f\n", d / f
+  printf "ratio full+queue/decode-only: %.3f\n", d / q }'
