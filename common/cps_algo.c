@@ -8,13 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The two hot loops get an AVX2 clone where the CPU has it; the default
- * clone keeps the library runnable on any x86-64 (and other) CPU. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define CPS_HOT __attribute__((target_clones ("avx2", "default")))
-#else
-#define CPS_HOT
-#endif
 
 static int
 clampi (int v, int lo, int hi)
@@ -201,6 +194,122 @@ cps_motion_residual_padded (const float *prev_padded, int ps,
   }
 }
 
+/* ---- exact integer form for half-pixel taps ----------------------------
+ * With every bilinear weight 0 or 0.5 (factor 4 on sides divisible by 4,
+ * the common case), four times a low-res value is an integer <= 1020, and
+ * every float difference of the float form is exact.  The same matching in
+ * int16 therefore gives bit-identical residuals and the same first-best
+ * displacement, with 16 lanes per AVX2 operation instead of 8. */
+
+typedef short v16s __attribute__ ((vector_size (32)));
+
+#define CPS_BORDER_Q2 0x7fff    /* error >= 31747 > 1020: never a best */
+
+int
+cps_taps_are_halves (const CpsTap * taps, int n)
+{
+  for (int i = 0; i < n; i++)
+    if (taps[i].w1 != 0.0f && taps[i].w1 != 0.5f)
+      return 0;
+  return 1;
+}
+
+CPS_HOT void
+cps_downscale_plane_q2 (const uint8_t * plane, int stride, int width,
+    const CpsTap * ytaps, const CpsTap * xtaps, int lw, int lh,
+    uint16_t * row_scratch, int16_t * out)
+{
+  for (int oy = 0; oy < lh; oy++) {
+    const uint8_t *r0 = plane + (size_t) ytaps[oy].i0 * stride;
+    const uint8_t *r1 = plane + (size_t) ytaps[oy].i1 * stride;
+    /* integer weights 2·(1 − w), 2·w in {0, 1, 2} */
+    uint16_t a = (uint16_t) (2.0f * (1.0f - ytaps[oy].w1));
+    uint16_t b = (uint16_t) (2.0f * ytaps[oy].w1);
+    int16_t *o = out + (size_t) oy * lw;
+
+    for (int x = 0; x < width; x++)
+      row_scratch[x] = a * r0[x] + b * r1[x];
+    for (int ox = 0; ox < lw; ox++) {
+      const CpsTap *t = &xtaps[ox];
+      int c = (int) (2.0f * (1.0f - t->w1)), d = (int) (2.0f * t->w1);
+
+      o[ox] = (int16_t) (c * row_scratch[t->i0] + d * row_scratch[t->i1]);
+    }
+  }
+}
+
+static inline v16s
+load16s (const int16_t * p)
+{
+  v16s v;
+
+  memcpy (&v, p, sizeof (v));
+  return v;
+}
+
+static inline void
+match_block16_q2 (const int16_t * prev_padded, int ps, const int16_t * crow,
+    int x, int y, int r, const float *mags, float *res, float *mot)
+{
+  v16s c = load16s (crow + x), best = c * 0 + CPS_BORDER_Q2, idx = c * 0;
+  short d = 0;
+
+  /* same scan order and strict "<" as the float form */
+  for (int dy = -r; dy <= r; dy++) {
+    const int16_t *prow = prev_padded + (size_t) (y - dy + r) * ps + x + r;
+
+    for (int dx = -r; dx <= r; dx++, d++) {
+      v16s diff = c - load16s (prow - dx);
+      v16s sign = diff >> 15;
+      v16s e = (diff ^ sign) - sign;
+      v16s better = e < best;
+
+      best = (better & e) | (~better & best);
+      idx = (better & (c * 0 + d)) | (~better & idx);
+    }
+  }
+  for (int j = 0; j < 16; j++) {
+    res[x + j] = 0.25f * best[j];
+    mot[x + j] = mags[idx[j]];
+  }
+}
+
+CPS_HOT void
+cps_motion_residual_q2_padded (const int16_t * prev_padded, int ps,
+    const int16_t * cur, int w, int h, int r, float *motion, float *residual)
+{
+  float mags[(2 * CPS_MAX_RADIUS + 1) * (2 * CPS_MAX_RADIUS + 1)];
+  int d = 0;
+
+  for (int dy = -r; dy <= r; dy++)
+    for (int dx = -r; dx <= r; dx++)
+      mags[d++] = sqrtf ((float) (dx * dx + dy * dy));
+  for (int y = 0; y < h; y++) {
+    const int16_t *crow = cur + (size_t) y * w;
+    float *res = residual + (size_t) y * w, *mot = motion + (size_t) y * w;
+    int x = 0;
+
+    for (; x + CPS_BLOCK <= w; x += CPS_BLOCK)
+      match_block16_q2 (prev_padded, ps, crow, x, y, r, mags, res, mot);
+    if (x < w)                  /* w >= 32 always: low-res sides are >= 32 */
+      match_block16_q2 (prev_padded, ps, crow, w - CPS_BLOCK, y, r, mags,
+          res, mot);
+  }
+}
+
+void
+cps_pad_frame_q2 (const int16_t * frame, int w, int h, int r,
+    int16_t * padded)
+{
+  int ps = w + 2 * r;
+
+  for (int i = 0; i < ps * (h + 2 * r); i++)
+    padded[i] = CPS_BORDER_Q2;
+  for (int y = 0; y < h; y++)
+    memcpy (padded + (size_t) (y + r) * ps + r, frame + (size_t) y * w,
+        sizeof (int16_t) * w);
+}
+
 void
 cps_pad_frame (const float *frame, int w, int h, int r, float *padded)
 {
@@ -225,56 +334,104 @@ cps_motion_residual (const float *prev, const float *cur, int w, int h,
   free (padded);
 }
 
-/* An unsigned key with the order of the floats (the usual sign flip). */
-static inline uint32_t
-float_key (float f)
+/* Quickselect (Hoare partition, median-of-three pivot): the k-th smallest
+ * element of a, which is reordered. */
+static float
+select_kth (float *a, ptrdiff_t n, ptrdiff_t k)
 {
-  uint32_t b;
+  ptrdiff_t lo = 0, hi = n - 1;
 
-  memcpy (&b, &f, 4);
-  return (b & 0x80000000u) ? ~b : (b | 0x80000000u);
+  while (hi > lo) {
+    ptrdiff_t mid = lo + (hi - lo) / 2, i = lo, j = hi;
+    float x = a[lo], y = a[mid], z = a[hi], pivot;
+
+    pivot = x < y ? (y < z ? y : (x < z ? z : x)) : (x < z ? x : (y < z ? z :
+            y));
+    while (i <= j) {
+      while (a[i] < pivot)
+        i++;
+      while (a[j] > pivot)
+        j--;
+      if (i <= j) {
+        float t = a[i];
+        a[i] = a[j];
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j)
+      hi = j;
+    else if (k >= i)
+      lo = i;
+    else
+      return a[k];
+  }
+  return a[k];
 }
 
-static inline float
-key_float (uint32_t k)
-{
-  uint32_t b = (k & 0x80000000u) ? (k & 0x7fffffffu) : ~k;
-  float f;
+#define SAMPLE 1024
+#define SAMPLE_MARGIN 48
 
-  memcpy (&f, &b, 4);
-  return f;
-}
-
-/* Exact k-th smallest by radix selection: three counting passes over
- * 12, 12 and 8 key bits, reading @values only (no copy, no partitioning,
- * and no degradation when many values are equal). */
+/* Exact k-th smallest (Floyd–Rivest style): a strided sample of 1024
+ * values brackets rank k; one branch-free pass counts the values below the
+ * bracket and gathers those inside it; only those are selected.  When the
+ * bracket misses k (rare), a full quickselect answers.  Runs of equal
+ * values, common in motion maps, collapse the bracket to one value and end
+ * the search at once. */
 float
 cps_percentile (const float *values, size_t n, double fraction,
     float *scratch)
 {
-  static const int shifts[3] = { 20, 8, 0 }, widths[3] = { 12, 12, 8 };
-  size_t k = (size_t) rint (fraction * (double) (n - 1));
-  uint32_t prefix = 0, mask = 0;
-  uint32_t counts[4096];
+  size_t k = (size_t) rint (fraction * (double) (n - 1)), below = 0, m = 0;
+  float sample[SAMPLE], tmp[SAMPLE], lo, hi;
+  ptrdiff_t ks, a, b;
 
-  (void) scratch;
-  for (int level = 0; level < 3; level++) {
-    uint32_t bins = 1u << widths[level], below = 0, bin = 0;
-
-    memset (counts, 0, sizeof (uint32_t) * bins);
-    for (size_t i = 0; i < n; i++) {
-      uint32_t key = float_key (values[i]);
-
-      if ((key & mask) == prefix)
-        counts[(key >> shifts[level]) & (bins - 1)]++;
-    }
-    while (below + counts[bin] <= k)
-      below += counts[bin++];
-    k -= below;
-    prefix |= bin << shifts[level];
-    mask |= (bins - 1) << shifts[level];
+  if (n <= 4 * SAMPLE) {
+    memcpy (scratch, values, n * sizeof (float));
+    return select_kth (scratch, (ptrdiff_t) n, (ptrdiff_t) k);
   }
-  return key_float (prefix);
+  for (size_t j = 0; j < SAMPLE; j++)
+    sample[j] = values[j * (n / SAMPLE)];
+  ks = (ptrdiff_t) ((double) k * SAMPLE / n);
+  a = ks - SAMPLE_MARGIN > 0 ? ks - SAMPLE_MARGIN : 0;
+  b = ks + SAMPLE_MARGIN < SAMPLE - 1 ? ks + SAMPLE_MARGIN : SAMPLE - 1;
+  memcpy (tmp, sample, sizeof (tmp));
+  lo = select_kth (tmp, SAMPLE, a);
+  memcpy (tmp, sample, sizeof (tmp));
+  hi = select_kth (tmp, SAMPLE, b);
+
+  for (size_t i = 0; i < n; i++) {
+    float v = values[i];
+
+    below += v < lo;
+    scratch[m] = v;
+    m += (v >= lo) & (v <= hi);
+  }
+  if (k >= below && k < below + m)
+    return lo == hi ? lo : select_kth (scratch, (ptrdiff_t) m,
+        (ptrdiff_t) (k - below));
+  memcpy (scratch, values, n * sizeof (float));
+  return select_kth (scratch, (ptrdiff_t) n, (ptrdiff_t) k);
+}
+
+static inline float
+fuse_one (float m, float r, float pm, float pr, float wm, float wr)
+{
+  float e;
+
+  m = m / pm;
+  r = r / pr;
+  m = m < 1.0f ? m : 1.0f;
+  r = r < 1.0f ? r : 1.0f;
+  e = wm * m + wr * r;
+  return e < 1.0f ? e : 1.0f;
+}
+
+static inline v8f
+min8 (v8f a, v8f b)
+{
+  return select8 (a < b, a, b);
 }
 
 CPS_HOT void
@@ -284,17 +441,27 @@ cps_energy_fuse (const float *motion, const float *residual, size_t n,
 {
   float pm = cps_percentile (motion, n, percentile_fraction, scratch);
   float pr = cps_percentile (residual, n, percentile_fraction, scratch);
+  v8f one, vpm, vpr, vwm, vwr;
+  size_t i = 0;
 
   pm = pm > CPS_PERCENTILE_FLOOR ? pm : CPS_PERCENTILE_FLOOR;
   pr = pr > CPS_PERCENTILE_FLOOR ? pr : CPS_PERCENTILE_FLOOR;
-  for (size_t i = 0; i < n; i++) {
-    float m = motion[i] / pm, r = residual[i] / pr, e;
+  /* the same operations as fuse_one, eight lanes at a time */
+  one = (v8f) { 0 } + 1.0f;
+  vpm = one * pm;
+  vpr = one * pr;
+  vwm = one * motion_weight;
+  vwr = one * residual_weight;
+  for (; i + 8 <= n; i += 8) {
+    v8f m = min8 (load8 (motion + i) / vpm, one);
+    v8f r = min8 (load8 (residual + i) / vpr, one);
+    v8f e = min8 (vwm * m + vwr * r, one);
 
-    m = m < 1.0f ? m : 1.0f;
-    r = r < 1.0f ? r : 1.0f;
-    e = motion_weight * m + residual_weight * r;
-    energy[i] = e < 1.0f ? e : 1.0f;
+    memcpy (energy + i, &e, sizeof (e));
   }
+  for (; i < n; i++)
+    energy[i] = fuse_one (motion[i], residual[i], pm, pr, motion_weight,
+        residual_weight);
 }
 
 void

@@ -18,6 +18,14 @@
 extern "C" {
 #endif
 
+/* Hot loops get an AVX2 clone, picked at load time where the CPU has it;
+ * the default clone keeps the code runnable on any CPU. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define CPS_HOT __attribute__((target_clones ("avx2", "default")))
+#else
+#define CPS_HOT
+#endif
+
 #define CPS_DEFAULT_DOWNSCALE 4
 #define CPS_MIN_LOWRES_SIDE 32
 #define CPS_MAX_AUTO_RADIUS 4
@@ -60,6 +68,20 @@ void cps_motion_residual (const float *prev, const float *cur, int w, int h,
 void cps_motion_residual_padded (const float *prev_padded, int ps,
     const float *cur, int w, int h, int r, float *motion, float *residual);
 void cps_pad_frame (const float *frame, int w, int h, int r, float *padded);
+
+/* Exact integer form of the above, used when every tap weight is 0 or 0.5
+ * (cps_taps_are_halves on both axes): planes hold 4 × the low-res value
+ * (int16, <= 1020); residuals come out as floats identical to the float
+ * form's.  Requires w >= 16. */
+int cps_taps_are_halves (const CpsTap * taps, int n);
+void cps_downscale_plane_q2 (const uint8_t * plane, int stride, int width,
+    const CpsTap * ytaps, const CpsTap * xtaps, int lw, int lh,
+    uint16_t * row_scratch, int16_t * out);
+void cps_motion_residual_q2_padded (const int16_t * prev_padded, int ps,
+    const int16_t * cur, int w, int h, int r, float *motion,
+    float *residual);
+void cps_pad_frame_q2 (const int16_t * frame, int w, int h, int r,
+    int16_t * padded);
 
 /* The element of 0-based rank rint(fraction * (n - 1)) of @values in
  * ascending order (n >= 1).  @scratch holds n floats; @values is not

@@ -10,12 +10,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+
 struct CpsMotionState {
   CpsMotionGeometry g;
   CpsTap *ytaps, *xtaps;
-  float *row_scratch;
-  float *cur;                   /* current low-res luma */
-  float *prev_padded;           /* previous one, with a border of radius */
+  int exact;                    /* integer form: every tap weight 0 or 0.5 */
+  size_t esize;                 /* sizeof (float) or sizeof (int16_t) */
+  void *row_scratch;            /* one source row */
+  void *cur;                    /* current low-res luma */
+  void *prev_padded;            /* previous one, with a border of radius */
   int have_prev;
 };
 
@@ -23,19 +26,23 @@ static CpsMotionState *
 cpu_motion_new (const CpsMotionGeometry * g)
 {
   CpsMotionState *s = calloc (1, sizeof (CpsMotionState));
-  size_t n = (size_t) g->lowres_width * g->lowres_height;
+  int lw = g->lowres_width, lh = g->lowres_height, r = g->radius;
 
   s->g = *g;
-  s->ytaps = malloc (sizeof (CpsTap) * g->lowres_height);
-  s->xtaps = malloc (sizeof (CpsTap) * g->lowres_width);
+  s->ytaps = malloc (sizeof (CpsTap) * lh);
+  s->xtaps = malloc (sizeof (CpsTap) * lw);
+  cps_bilinear_taps (g->height, lh, s->ytaps);
+  cps_bilinear_taps (g->width, lw, s->xtaps);
+  s->exact = lw >= 16 && cps_taps_are_halves (s->ytaps, lh) &&
+      cps_taps_are_halves (s->xtaps, lw);
+  s->esize = s->exact ? sizeof (int16_t) : sizeof (float);
   s->row_scratch = malloc (sizeof (float) * g->width);
-  s->cur = calloc (n, sizeof (float));
-  s->prev_padded = malloc (sizeof (float) * (g->lowres_width + 2 * g->radius)
-      * (g->lowres_height + 2 * g->radius));
-  cps_pad_frame (s->cur, g->lowres_width, g->lowres_height, g->radius,
-      s->prev_padded);
-  cps_bilinear_taps (g->height, g->lowres_height, s->ytaps);
-  cps_bilinear_taps (g->width, g->lowres_width, s->xtaps);
+  s->cur = calloc ((size_t) lw * lh, s->esize);
+  s->prev_padded = malloc (s->esize * (lw + 2 * r) * (lh + 2 * r));
+  if (s->exact)
+    cps_pad_frame_q2 (s->cur, lw, lh, r, s->prev_padded);
+  else
+    cps_pad_frame (s->cur, lw, lh, r, s->prev_padded);
   return s;
 }
 
@@ -44,23 +51,30 @@ cpu_motion_process (CpsMotionState * s, const CpsImage * frame,
     float *motion, float *residual)
 {
   const CpsMotionGeometry *g = &s->g;
-  size_t n = (size_t) g->lowres_width * g->lowres_height;
-  int lw = g->lowres_width, ps = lw + 2 * g->radius;
+  int lw = g->lowres_width, lh = g->lowres_height, r = g->radius;
+  int ps = lw + 2 * r;
 
-  cps_downscale_plane (frame->planes[0], frame->strides[0], g->width,
-      g->height, s->ytaps, s->xtaps, lw, g->lowres_height, s->row_scratch,
-      s->cur);
-  if (s->have_prev) {
-    cps_motion_residual_padded (s->prev_padded, ps, s->cur, lw,
-        g->lowres_height, g->radius, motion, residual);
+  if (s->exact)
+    cps_downscale_plane_q2 (frame->planes[0], frame->strides[0], g->width,
+        s->ytaps, s->xtaps, lw, lh, s->row_scratch, s->cur);
+  else
+    cps_downscale_plane (frame->planes[0], frame->strides[0], g->width,
+        g->height, s->ytaps, s->xtaps, lw, lh, s->row_scratch, s->cur);
+
+  if (!s->have_prev) {
+    memset (motion, 0, sizeof (float) * lw * lh);
+    memset (residual, 0, sizeof (float) * lw * lh);
+  } else if (s->exact) {
+    cps_motion_residual_q2_padded (s->prev_padded, ps, s->cur, lw, lh, r,
+        motion, residual);
   } else {
-    memset (motion, 0, n * sizeof (float));
-    memset (residual, 0, n * sizeof (float));
+    cps_motion_residual_padded (s->prev_padded, ps, s->cur, lw, lh, r,
+        motion, residual);
   }
   /* the current frame becomes the previous one, inside the border */
-  for (int y = 0; y < g->lowres_height; y++)
-    memcpy (s->prev_padded + (size_t) (y + g->radius) * ps + g->radius,
-        s->cur + (size_t) y * lw, sizeof (float) * lw);
+  for (int y = 0; y < lh; y++)
+    memcpy ((char *) s->prev_padded + s->esize * ((size_t) (y + r) * ps + r),
+        (char *) s->cur + s->esize * (size_t) y * lw, s->esize * lw);
   s->have_prev = 1;
 }
 
@@ -126,6 +140,7 @@ struct CpsWindow {
   CpsScorePlan *plan;
   float *rgb;                   /* capacity × 3 × th × tw */
   float *scores;                /* capacity × gh × gw */
+  float *rows;                  /* 3 × tw: one target row of Y, U, V */
 };
 
 static CpsWindow *
@@ -152,19 +167,26 @@ cpu_window_new (const CpsWindowGeometry * g)
   w->rgb = malloc (sizeof (float) * 3 * th * tw * g->capacity);
   w->scores = malloc (sizeof (float) * w->grid_width * w->grid_height *
       g->capacity);
+  w->rows = malloc (sizeof (float) * 3 * tw);
   return w;
 }
 
-static float
-sample (const uint8_t * plane, int stride, int step, const CpsTap * ty,
-    const CpsTap * tx)
+/* One target row of a plane: vertical then horizontal bilinear taps. */
+static void
+sample_row (const uint8_t * plane, int stride, int step, const CpsTap * ty,
+    const CpsTap * xtaps, int tw, float *out)
 {
   const uint8_t *r0 = plane + (size_t) ty->i0 * stride;
   const uint8_t *r1 = plane + (size_t) ty->i1 * stride;
-  float top = (1.0f - tx->w1) * r0[tx->i0 * step] + tx->w1 * r0[tx->i1 * step];
-  float bot = (1.0f - tx->w1) * r1[tx->i0 * step] + tx->w1 * r1[tx->i1 * step];
+  float wy = ty->w1;
 
-  return (1.0f - ty->w1) * top + ty->w1 * bot;
+  for (int x = 0; x < tw; x++) {
+    const CpsTap *t = &xtaps[x];
+    float top = (1.0f - t->w1) * r0[t->i0 * step] + t->w1 * r0[t->i1 * step];
+    float bot = (1.0f - t->w1) * r1[t->i0 * step] + t->w1 * r1[t->i1 * step];
+
+    out[x] = (1.0f - wy) * top + wy * bot;
+  }
 }
 
 static float
@@ -173,12 +195,28 @@ clamp255 (float v)
   return v < 0.0f ? 0.0f : (v > 255.0f ? 255.0f : v);
 }
 
+CPS_HOT static void
+convert_row (const float *y, const float *u, const float *v, int n,
+    const CpsColorMatrix * cm, float *r, float *g, float *b)
+{
+  float *out[3] = { r, g, b };
+
+  for (int c = 0; c < 3; c++) {
+    float m0 = cm->m[c][0], m1 = cm->m[c][1], m2 = cm->m[c][2];
+    float off = cm->offset[c];
+    float *o = out[c];
+
+    for (int x = 0; x < n; x++)
+      o[x] = clamp255 (m0 * y[x] + m1 * u[x] + m2 * v[x] + off);
+  }
+}
+
 /* Bilinear resize of each YUV plane to the target size, then conversion to
  * RGB: the conversion is affine, so this equals resizing the full-size RGB
  * frame up to the final clamp and the chroma upsampling filter. */
 static void
-resize_to_rgb (const CpsWindow * w, const CpsImage * f,
-    const CpsColorMatrix * cm, float *rgb)
+resize_to_rgb (CpsWindow * w, const CpsImage * f, const CpsColorMatrix * cm,
+    float *rgb)
 {
   int th = w->g.target_height, tw = w->g.target_width;
   size_t plane = (size_t) th * tw;
@@ -186,20 +224,17 @@ resize_to_rgb (const CpsWindow * w, const CpsImage * f,
   const uint8_t *v = f->uv_interleaved ? f->planes[1] + 1 : f->planes[2];
   int cstep = f->uv_interleaved ? 2 : 1;
   int vstride = f->uv_interleaved ? f->strides[1] : f->strides[2];
+  float *yr = w->rows, *ur = w->rows + tw, *vr = w->rows + 2 * tw;
 
   for (int y = 0; y < th; y++) {
-    for (int x = 0; x < tw; x++) {
-      float yy = sample (f->planes[0], f->strides[0], 1, &w->ytaps[y],
-          &w->xtaps[x]);
-      float uu = sample (u, f->strides[1], cstep, &w->cytaps[y],
-          &w->cxtaps[x]);
-      float vv = sample (v, vstride, cstep, &w->cytaps[y], &w->cxtaps[x]);
-      size_t o = (size_t) y * tw + x;
+    size_t o = (size_t) y * tw;
 
-      for (int c = 0; c < 3; c++)
-        rgb[c * plane + o] = clamp255 (cm->m[c][0] * yy + cm->m[c][1] * uu +
-            cm->m[c][2] * vv + cm->offset[c]);
-    }
+    sample_row (f->planes[0], f->strides[0], 1, &w->ytaps[y], w->xtaps, tw,
+        yr);
+    sample_row (u, f->strides[1], cstep, &w->cytaps[y], w->cxtaps, tw, ur);
+    sample_row (v, vstride, cstep, &w->cytaps[y], w->cxtaps, tw, vr);
+    convert_row (yr, ur, vr, tw, cm, rgb + o, rgb + plane + o,
+        rgb + 2 * plane + o);
   }
 }
 
@@ -281,6 +316,7 @@ cpu_window_free (CpsWindow * w)
   cps_score_plan_free (w->plan);
   free (w->rgb);
   free (w->scores);
+  free (w->rows);
   free (w);
 }
 

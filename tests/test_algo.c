@@ -89,10 +89,90 @@ test_motion_flat_tie_rule (void)
     g_assert_cmpfloat (res[i], ==, 0.0f);
 }
 
+/* The integer form for half-pixel taps gives bit-identical maps to the
+ * float form, at the reference's factor 4 (and at an integer factor 3
+ * reached by the clamp to 32). */
+static void
+check_exact_form (int width, int height)
+{
+  int lw, lh, r;
+  guint8 *a = g_new (guint8, width * height), *b = g_new (guint8, width *
+      height);
+  CpsTap *yt, *xt;
+  float *fa, *fb, *m1, *r1, *m2, *r2, *rows;
+  gint16 *qa, *qb, *qpad;
+  guint16 *qrows;
+  GRand *rand = g_rand_new_with_seed (width);
+
+  cps_lowres_size (width, height, 4, &lw, &lh);
+  r = cps_default_radius (lw, lh);
+  yt = g_new (CpsTap, lh);
+  xt = g_new (CpsTap, lw);
+  cps_bilinear_taps (height, lh, yt);
+  cps_bilinear_taps (width, lw, xt);
+  g_assert_true (cps_taps_are_halves (yt, lh) && cps_taps_are_halves (xt,
+          lw));
+  /* smooth random content moved by (3, 1) source pixels, plus noise */
+  for (int y = 0; y < height; y++)
+    for (int x = 0; x < width; x++) {
+      a[y * width + x] = (guint8) (128 + 100 * sin (x * 0.05) * cos (y *
+              0.07) + g_rand_int_range (rand, 0, 8));
+      b[y * width + x] = (guint8) (128 + 100 * sin ((x - 3) * 0.05) *
+          cos ((y - 1) * 0.07) + g_rand_int_range (rand, 0, 8));
+    }
+  fa = g_new (float, lw * lh);
+  fb = g_new (float, lw * lh);
+  m1 = g_new (float, lw * lh);
+  r1 = g_new (float, lw * lh);
+  m2 = g_new (float, lw * lh);
+  r2 = g_new (float, lw * lh);
+  rows = g_new (float, width);
+  qrows = g_new (guint16, width);
+  qa = g_new (gint16, lw * lh);
+  qb = g_new (gint16, lw * lh);
+  qpad = g_new (gint16, (lw + 2 * r) * (lh + 2 * r));
+  cps_downscale_plane (a, width, width, height, yt, xt, lw, lh, rows, fa);
+  cps_downscale_plane (b, width, width, height, yt, xt, lw, lh, rows, fb);
+  cps_downscale_plane_q2 (a, width, width, yt, xt, lw, lh, qrows, qa);
+  cps_downscale_plane_q2 (b, width, width, yt, xt, lw, lh, qrows, qb);
+  for (int i = 0; i < lw * lh; i++)
+    g_assert_cmpfloat (fa[i] * 4.0f, ==, (float) qa[i]);
+  cps_motion_residual (fa, fb, lw, lh, r, m1, r1);
+  cps_pad_frame_q2 (qa, lw, lh, r, qpad);
+  cps_motion_residual_q2_padded (qpad, lw + 2 * r, qb, lw, lh, r, m2, r2);
+  for (int i = 0; i < lw * lh; i++) {
+    g_assert_cmpfloat (r1[i], ==, r2[i]);
+    g_assert_cmpfloat (m1[i], ==, m2[i]);
+  }
+  g_free (a);
+  g_free (b);
+  g_free (yt);
+  g_free (xt);
+  g_free (fa);
+  g_free (fb);
+  g_free (m1);
+  g_free (r1);
+  g_free (m2);
+  g_free (r2);
+  g_free (rows);
+  g_free (qrows);
+  g_free (qa);
+  g_free (qb);
+  g_free (qpad);
+  g_rand_free (rand);
+}
+
+static void
+test_motion_exact_form (void)
+{
+  check_exact_form (640, 360);  /* 160 × 90, taps 4x + 1.5 */
+  check_exact_form (200, 96);   /* 50 × 32: 96 → 32 is factor 3, weight 0 */
+}
+
 static void
 test_percentile (void)
 {
-  float v[100], scratch[100], four[4] = { 40, 10, 30, 20 };
+  float v[100], scratch[101], four[4] = { 40, 10, 30, 20 };
 
   for (int i = 0; i < 100; i++)
     v[i] = (float) ((i * 37) % 100);    /* a permutation of 0..99 */
@@ -119,7 +199,7 @@ static void
 test_percentile_matches_sort (void)
 {
   enum { N = 997 };
-  float v[N], sorted[N];
+  float v[N], sorted[N], scratch[N + 1];
   GRand *rand = g_rand_new_with_seed (42);
 
   for (int i = 0; i < N; i++) {
@@ -131,15 +211,47 @@ test_percentile_matches_sort (void)
   memcpy (sorted, v, sizeof (v));
   qsort (sorted, N, sizeof (float), cmp_float);
   for (int r = 0; r < N; r++)
-    g_assert_cmpfloat (cps_percentile (v, N, (double) r / (N - 1), NULL), ==,
+    g_assert_cmpfloat (cps_percentile (v, N, (double) r / (N - 1), scratch), ==,
         sorted[r]);
+  g_rand_free (rand);
+}
+
+/* Maps large enough for the sampled bracket, against a sorted copy at the
+ * edge ranks and every 997th: quarter steps (residuals), sqrt values with
+ * heavy duplicates (motion), and a map whose strided sample positions all
+ * hold an outlier, so the bracket misses rank k and the fallback answers. */
+static void
+test_percentile_large (void)
+{
+  enum { N = 130003 };
+  float *v = g_new (float, N), *sorted = g_new (float, N);
+  float *scratch = g_new (float, N);
+  GRand *rand = g_rand_new_with_seed (7);
+
+  for (int pass = 0; pass < 3; pass++) {
+    for (int i = 0; i < N; i++)
+      v[i] = pass == 0 ? 0.25f * g_rand_int_range (rand, 0, 1021) :
+          pass == 1 ? sqrtf ((float) (g_rand_int_range (rand, 0, 3) ? 32 :
+              g_rand_int_range (rand, 0, 33))) :
+          (i % (N / 1024) == 0 ? 1e6f : (float) (i % 1000));
+    memcpy (sorted, v, sizeof (float) * N);
+    qsort (sorted, N, sizeof (float), cmp_float);
+    for (int r = 0; r < N; r += (r < 50 || r > N - 50) ? 1 : 997)
+      g_assert_cmpfloat (cps_percentile (v, N, (double) r / (N - 1),
+              scratch), ==, sorted[r]);
+    g_assert_cmpfloat (cps_percentile (v, N, 0.95, scratch), ==,
+        sorted[(int) rint (0.95 * (N - 1))]);
+  }
+  g_free (v);
+  g_free (sorted);
+  g_free (scratch);
   g_rand_free (rand);
 }
 
 static void
 test_energy_fuse (void)
 {
-  float m[20], r[20], e[20], scratch[20];
+  float m[20], r[20], e[20], scratch[21];
 
   for (int i = 0; i < 20; i++) {
     m[i] = (float) i;
@@ -373,9 +485,9 @@ test_static_fallback (void)
   for (int i = 0; i < 16; i++)
     busy[i] = 196.0f * (0.5f + 0.03f * i);
   g_assert_false (cps_scores_are_static (busy, 16, 196, 2.0, 0.15,
-          (float[16]) {
+          (float[17]) {
           0}));
-  g_assert_true (cps_scores_are_static (s, 16, 196, 2.0, 0.15, (float[16]) {
+  g_assert_true (cps_scores_are_static (s, 16, 196, 2.0, 0.15, (float[17]) {
           0}));
   p.static_fallback = 1;
   p.static_uniform_frames = 1;
@@ -471,9 +583,11 @@ main (int argc, char **argv)
   g_test_add_func ("/algo/lowres-and-radius", test_lowres_and_radius);
   g_test_add_func ("/algo/motion-shifted-pattern", test_motion_shifted_pattern);
   g_test_add_func ("/algo/motion-flat-tie-rule", test_motion_flat_tie_rule);
+  g_test_add_func ("/algo/motion-exact-form", test_motion_exact_form);
   g_test_add_func ("/algo/percentile", test_percentile);
   g_test_add_func ("/algo/percentile-matches-sort",
       test_percentile_matches_sort);
+  g_test_add_func ("/algo/percentile-large", test_percentile_large);
   g_test_add_func ("/algo/energy-fuse", test_energy_fuse);
   g_test_add_func ("/algo/smart-resize", test_smart_resize);
   g_test_add_func ("/algo/score-plan-matches-naive",
