@@ -58,23 +58,37 @@ cps_default_radius (int lowres_width, int lowres_height)
 }
 
 CPS_HOT void
+cps_lerp_rows (const uint8_t * r0, const uint8_t * r1, float w1, int n,
+    float *out)
+{
+  float w0 = 1.0f - w1;
+
+  for (int x = 0; x < n; x++)
+    out[x] = w0 * r0[x] + w1 * r1[x];
+}
+
+void
+cps_gather_row (const float *row, int step, const CpsTap * xtaps, int n,
+    float *out)
+{
+  for (int x = 0; x < n; x++) {
+    const CpsTap *t = &xtaps[x];
+
+    out[x] = (1.0f - t->w1) * row[t->i0 * step] + t->w1 * row[t->i1 * step];
+  }
+}
+
+void
 cps_downscale_plane (const uint8_t * plane, int stride, int width,
     int height, const CpsTap * ytaps, const CpsTap * xtaps, int lw, int lh,
     float *row_scratch, float *out)
 {
   (void) height;
   for (int oy = 0; oy < lh; oy++) {
-    const uint8_t *r0 = plane + (size_t) ytaps[oy].i0 * stride;
-    const uint8_t *r1 = plane + (size_t) ytaps[oy].i1 * stride;
-    float w1 = ytaps[oy].w1, w0 = 1.0f - w1;
-    float *o = out + (size_t) oy * lw;
-
-    for (int x = 0; x < width; x++)
-      row_scratch[x] = w0 * r0[x] + w1 * r1[x];
-    for (int ox = 0; ox < lw; ox++) {
-      const CpsTap *t = &xtaps[ox];
-      o[ox] = (1.0f - t->w1) * row_scratch[t->i0] + t->w1 * row_scratch[t->i1];
-    }
+    cps_lerp_rows (plane + (size_t) ytaps[oy].i0 * stride,
+        plane + (size_t) ytaps[oy].i1 * stride, ytaps[oy].w1, width,
+        row_scratch);
+    cps_gather_row (row_scratch, 1, xtaps, lw, out + (size_t) oy * lw);
   }
 }
 

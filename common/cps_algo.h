@@ -49,6 +49,14 @@ void cps_lowres_size (int width, int height, int factor,
 /* SPEC §2 step 4: r = clamp(min(hs, ws) / 2, 1, 4). */
 int cps_default_radius (int lowres_width, int lowres_height);
 
+/* The two halves of a separable bilinear resize: @out = (1 − w1)·r0 +
+ * w1·r1 over @n bytes, then @n samples of a float row whose pixels are
+ * @step elements apart. */
+void cps_lerp_rows (const uint8_t * r0, const uint8_t * r1, float w1, int n,
+    float *out);
+void cps_gather_row (const float *row, int step, const CpsTap * xtaps, int n,
+    float *out);
+
 /* Resizes an 8-bit plane to a float map of lw × lh.  @row_scratch holds
  * in_width floats. */
 void cps_downscale_plane (const uint8_t * plane, int stride, int width,

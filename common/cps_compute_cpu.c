@@ -141,6 +141,7 @@ struct CpsWindow {
   float *rgb;                   /* capacity × 3 × th × tw */
   float *scores;                /* capacity × gh × gw */
   float *rows;                  /* 3 × tw: one target row of Y, U, V */
+  float *tmp;                   /* one source row, vertically resampled */
 };
 
 static CpsWindow *
@@ -168,25 +169,9 @@ cpu_window_new (const CpsWindowGeometry * g)
   w->scores = malloc (sizeof (float) * w->grid_width * w->grid_height *
       g->capacity);
   w->rows = malloc (sizeof (float) * 3 * tw);
+  /* a luma row, or an interleaved chroma row of up to width + 1 bytes */
+  w->tmp = malloc (sizeof (float) * (g->source_width + 2));
   return w;
-}
-
-/* One target row of a plane: vertical then horizontal bilinear taps. */
-static void
-sample_row (const uint8_t * plane, int stride, int step, const CpsTap * ty,
-    const CpsTap * xtaps, int tw, float *out)
-{
-  const uint8_t *r0 = plane + (size_t) ty->i0 * stride;
-  const uint8_t *r1 = plane + (size_t) ty->i1 * stride;
-  float wy = ty->w1;
-
-  for (int x = 0; x < tw; x++) {
-    const CpsTap *t = &xtaps[x];
-    float top = (1.0f - t->w1) * r0[t->i0 * step] + t->w1 * r0[t->i1 * step];
-    float bot = (1.0f - t->w1) * r1[t->i0 * step] + t->w1 * r1[t->i1 * step];
-
-    out[x] = (1.0f - wy) * top + wy * bot;
-  }
 }
 
 static float
@@ -211,6 +196,17 @@ convert_row (const float *y, const float *u, const float *v, int n,
   }
 }
 
+/* Vertical then horizontal taps of one target row of a plane (of
+ * @src_w samples @step bytes apart) into @out. */
+static void
+resample_row (const uint8_t * plane, int stride, int step, int src_w,
+    const CpsTap * ty, const CpsTap * xtaps, int tw, float *tmp, float *out)
+{
+  cps_lerp_rows (plane + (size_t) ty->i0 * stride,
+      plane + (size_t) ty->i1 * stride, ty->w1, src_w * step, tmp);
+  cps_gather_row (tmp, step, xtaps, tw, out);
+}
+
 /* Bilinear resize of each YUV plane to the target size, then conversion to
  * RGB: the conversion is affine, so this equals resizing the full-size RGB
  * frame up to the final clamp and the chroma upsampling filter. */
@@ -219,20 +215,26 @@ resize_to_rgb (CpsWindow * w, const CpsImage * f, const CpsColorMatrix * cm,
     float *rgb)
 {
   int th = w->g.target_height, tw = w->g.target_width;
+  int cw = (f->width + (1 << f->chroma_x_shift) - 1) >> f->chroma_x_shift;
   size_t plane = (size_t) th * tw;
-  const uint8_t *u = f->planes[1];
-  const uint8_t *v = f->uv_interleaved ? f->planes[1] + 1 : f->planes[2];
-  int cstep = f->uv_interleaved ? 2 : 1;
-  int vstride = f->uv_interleaved ? f->strides[1] : f->strides[2];
   float *yr = w->rows, *ur = w->rows + tw, *vr = w->rows + 2 * tw;
 
   for (int y = 0; y < th; y++) {
+    const CpsTap *cy = &w->cytaps[y];
     size_t o = (size_t) y * tw;
 
-    sample_row (f->planes[0], f->strides[0], 1, &w->ytaps[y], w->xtaps, tw,
-        yr);
-    sample_row (u, f->strides[1], cstep, &w->cytaps[y], w->cxtaps, tw, ur);
-    sample_row (v, vstride, cstep, &w->cytaps[y], w->cxtaps, tw, vr);
+    resample_row (f->planes[0], f->strides[0], 1, f->width, &w->ytaps[y],
+        w->xtaps, tw, w->tmp, yr);
+    if (f->uv_interleaved) {    /* one vertical pass serves U and V */
+      resample_row (f->planes[1], f->strides[1], 2, cw, cy, w->cxtaps, tw,
+          w->tmp, ur);
+      cps_gather_row (w->tmp + 1, 2, w->cxtaps, tw, vr);
+    } else {
+      resample_row (f->planes[1], f->strides[1], 1, cw, cy, w->cxtaps, tw,
+          w->tmp, ur);
+      resample_row (f->planes[2], f->strides[2], 1, cw, cy, w->cxtaps, tw,
+          w->tmp, vr);
+    }
     convert_row (yr, ur, vr, tw, cm, rgb + o, rgb + plane + o,
         rgb + 2 * plane + o);
   }
@@ -317,6 +319,7 @@ cpu_window_free (CpsWindow * w)
   free (w->rgb);
   free (w->scores);
   free (w->rows);
+  free (w->tmp);
   free (w);
 }
 

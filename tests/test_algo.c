@@ -575,6 +575,56 @@ test_cpu_window (void)
   ops->window_free (win);
 }
 
+/* One picture (luma ramp, constant U = 90, V = 160) stored as I420, NV12,
+ * Y42B and Y444 gives the same RGB: every layout's planes are addressed
+ * right, and U and V are not swapped. */
+static void
+test_cpu_window_layouts (void)
+{
+  enum { W = 64, H = 48 };
+  static guint8 y[W * H], u[W * H], v[W * H], uv[W * H * 2];
+  struct
+  {
+    int xs, ys, nv12;
+  } layouts[] = { {1, 1, 0}, {1, 1, 1}, {1, 0, 0}, {0, 0, 0} };
+  CpsColorMatrix cm = { {{1, 0, 1.5f}, {1, -0.3f, -0.7f}, {1, 1.8f, 0}},
+  {-200, 100, -150}
+  };
+  const CpsComputeOps *ops = &cps_compute_cpu;
+  float *first = g_new (float, 3 * 56 * 56);
+
+  for (int i = 0; i < W * H; i++) {
+    y[i] = (guint8) (3 * (i % W));
+    u[i] = 90;
+    v[i] = 160;
+    uv[2 * i] = 90;
+    uv[2 * i + 1] = 160;
+  }
+  for (guint l = 0; l < G_N_ELEMENTS (layouts); l++) {
+    int cw = W >> layouts[l].xs;
+    CpsImage img = { {y, layouts[l].nv12 ? uv : u, v}, {W,
+            layouts[l].nv12 ? 2 * cw : cw, cw}, W, H, layouts[l].xs,
+          layouts[l].ys, layouts[l].nv12, 1, 0 };
+    CpsWindowGeometry g = { W, H, 32, 32, 56, 56, 14, 1, layouts[l].xs,
+      layouts[l].ys, 1, 0
+    };
+    CpsWindow *win = ops->window_new (&g);
+    const float *rgb;
+
+    ops->window_add (win, &img, &cm, NULL);
+    rgb = cps_cpu_window_rgb (win, 0);
+    if (l == 0)
+      memcpy (first, rgb, sizeof (float) * 3 * 56 * 56);
+    for (int i = 0; i < 3 * 56 * 56; i++)
+      g_assert_cmpfloat (rgb[i], ==, first[i]);
+    /* red = Y + 1.5·160 − 200 at the first column of row 0 */
+    g_assert_cmpfloat_with_epsilon (rgb[0], y[0] + 1.5f * 160 - 200 +
+        3.0f * (0.5f * W / 56 - 0.5f), 1e-3);
+    ops->window_free (win);
+  }
+  g_free (first);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -599,5 +649,6 @@ main (int argc, char **argv)
   g_test_add_func ("/algo/static-fallback", test_static_fallback);
   g_test_add_func ("/algo/dtypes", test_dtypes);
   g_test_add_func ("/algo/cpu-window", test_cpu_window);
+  g_test_add_func ("/algo/cpu-window-layouts", test_cpu_window_layouts);
   return g_test_run ();
 }
