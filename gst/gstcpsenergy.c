@@ -264,4 +264,7 @@ gst_cps_energy_init (GstCpsEnergy * self)
   self->residual_weight = CPS_DEFAULT_RESIDUAL_WEIGHT;
   self->ops = &cps_compute_cpu;
   gst_base_transform_set_in_place (GST_BASE_TRANSFORM (self), TRUE);
+  /* a late frame must still be measured: dropping it would silently
+   * change what the next frame is compared with */
+  gst_base_transform_set_qos_enabled (GST_BASE_TRANSFORM (self), FALSE);
 }

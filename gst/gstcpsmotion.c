@@ -684,4 +684,7 @@ gst_cps_motion_init (GstCpsMotion * self)
   self->sampling_frames = DEFAULT_SAMPLING_FRAMES;
   self->sampling_rate = DEFAULT_SAMPLING_RATE;
   gst_base_transform_set_in_place (GST_BASE_TRANSFORM (self), TRUE);
+  /* a late frame must still be measured: dropping it would silently
+   * change what the next frame is compared with */
+  gst_base_transform_set_qos_enabled (GST_BASE_TRANSFORM (self), FALSE);
 }
