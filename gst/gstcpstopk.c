@@ -130,6 +130,42 @@ gst_cps_selection_unit_get_type (void)
 /* ---- windows ---------------------------------------------------------- */
 
 static void
+free_out_pool (GstCpsTopK * self)
+{
+  if (self->out_pool) {
+    gst_buffer_pool_set_active (self->out_pool, FALSE);
+    gst_clear_object (&self->out_pool);
+  }
+  self->out_size = 0;
+}
+
+/* Patch buffers are recycled: a pool of buffers sized for a full window
+ * (a partial window's buffer is shrunk, and the pool restores its size and
+ * drops its meta when it comes back). */
+static GstBuffer *
+acquire_out_buffer (GstCpsTopK * self, gsize max_size, gsize size)
+{
+  GstBuffer *out = NULL;
+
+  if (!self->out_pool || self->out_size != max_size) {
+    GstStructure *config;
+
+    free_out_pool (self);
+    self->out_pool = gst_buffer_pool_new ();
+    config = gst_buffer_pool_get_config (self->out_pool);
+    gst_buffer_pool_config_set_params (config, NULL, max_size, 2, 0);
+    gst_buffer_pool_set_config (self->out_pool, config);
+    gst_buffer_pool_set_active (self->out_pool, TRUE);
+    self->out_size = max_size;
+  }
+  if (gst_buffer_pool_acquire_buffer (self->out_pool, &out, NULL) !=
+      GST_FLOW_OK)
+    return NULL;
+  gst_buffer_resize (out, 0, size);
+  return out;
+}
+
+static void
 free_window (GstCpsTopK * self)
 {
   if (self->window)
@@ -291,7 +327,7 @@ finish_window (GstCpsTopK * self)
   guint n_frames = window_frames (self);
   gint hb = g->target_height / g->patch_size;
   gint wb = g->target_width / g->patch_size;
-  gsize patch_bytes;
+  gsize patch_bytes, max_patches;
   const gfloat *scores;
   gint64 *idx;
   glong n;
@@ -310,8 +346,15 @@ finish_window (GstCpsTopK * self)
 
   patch_bytes = 3 * (gsize) g->patch_size * g->patch_size *
       cps_patch_dtype_size (self->cfg.dtype);
-  out = gst_buffer_new_allocate (NULL, n * patch_bytes, NULL);
-  gst_buffer_map (out, &map, GST_MAP_WRITE);
+  max_patches = MIN ((gsize) self->cfg.k, (gsize) g->capacity * hb * wb);
+  out = acquire_out_buffer (self, max_patches * patch_bytes, n * patch_bytes);
+  if (!out || !gst_buffer_map (out, &map, GST_MAP_WRITE)) {
+    g_free (idx);
+    gst_clear_buffer (&out);
+    GST_ELEMENT_ERROR (self, RESOURCE, FAILED,
+        ("Could not allocate a patch buffer."), (NULL));
+    return GST_FLOW_ERROR;
+  }
   self->ops->window_extract (self->window, idx, n, (CpsDtype) self->cfg.dtype,
       map.data);
   gst_buffer_unmap (out, &map);
@@ -517,6 +560,7 @@ gst_cps_topk_change_state (GstElement * element, GstStateChange transition)
   ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
   if (transition == GST_STATE_CHANGE_PAUSED_TO_READY) {
     free_window (self);
+    free_out_pool (self);
     self->have_info = FALSE;
     self->window_index = 0;
     gst_caps_replace (&self->src_caps, NULL);
@@ -634,6 +678,7 @@ gst_cps_topk_finalize (GObject * object)
   GstCpsTopK *self = GST_CPS_TOPK (object);
 
   free_window (self);
+  free_out_pool (self);
   g_free (self->energy);
   g_free (self->energy_scratch);
   gst_caps_replace (&self->src_caps, NULL);

@@ -48,6 +48,8 @@ struct _GstCpsTopK {
   gsize energy_size;
   guint64 window_index;
   GstCaps *src_caps;
+  GstBufferPool *out_pool;      /* patch buffers of the current geometry */
+  gsize out_size;
 };
 
 GST_ELEMENT_REGISTER_DECLARE (cpstopk);

@@ -451,5 +451,11 @@ main (int argc, char **argv)
   g_test_add_func ("/pipeline/decodebin-key-frames", test_decodebin_key_frames);
   g_test_add_func ("/pipeline/patch-pixels-match-resized-frame",
       test_patch_pixels_match_resized_frame);
-  return g_test_run ();
+  {
+    int ret = g_test_run ();
+
+    /* lets GST_TRACERS=leaks report what is still alive */
+    gst_deinit ();
+    return ret;
+  }
 }
