@@ -15,24 +15,30 @@ clampi (int v, int lo, int hi)
   return v < lo ? lo : (v > hi ? hi : v);
 }
 
+CpsTap
+cps_tap_at (double c, int len)
+{
+  CpsTap t;
+  int i0;
+
+  if (c < 0.0)
+    c = 0.0;
+  i0 = (int) c;
+  if (i0 > len - 1)
+    i0 = len - 1;
+  t.i0 = i0;
+  t.i1 = i0 < len - 1 ? i0 + 1 : i0;
+  t.w1 = (float) (c - i0);
+  return t;
+}
+
 void
 cps_bilinear_taps (int in_len, int out_len, CpsTap * taps)
 {
   double scale = (double) in_len / (double) out_len;
 
-  for (int o = 0; o < out_len; o++) {
-    double src = (o + 0.5) * scale - 0.5;
-    int i0;
-
-    if (src < 0.0)
-      src = 0.0;
-    i0 = (int) src;
-    if (i0 > in_len - 1)
-      i0 = in_len - 1;
-    taps[o].i0 = i0;
-    taps[o].i1 = i0 < in_len - 1 ? i0 + 1 : i0;
-    taps[o].w1 = (float) (src - i0);
-  }
+  for (int o = 0; o < out_len; o++)
+    taps[o] = cps_tap_at ((o + 0.5) * scale - 0.5, in_len);
 }
 
 void
@@ -158,6 +164,17 @@ match_block16 (const float *prev_padded, int ps, const float *crow, int x,
   memcpy (mot + x + 8, &m1, sizeof (m1));
 }
 
+/* √(dx² + dy²) of every candidate, in scan order (dy, then dx). */
+static void
+fill_magnitudes (int r, float *mags)
+{
+  int d = 0;
+
+  for (int dy = -r; dy <= r; dy++)
+    for (int dx = -r; dx <= r; dx++)
+      mags[d++] = sqrtf ((float) (dx * dx + dy * dy));
+}
+
 /* The plain form, for rows narrower than a block. */
 static void
 match_pixel (const float *prev_padded, int ps, const float *crow, int x,
@@ -184,11 +201,8 @@ cps_motion_residual_padded (const float *prev_padded, int ps,
     const float *cur, int w, int h, int r, float *motion, float *residual)
 {
   float mags[(2 * CPS_MAX_RADIUS + 1) * (2 * CPS_MAX_RADIUS + 1)];
-  int d = 0;
 
-  for (int dy = -r; dy <= r; dy++)
-    for (int dx = -r; dx <= r; dx++)
-      mags[d++] = sqrtf ((float) (dx * dx + dy * dy));
+  fill_magnitudes (r, mags);
   for (int y = 0; y < h; y++) {
     const float *crow = cur + (size_t) y * w;
     float *res = residual + (size_t) y * w, *mot = motion + (size_t) y * w;
@@ -293,11 +307,8 @@ cps_motion_residual_q2_padded (const int16_t * prev_padded, int ps,
     const int16_t * cur, int w, int h, int r, float *motion, float *residual)
 {
   float mags[(2 * CPS_MAX_RADIUS + 1) * (2 * CPS_MAX_RADIUS + 1)];
-  int d = 0;
 
-  for (int dy = -r; dy <= r; dy++)
-    for (int dx = -r; dx <= r; dx++)
-      mags[d++] = sqrtf ((float) (dx * dx + dy * dy));
+  fill_magnitudes (r, mags);
   for (int y = 0; y < h; y++) {
     const int16_t *crow = cur + (size_t) y * w;
     float *res = residual + (size_t) y * w, *mot = motion + (size_t) y * w;

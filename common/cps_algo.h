@@ -41,6 +41,10 @@ typedef struct {
 
 void cps_bilinear_taps (int in_len, int out_len, CpsTap * taps);
 
+/* The tap at source coordinate @c (clamped to [0, len − 1]); the rule
+ * cps_bilinear_taps applies at (o + 0.5) · in/out − 0.5. */
+CpsTap cps_tap_at (double c, int len);
+
 /* SPEC §2 step 3: the low-resolution size, side / factor clamped to
  * [32, side]. */
 void cps_lowres_size (int width, int height, int factor,

@@ -97,25 +97,6 @@ cpu_motion_free (CpsMotionState * s)
   free (s);
 }
 
-/* A tap at an arbitrary source coordinate (used for chroma planes, whose
- * sample positions depend on subsampling and siting). */
-static CpsTap
-tap_at (double c, int len)
-{
-  CpsTap t;
-  int i0;
-
-  if (c < 0.0)
-    c = 0.0;
-  i0 = (int) c;
-  if (i0 > len - 1)
-    i0 = len - 1;
-  t.i0 = i0;
-  t.i1 = i0 < len - 1 ? i0 + 1 : i0;
-  t.w1 = (float) (c - i0);
-  return t;
-}
-
 /* Chroma taps for the luma source coordinate of each target sample: a
  * co-sited chroma sample k sits on luma sample k << shift, a centred one
  * halfway between its luma samples. */
@@ -129,7 +110,7 @@ chroma_taps (const CpsTap * luma, int n, int src_len, int shift,
   for (int i = 0; i < n; i++) {
     double s = luma[i].i0 + luma[i].w1;
     double c = cosited ? s / f : (s + 0.5) / f - 0.5;
-    out[i] = shift ? tap_at (c, clen) : luma[i];
+    out[i] = shift ? cps_tap_at (c, clen) : luma[i];
   }
 }
 
