@@ -582,6 +582,15 @@ gst_cps_motion_get_property (GObject * object, guint prop_id, GValue * value,
 }
 
 static void
+gst_cps_motion_dispose (GObject * object)
+{
+  /* normally done in PAUSED -> READY; never leave a probe or a signal
+   * handler pointing at a disposed element */
+  stop_key_unit_probes (GST_CPS_MOTION (object));
+  G_OBJECT_CLASS (parent_class)->dispose (object);
+}
+
+static void
 gst_cps_motion_finalize (GObject * object)
 {
   clear_motion_state (GST_CPS_MOTION (object));
@@ -600,6 +609,7 @@ gst_cps_motion_class_init (GstCpsMotionClass * klass)
 
   gobject_class->set_property = gst_cps_motion_set_property;
   gobject_class->get_property = gst_cps_motion_get_property;
+  gobject_class->dispose = gst_cps_motion_dispose;
   gobject_class->finalize = gst_cps_motion_finalize;
 
   /**

@@ -428,6 +428,17 @@ gst_cps_topk_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
     return GST_FLOW_ERROR;
   }
   t = window_frames (self);
+  /* maps of another size (cpsmotion renegotiated): finish the window */
+  if (t > 0 && (motion->width != (guint) self->geometry.lowres_width ||
+          motion->height != (guint) self->geometry.lowres_height)) {
+    GstFlowReturn ret = finish_window (self);
+
+    if (ret != GST_FLOW_OK) {
+      gst_buffer_unref (buf);
+      return ret;
+    }
+    t = 0;
+  }
   if (t == 0 && !begin_window (self, motion)) {
     gst_buffer_unref (buf);
     return GST_FLOW_ERROR;

@@ -11,23 +11,29 @@
 
 #define FRAME_DURATION (GST_SECOND / 25)
 
-/* A 64 × 64 I420 frame: grey, with a bright 16 × 16 square at (sx, sy)
+/* A w × h I420 frame: grey, with a bright 16 × 16 square at (sx, sy)
  * (sx < 0: no square). */
 static GstBuffer *
-make_frame (gint sx, gint sy, guint index)
+make_sized_frame (gint w, gint h, gint sx, gint sy, guint index)
 {
-  GstBuffer *buf = gst_buffer_new_allocate (NULL, 64 * 64 * 3 / 2, NULL);
+  GstBuffer *buf = gst_buffer_new_allocate (NULL, w * h * 3 / 2, NULL);
   GstMapInfo map;
 
   gst_buffer_map (buf, &map, GST_MAP_WRITE);
-  memset (map.data, 64, 64 * 64);
-  memset (map.data + 64 * 64, 128, 64 * 64 / 2);
+  memset (map.data, 64, w * h);
+  memset (map.data + w * h, 128, w * h / 2);
   for (gint y = sy; sx >= 0 && y < sy + 16; y++)
-    memset (map.data + y * 64 + sx, 230, 16);
+    memset (map.data + y * w + sx, 230, 16);
   gst_buffer_unmap (buf, &map);
   GST_BUFFER_PTS (buf) = index * FRAME_DURATION;
   GST_BUFFER_DURATION (buf) = FRAME_DURATION;
   return buf;
+}
+
+static GstBuffer *
+make_frame (gint sx, gint sy, guint index)
+{
+  return make_sized_frame (64, 64, sx, sy, index);
 }
 
 static const gchar *i420_caps =
@@ -262,6 +268,44 @@ test_topk_windows_and_timestamps (void)
     }
     gst_buffer_unref (out);
   }
+  gst_harness_teardown (h);
+}
+
+/* New caps with another frame size end the window at the boundary; the
+ * next window uses the new grid.  No window mixes two grids. */
+static void
+test_topk_resolution_change (void)
+{
+  GstHarness *h = topk_harness ("sequence-length=4 k=16 input-size=112");
+  GstBuffer *out;
+  CpsPatchMeta *m;
+
+  for (guint i = 0; i < 3; i++)
+    gst_harness_push (h, make_frame (4 * i, 8, i));
+  g_assert_cmpuint (gst_harness_buffers_received (h), ==, 0);
+  gst_harness_set_src_caps_str (h,
+      "video/x-raw,format=I420,width=128,height=96,framerate=25/1");
+  g_assert_cmpuint (gst_harness_buffers_received (h), ==, 1);
+  for (guint i = 3; i < 7; i++)
+    gst_harness_push (h, make_sized_frame (128, 96, 4 * i, 8, i));
+
+  out = gst_harness_pull (h);
+  m = cps_buffer_get_patch_meta (out);
+  g_assert_cmpuint (m->n_frames, ==, 3);
+  g_assert_cmpuint (m->source_width, ==, 64);
+  g_assert_cmpuint (m->grid_width, ==, 8);      /* 64² scaled up to 112² */
+  g_assert_cmpuint (m->grid_height, ==, 8);
+  gst_buffer_unref (out);
+
+  out = gst_harness_pull (h);
+  m = cps_buffer_get_patch_meta (out);
+  g_assert_cmpuint (m->n_frames, ==, 4);
+  g_assert_cmpint (m->frame_ids[0], ==, 3);
+  g_assert_cmpuint (m->source_width, ==, 128);
+  g_assert_cmpuint (m->source_height, ==, 96);
+  g_assert_cmpuint (m->grid_width, ==, 10);     /* 128×96 -> 140×84 */
+  g_assert_cmpuint (m->grid_height, ==, 6);
+  gst_buffer_unref (out);
   gst_harness_teardown (h);
 }
 
@@ -567,6 +611,8 @@ main (int argc, char **argv)
       test_patchsink_refuses_video);
   g_test_add_func ("/elements/topk-windows-and-timestamps",
       test_topk_windows_and_timestamps);
+  g_test_add_func ("/elements/topk-resolution-change",
+      test_topk_resolution_change);
   g_test_add_func ("/elements/topk-selects-moving-patch",
       test_topk_selects_moving_patch);
   g_test_add_func ("/elements/topk-block2x2-needs-k-divisible",
