@@ -57,7 +57,11 @@ GST_DEBUG_CATEGORY_STATIC (gst_cps_topk_debug);
 #define DEFAULT_PATCH_SIZE 14
 #define DEFAULT_DTYPE CPS_PATCH_DTYPE_BF16
 #define DEFAULT_UNIT CPS_UNIT_PATCH
-#define MAX_SEQUENCE_LENGTH 4096
+/* A window holds T resized float RGB frames (12 bytes a pixel): these caps
+ * bound it to a few GiB even at the extremes. */
+#define MAX_SEQUENCE_LENGTH 1024
+#define MAX_INPUT_SIZE 4096
+#define MAX_PIXELS (4096 * 4096)
 #define MAX_PATCH_SIZE 256
 
 enum
@@ -721,19 +725,20 @@ gst_cps_topk_class_init (GstCpsTopKClass * klass)
    * apply from the next window on. */
   install_uint (gobject_class, PROP_SEQUENCE_LENGTH, "sequence-length",
       "Sequence length", "Frames per window (T); a partial window at EOS is "
-      "still processed", 1, MAX_SEQUENCE_LENGTH, DEFAULT_SEQUENCE_LENGTH);
+      "still processed. Like every property here, a change applies from the "
+      "next window", 1, MAX_SEQUENCE_LENGTH, DEFAULT_SEQUENCE_LENGTH);
   install_uint (gobject_class, PROP_K, "k", "K",
       "Patch budget per window; the output holds min(k, T*grid) patches",
       1, G_MAXINT, DEFAULT_K);
   install_uint (gobject_class, PROP_INPUT_SIZE, "input-size", "Input size",
       "Frames are resized to about input-size^2 pixels (smart resize)",
-      1, 16384, DEFAULT_INPUT_SIZE);
+      1, MAX_INPUT_SIZE, DEFAULT_INPUT_SIZE);
   install_uint (gobject_class, PROP_MIN_PIXELS, "min-pixels", "Min pixels",
       "Smaller frames are scaled up to this many pixels; 0 = input-size^2",
-      0, G_MAXINT, 0);
+      0, MAX_PIXELS, 0);
   install_uint (gobject_class, PROP_MAX_PIXELS, "max-pixels", "Max pixels",
       "Larger frames are scaled down to this many pixels; 0 = input-size^2",
-      0, G_MAXINT, 0);
+      0, MAX_PIXELS, 0);
   install_uint (gobject_class, PROP_PATCH_SIZE, "patch-size", "Patch size",
       "Patch side P in pixels of the resized frame; sides become multiples "
       "of 2P", 1, MAX_PATCH_SIZE, DEFAULT_PATCH_SIZE);
