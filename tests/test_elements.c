@@ -431,6 +431,47 @@ test_topk_property_change_mid_window (void)
   gst_harness_teardown (h);
 }
 
+/* cpstopk's own fusion is cpsenergy's at the defaults: same patches,
+ * scores and bytes with or without cpsenergy in the chain. */
+static void
+test_topk_default_fusion_matches_cpsenergy (void)
+{
+  GstHarness *a = gst_harness_new_parse ("cpsmotion ! cpstopk "
+      "sequence-length=4 k=12 input-size=56");
+  GstHarness *b = gst_harness_new_parse ("cpsmotion ! cpsenergy ! cpstopk "
+      "sequence-length=4 k=12 input-size=56");
+  GstBuffer *oa, *ob;
+  CpsPatchMeta *ma, *mb;
+
+  gst_harness_set_src_caps_str (a, i420_caps);
+  gst_harness_set_src_caps_str (b, i420_caps);
+  for (guint i = 0; i < 4; i++) {
+    gst_harness_push (a, make_frame (6 * i, 3 * i, i));
+    gst_harness_push (b, make_frame (6 * i, 3 * i, i));
+  }
+  oa = gst_harness_pull (a);
+  ob = gst_harness_pull (b);
+  ma = cps_buffer_get_patch_meta (oa);
+  mb = cps_buffer_get_patch_meta (ob);
+  g_assert_cmpuint (ma->n_patches, ==, 12);
+  g_assert_cmpuint (mb->n_patches, ==, 12);
+  g_assert_cmpmem (ma->fields, 12 * 6 * sizeof (gint64), mb->fields,
+      12 * 6 * sizeof (gint64));
+  g_assert_cmpmem (ma->scores, 12 * sizeof (gfloat), mb->scores,
+      12 * sizeof (gfloat));
+  {
+    GstMapInfo map;
+
+    gst_buffer_map (ob, &map, GST_MAP_READ);
+    g_assert_cmpint (gst_buffer_memcmp (oa, 0, map.data, map.size), ==, 0);
+    gst_buffer_unmap (ob, &map);
+  }
+  gst_buffer_unref (oa);
+  gst_buffer_unref (ob);
+  gst_harness_teardown (a);
+  gst_harness_teardown (b);
+}
+
 /* Out-of-range values are refused with a warning naming the property. */
 static void
 test_property_ranges (void)
@@ -620,6 +661,8 @@ main (int argc, char **argv)
   g_test_add_func ("/elements/topk-needs-motion", test_topk_needs_motion);
   g_test_add_func ("/elements/topk-property-change-mid-window",
       test_topk_property_change_mid_window);
+  g_test_add_func ("/elements/topk-default-fusion-matches-cpsenergy",
+      test_topk_default_fusion_matches_cpsenergy);
   g_test_add_func ("/elements/property-ranges", test_property_ranges);
   g_test_add_func ("/elements/energy-meta-and-weights",
       test_energy_meta_and_weights);
