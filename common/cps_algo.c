@@ -259,9 +259,10 @@ cps_downscale_plane_q2 (const uint8_t * plane, int stride, int width,
       row_scratch[x] = a * r0[x] + b * r1[x];
     for (int ox = 0; ox < lw; ox++) {
       const CpsTap *t = &xtaps[ox];
-      int c = (int) (2.0f * (1.0f - t->w1)), d = (int) (2.0f * t->w1);
 
-      o[ox] = (int16_t) (c * row_scratch[t->i0] + d * row_scratch[t->i1]);
+      /* weight 0: 2·v[i0]; weight ½: v[i0] + v[i1] */
+      o[ox] = (int16_t) (t->w1 == 0.0f ? 2 * row_scratch[t->i0] :
+          row_scratch[t->i0] + row_scratch[t->i1]);
     }
   }
 }
