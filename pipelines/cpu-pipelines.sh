@@ -5,7 +5,7 @@
 set -eux
 cd "$(dirname "$0")/.."
 clip=${1:-assets/cps-demo.mp4}
-export GST_PLUGIN_PATH="$PWD/${BUILDDIR:-build}/gst"
+export GST_PLUGIN_PATH="$(cd "${BUILDDIR:-build}" && pwd)/gst"
 
 # The default chain: every frame, windows of 16, 512 bf16 patches each.
 gst-launch-1.0 filesrc location="$clip" ! qtdemux ! h264parse ! avdec_h264 ! \

@@ -10,7 +10,7 @@ clip=${1:-../shared/media/demo.mp4}
 runs=${2:-5}
 [ -f "$clip" ] || { echo "clip $clip not found" >&2; exit 2; }
 bash scripts/build.sh
-export GST_PLUGIN_PATH="$PWD/${BUILDDIR:-build}/gst"
+export GST_PLUGIN_PATH="$(cd "${BUILDDIR:-build}" && pwd)/gst"
 frames=$(ffprobe -v error -select_streams v:0 -count_packets \
   -show_entries stream=nb_read_packets -of csv=p=0 "$clip")
 src="filesrc location=$clip ! parsebin ! avdec_h264"
