@@ -86,10 +86,9 @@ cps_gather_row (const float *row, int step, const CpsTap * xtaps, int n,
 
 void
 cps_downscale_plane (const uint8_t * plane, int stride, int width,
-    int height, const CpsTap * ytaps, const CpsTap * xtaps, int lw, int lh,
+    const CpsTap * ytaps, const CpsTap * xtaps, int lw, int lh,
     float *row_scratch, float *out)
 {
-  (void) height;
   for (int oy = 0; oy < lh; oy++) {
     cps_lerp_rows (plane + (size_t) ytaps[oy].i0 * stride,
         plane + (size_t) ytaps[oy].i1 * stride, ytaps[oy].w1, width,

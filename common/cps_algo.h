@@ -64,7 +64,7 @@ void cps_gather_row (const float *row, int step, const CpsTap * xtaps, int n,
 /* Resizes an 8-bit plane to a float map of lw × lh.  @row_scratch holds
  * in_width floats. */
 void cps_downscale_plane (const uint8_t * plane, int stride, int width,
-    int height, const CpsTap * ytaps, const CpsTap * xtaps, int lw, int lh,
+    const CpsTap * ytaps, const CpsTap * xtaps, int lw, int lh,
     float *row_scratch, float *out);
 
 /* SPEC §2 step 4: per-pixel block matching of @cur against @prev, both

@@ -59,7 +59,7 @@ cpu_motion_process (CpsMotionState * s, const CpsImage * frame,
         s->ytaps, s->xtaps, lw, lh, s->row_scratch, s->cur);
   else
     cps_downscale_plane (frame->planes[0], frame->strides[0], g->width,
-        g->height, s->ytaps, s->xtaps, lw, lh, s->row_scratch, s->cur);
+        s->ytaps, s->xtaps, lw, lh, s->row_scratch, s->cur);
 
   if (!s->have_prev) {
     memset (motion, 0, sizeof (float) * lw * lh);

@@ -188,21 +188,40 @@ window_frames (GstCpsTopK * self)
   return self->window ? self->ops->window_count (self->window) : 0;
 }
 
-static gboolean
+/* Sends the patch caps of @cfg unless they are already set. */
+static GstFlowReturn
 update_src_caps (GstCpsTopK * self, const GstCpsTopKConfig * cfg)
 {
   GstCaps *caps = gst_caps_new_simple (CPS_PATCH_CAPS_NAME,
       "patch-size", G_TYPE_INT, (gint) cfg->patch_size,
       "channels", G_TYPE_INT, 3,
       "dtype", G_TYPE_STRING, cps_patch_dtype_to_string (cfg->dtype), NULL);
-  gboolean ok = TRUE;
+  GstFlowReturn ret = GST_FLOW_OK;
 
-  if (!self->src_caps || !gst_caps_is_equal (caps, self->src_caps)) {
-    ok = gst_pad_push_event (self->srcpad, gst_event_new_caps (caps));
+  if (self->src_caps && gst_caps_is_equal (caps, self->src_caps)) {
+    gst_caps_unref (caps);
+    return GST_FLOW_OK;
+  }
+  /* A refused sticky caps event only fails at the next buffer; asking
+   * first gives the user the reason at negotiation time. */
+  if (gst_pad_is_linked (self->srcpad) &&
+      !gst_pad_peer_query_accept_caps (self->srcpad, caps)) {
+    gchar *s = gst_caps_to_string (caps);
+
+    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
+        ("Downstream refused the patch caps %s; check the dtype and "
+            "patch-size it asks for.", s), (NULL));
+    g_free (s);
+    ret = GST_FLOW_NOT_NEGOTIATED;
+  } else if (gst_pad_push_event (self->srcpad,
+          gst_event_new_caps (gst_caps_ref (caps)))) {
     gst_caps_replace (&self->src_caps, caps);
+  } else {
+    ret = GST_PAD_IS_FLUSHING (self->srcpad) ? GST_FLOW_FLUSHING :
+        GST_FLOW_NOT_NEGOTIATED;
   }
   gst_caps_unref (caps);
-  return ok;
+  return ret;
 }
 
 static gboolean
@@ -225,7 +244,7 @@ validate_config (GstCpsTopK * self, const GstCpsTopKConfig * cfg)
 
 /* Fixes the configuration of a new window and (re)builds the window store
  * when the geometry changed. */
-static gboolean
+static GstFlowReturn
 begin_window (GstCpsTopK * self, const CpsMotionMeta * motion)
 {
   GstCpsTopKConfig cfg;
@@ -236,7 +255,7 @@ begin_window (GstCpsTopK * self, const CpsMotionMeta * motion)
   cfg = self->props;
   GST_OBJECT_UNLOCK (self);
   if (!validate_config (self, &cfg))
-    return FALSE;
+    return GST_FLOW_ERROR;
 
   g.source_width = GST_VIDEO_INFO_WIDTH (&self->info);
   g.source_height = GST_VIDEO_INFO_HEIGHT (&self->info);
@@ -443,9 +462,13 @@ gst_cps_topk_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
     }
     t = 0;
   }
-  if (t == 0 && !begin_window (self, motion)) {
-    gst_buffer_unref (buf);
-    return GST_FLOW_ERROR;
+  if (t == 0) {
+    GstFlowReturn ret = begin_window (self, motion);
+
+    if (ret != GST_FLOW_OK) {
+      gst_buffer_unref (buf);
+      return ret;
+    }
   }
   /* The first frame of a sequence has zero motion (SPEC §2 step 4). */
   if (t > 0)
@@ -489,7 +512,7 @@ handle_caps (GstCpsTopK * self, GstCaps * caps)
   GST_OBJECT_LOCK (self);
   cfg = self->props;
   GST_OBJECT_UNLOCK (self);
-  return update_src_caps (self, &cfg);
+  return update_src_caps (self, &cfg) == GST_FLOW_OK;
 }
 
 static gboolean

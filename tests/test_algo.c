@@ -131,8 +131,8 @@ check_exact_form (int width, int height)
   qa = g_new (gint16, lw * lh);
   qb = g_new (gint16, lw * lh);
   qpad = g_new (gint16, (lw + 2 * r) * (lh + 2 * r));
-  cps_downscale_plane (a, width, width, height, yt, xt, lw, lh, rows, fa);
-  cps_downscale_plane (b, width, width, height, yt, xt, lw, lh, rows, fb);
+  cps_downscale_plane (a, width, width, yt, xt, lw, lh, rows, fa);
+  cps_downscale_plane (b, width, width, yt, xt, lw, lh, rows, fb);
   cps_downscale_plane_q2 (a, width, width, yt, xt, lw, lh, qrows, qa);
   cps_downscale_plane_q2 (b, width, width, yt, xt, lw, lh, qrows, qb);
   for (int i = 0; i < lw * lh; i++)

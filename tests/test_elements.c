@@ -384,6 +384,36 @@ test_topk_block2x2_needs_k_divisible (void)
   gst_harness_teardown (h);
 }
 
+/* Downstream asking for another dtype gets a negotiation error that says
+ * which caps were refused. */
+static void
+test_topk_caps_refused_downstream (void)
+{
+  GstHarness *h = gst_harness_new_parse ("cpsmotion ! cpstopk ! capsfilter "
+      "caps=application/x-cps-patches,dtype=fp16");
+  GstBus *bus = gst_bus_new ();
+  GstMessage *msg;
+  GError *err = NULL;
+
+  gst_element_set_bus (h->element, bus);
+  gst_harness_set_src_caps_str (h, i420_caps);
+  g_assert_cmpint (gst_harness_push (h, make_frame (-1, 0, 0)), ==,
+      GST_FLOW_NOT_NEGOTIATED);
+  msg = pop_error (bus);
+  g_assert_nonnull (msg);
+  gst_message_parse_error (msg, &err, NULL);
+  g_assert_true (g_error_matches (err, GST_CORE_ERROR,
+          GST_CORE_ERROR_NEGOTIATION));
+  g_assert_nonnull (strstr (err->message, "Downstream refused the patch "
+          "caps application/x-cps-patches"));
+  g_assert_nonnull (strstr (err->message, "dtype=(string)bf16"));
+  g_error_free (err);
+  gst_message_unref (msg);
+  gst_element_set_bus (h->element, NULL);
+  gst_object_unref (bus);
+  gst_harness_teardown (h);
+}
+
 static void
 test_topk_needs_motion (void)
 {
@@ -659,6 +689,8 @@ main (int argc, char **argv)
   g_test_add_func ("/elements/topk-block2x2-needs-k-divisible",
       test_topk_block2x2_needs_k_divisible);
   g_test_add_func ("/elements/topk-needs-motion", test_topk_needs_motion);
+  g_test_add_func ("/elements/topk-caps-refused-downstream",
+      test_topk_caps_refused_downstream);
   g_test_add_func ("/elements/topk-property-change-mid-window",
       test_topk_property_change_mid_window);
   g_test_add_func ("/elements/topk-default-fusion-matches-cpsenergy",
