@@ -472,9 +472,13 @@ gst_cps_motion_sink_event (GstBaseTransform * trans, GstEvent * event)
 {
   GstCpsMotion *self = GST_CPS_MOTION (trans);
 
-  /* After a flushing seek the previous frame is not the frame before. */
-  if (GST_EVENT_TYPE (event) == GST_EVENT_FLUSH_STOP && self->state)
-    self->ops->motion_reset (self->state);
+  /* After a flushing seek the previous frame is not the frame before, and
+   * rate sampling restarts from the new position. */
+  if (GST_EVENT_TYPE (event) == GST_EVENT_FLUSH_STOP) {
+    if (self->state)
+      self->ops->motion_reset (self->state);
+    self->rate_next = GST_CLOCK_TIME_NONE;
+  }
   return GST_BASE_TRANSFORM_CLASS (parent_class)->sink_event (trans, event);
 }
 

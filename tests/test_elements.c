@@ -141,6 +141,37 @@ test_motion_sampling_rate (void)
   gst_harness_teardown (h);
 }
 
+/* After a flushing seek back to the start, rate sampling keeps frames
+ * from the new position instead of waiting for the old one. */
+static void
+test_motion_sampling_rate_after_flush (void)
+{
+  GstHarness *h = gst_harness_new_parse ("cpsmotion sampling=rate "
+      "sampling-rate=10");
+  GstBuffer *out;
+
+  gst_harness_set_src_caps_str (h, i420_caps);
+  for (guint i = 0; i < 11; i++)
+    gst_harness_push (h, make_frame (-1, 0, i));
+  while ((out = gst_harness_try_pull (h)))
+    gst_buffer_unref (out);
+  gst_harness_push_event (h, gst_event_new_flush_start ());
+  gst_harness_push_event (h, gst_event_new_flush_stop (TRUE));
+  {
+    GstSegment segment;
+
+    gst_segment_init (&segment, GST_FORMAT_TIME);
+    gst_harness_push_event (h, gst_event_new_segment (&segment));
+  }
+  /* PTS 0 again: kept */
+  g_assert_cmpint (gst_harness_push (h, make_frame (-1, 0, 0)), ==,
+      GST_FLOW_OK);
+  out = gst_harness_try_pull (h);
+  g_assert_nonnull (out);
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+}
+
 static GstMessage *
 pop_error (GstBus * bus)
 {
@@ -676,6 +707,8 @@ main (int argc, char **argv)
   g_test_add_func ("/elements/motion-sampling-uniform-needs-duration",
       test_motion_sampling_uniform_needs_duration);
   g_test_add_func ("/elements/motion-sampling-rate", test_motion_sampling_rate);
+  g_test_add_func ("/elements/motion-sampling-rate-after-flush",
+      test_motion_sampling_rate_after_flush);
   g_test_add_func ("/elements/caps-refused-with-message",
       test_caps_refused_with_message);
   g_test_add_func ("/elements/patchsink-refuses-video",
