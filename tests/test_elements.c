@@ -392,26 +392,37 @@ test_topk_selects_moving_patch (void)
   gst_harness_teardown (h);
 }
 
-static void
-test_topk_block2x2_needs_k_divisible (void)
+/* With a bus on the element, sets @caps (if any) and pushes one frame,
+ * which must return @flow and post an error; returns that error. */
+static GError *
+push_expecting_error (GstHarness * h, const gchar * caps, GstFlowReturn flow)
 {
-  GstHarness *h = topk_harness ("sequence-length=2 k=6 "
-      "selection-unit=block2x2 input-size=56");
   GstBus *bus = gst_bus_new ();
   GstMessage *msg;
   GError *err = NULL;
 
   gst_element_set_bus (h->element, bus);
-  g_assert_cmpint (gst_harness_push (h, make_frame (-1, 0, 0)), ==,
-      GST_FLOW_ERROR);
+  if (caps)
+    gst_harness_set_src_caps_str (h, caps);
+  g_assert_cmpint (gst_harness_push (h, make_frame (-1, 0, 0)), ==, flow);
   msg = pop_error (bus);
   g_assert_nonnull (msg);
   gst_message_parse_error (msg, &err, NULL);
-  g_assert_nonnull (strstr (err->message, "divisible by 4"));
-  g_error_free (err);
   gst_message_unref (msg);
   gst_element_set_bus (h->element, NULL);
   gst_object_unref (bus);
+  return err;
+}
+
+static void
+test_topk_block2x2_needs_k_divisible (void)
+{
+  GstHarness *h = topk_harness ("sequence-length=2 k=6 "
+      "selection-unit=block2x2 input-size=56");
+  GError *err = push_expecting_error (h, NULL, GST_FLOW_ERROR);
+
+  g_assert_nonnull (strstr (err->message, "divisible by 4"));
+  g_error_free (err);
   gst_harness_teardown (h);
 }
 
@@ -422,26 +433,14 @@ test_topk_caps_refused_downstream (void)
 {
   GstHarness *h = gst_harness_new_parse ("cpsmotion ! cpstopk ! capsfilter "
       "caps=application/x-cps-patches,dtype=fp16");
-  GstBus *bus = gst_bus_new ();
-  GstMessage *msg;
-  GError *err = NULL;
+  GError *err = push_expecting_error (h, i420_caps, GST_FLOW_NOT_NEGOTIATED);
 
-  gst_element_set_bus (h->element, bus);
-  gst_harness_set_src_caps_str (h, i420_caps);
-  g_assert_cmpint (gst_harness_push (h, make_frame (-1, 0, 0)), ==,
-      GST_FLOW_NOT_NEGOTIATED);
-  msg = pop_error (bus);
-  g_assert_nonnull (msg);
-  gst_message_parse_error (msg, &err, NULL);
   g_assert_true (g_error_matches (err, GST_CORE_ERROR,
           GST_CORE_ERROR_NEGOTIATION));
   g_assert_nonnull (strstr (err->message, "Downstream refused the patch "
           "caps application/x-cps-patches"));
   g_assert_nonnull (strstr (err->message, "dtype=(string)bf16"));
   g_error_free (err);
-  gst_message_unref (msg);
-  gst_element_set_bus (h->element, NULL);
-  gst_object_unref (bus);
   gst_harness_teardown (h);
 }
 
@@ -449,18 +448,10 @@ static void
 test_topk_needs_motion (void)
 {
   GstHarness *h = gst_harness_new ("cpstopk");
-  GstBus *bus = gst_bus_new ();
-  GstMessage *msg;
+  GError *err = push_expecting_error (h, i420_caps, GST_FLOW_ERROR);
 
-  gst_element_set_bus (h->element, bus);
-  gst_harness_set_src_caps_str (h, i420_caps);
-  g_assert_cmpint (gst_harness_push (h, make_frame (-1, 0, 0)), ==,
-      GST_FLOW_ERROR);
-  msg = pop_error (bus);
-  g_assert_nonnull (msg);
-  gst_message_unref (msg);
-  gst_element_set_bus (h->element, NULL);
-  gst_object_unref (bus);
+  g_assert_nonnull (strstr (err->message, "put cpsmotion before it"));
+  g_error_free (err);
   gst_harness_teardown (h);
 }
 
