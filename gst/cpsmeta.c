@@ -129,6 +129,8 @@ patch_meta_transform (GstBuffer * dest, GstMeta * meta, GstBuffer * buffer,
   dst->source_height = src->source_height;
   dst->source_width = src->source_width;
   dst->window_index = src->window_index;
+  dst->sequence_length = src->sequence_length;
+  dst->k = src->k;
   memcpy (dst->fields, src->fields,
       sizeof (gint64) * src->n_patches * CPS_PATCH_N_FIELDS);
   memcpy (dst->scores, src->scores, sizeof (gfloat) * src->n_patches);
@@ -162,6 +164,72 @@ cps_buffer_get_patch_meta (GstBuffer * buffer)
 {
   return (CpsPatchMeta *) gst_buffer_get_meta (buffer,
       CPS_PATCH_META_API_TYPE);
+}
+
+/* ---- patch info (custom) meta -------------------------------------- */
+
+static const GstMetaInfo *
+patch_info_meta_info (void)
+{
+  static const GstMetaInfo *info = NULL;
+
+  if (g_once_init_enter ((GstMetaInfo **) & info)) {
+    static const gchar *tags[] = { NULL };
+    /* no transform function: GstCustomMeta then keeps it on copies only */
+    const GstMetaInfo *mi = gst_meta_register_custom (CPS_PATCH_INFO_META_NAME,
+        tags, NULL, NULL, NULL);
+    g_once_init_leave ((GstMetaInfo **) & info, (GstMetaInfo *) mi);
+  }
+  return info;
+}
+
+static void
+set_bytes (GstStructure * s, const gchar * field, gconstpointer data,
+    gsize size)
+{
+  GBytes *bytes = g_bytes_new (data, size);
+
+  gst_structure_set (s, field, G_TYPE_BYTES, bytes, NULL);
+  g_bytes_unref (bytes);
+}
+
+GstCustomMeta *
+cps_buffer_add_patch_info_meta (GstBuffer * buffer, const CpsPatchMeta * m)
+{
+  GstCustomMeta *custom;
+  GstStructure *s;
+
+  g_return_val_if_fail (GST_IS_BUFFER (buffer), NULL);
+  g_return_val_if_fail (m != NULL, NULL);
+  custom = (GstCustomMeta *) gst_buffer_add_meta (buffer,
+      patch_info_meta_info (), NULL);
+  if (!custom)
+    return NULL;
+  s = gst_custom_meta_get_structure (custom);
+  gst_structure_set_name (s, "cps-patch-info");
+  gst_structure_set (s,
+      "n-patches", G_TYPE_UINT, m->n_patches,
+      "patch-size", G_TYPE_UINT, m->patch_size,
+      "channels", G_TYPE_UINT, m->channels,
+      "dtype", G_TYPE_STRING, cps_patch_dtype_to_string (m->dtype),
+      "grid-height", G_TYPE_UINT, m->grid_height,
+      "grid-width", G_TYPE_UINT, m->grid_width,
+      "target-height", G_TYPE_UINT, m->target_height,
+      "target-width", G_TYPE_UINT, m->target_width,
+      "source-height", G_TYPE_UINT, m->source_height,
+      "source-width", G_TYPE_UINT, m->source_width,
+      "n-frames", G_TYPE_UINT, m->n_frames,
+      "window-index", G_TYPE_UINT64, m->window_index,
+      "sequence-length", G_TYPE_UINT, m->sequence_length,
+      "k", G_TYPE_UINT, m->k, NULL);
+  set_bytes (s, "fields", m->fields,
+      sizeof (gint64) * m->n_patches * CPS_PATCH_N_FIELDS);
+  set_bytes (s, "scores", m->scores, sizeof (gfloat) * m->n_patches);
+  set_bytes (s, "frame-ids", m->frame_ids, sizeof (gint64) * m->n_frames);
+  set_bytes (s, "frame-pts", m->frame_pts,
+      sizeof (GstClockTime) * m->n_frames);
+  set_bytes (s, "frame-is-i", m->frame_is_i, m->n_frames);
+  return custom;
 }
 
 /* ---- key unit meta -------------------------------------------------- */

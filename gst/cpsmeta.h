@@ -71,6 +71,8 @@ typedef enum {
  * @source_width: decoded frame width
  * @n_frames: T, frames in this window (sequence-length, or fewer at EOS)
  * @window_index: 0-based index of the window in the stream
+ * @sequence_length: the sequence-length the window was configured with
+ * @k: the patch budget the window was configured with
  * @fields: N × 6 int64, row-major, columns as #CpsPatchField
  * @scores: N float32 patch scores (energy summed over the patch)
  * @frame_ids: T int64 source frame indices
@@ -93,6 +95,8 @@ typedef struct {
   guint source_height, source_width;
   guint n_frames;
   guint64 window_index;
+  guint sequence_length;
+  guint k;
 
   gint64 *fields;
   gfloat *scores;
@@ -111,6 +115,25 @@ const GstMetaInfo *cps_patch_meta_get_info (void);
 CpsPatchMeta *cps_buffer_add_patch_meta (GstBuffer * buffer,
     guint n_patches, guint n_frames);
 CpsPatchMeta *cps_buffer_get_patch_meta (GstBuffer * buffer);
+
+/**
+ * CPS_PATCH_INFO_META_NAME:
+ *
+ * Name of the #GstCustomMeta that cpstopk attaches next to #CpsPatchMeta.
+ * It holds the same values in a #GstStructure named "cps-patch-info", so
+ * that bindings without a typelib read them; PyGObject:
+ * `buffer.get_custom_meta("CpsPatchInfoMeta").get_structure()`.  Scalars
+ * are fields of the same names with dashes (n-patches, patch-size,
+ * channels, dtype (string), grid-height, grid-width, target-height,
+ * target-width, source-height, source-width, n-frames, window-index,
+ * sequence-length, k); the arrays are #GBytes in native byte order:
+ * fields (int64 N × 6), scores (float32 N), frame-ids (int64 T), frame-pts
+ * (uint64 T, 2^64-1 where unknown) and frame-is-i (uint8 T).
+ */
+#define CPS_PATCH_INFO_META_NAME "CpsPatchInfoMeta"
+
+GstCustomMeta *cps_buffer_add_patch_info_meta (GstBuffer * buffer,
+    const CpsPatchMeta * meta);
 
 /**
  * CpsKeyUnitMeta:

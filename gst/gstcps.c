@@ -12,6 +12,7 @@
 #include "gstcpsenergy.h"
 #include "gstcpstopk.h"
 #include "gstcpspatchsink.h"
+#include "gstcpsviz.h"
 
 static gboolean
 plugin_init (GstPlugin * plugin)
@@ -22,6 +23,7 @@ plugin_init (GstPlugin * plugin)
   ret |= GST_ELEMENT_REGISTER (cpsenergy, plugin);
   ret |= GST_ELEMENT_REGISTER (cpstopk, plugin);
   ret |= GST_ELEMENT_REGISTER (cpspatchsink, plugin);
+  ret |= GST_ELEMENT_REGISTER (cpsviz, plugin);
   return ret;
 }
 

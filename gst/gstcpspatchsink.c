@@ -20,9 +20,16 @@
  * consumer every window stays queued: for throughput runs use
  * max-buffers=1 drop=true.
  *
+ * With #GstCpsPatchSink:location set, each window is also written to a
+ * safetensors file (docs/formats.md) named by expanding the pattern with
+ * the window index, as multifilesink does.  Files are written atomically:
+ * a temporary file renamed into place, so a file under its final name is
+ * always complete.  Appsink behaviour is unchanged.
+ *
  * ## Example launch line
  * |[
  * gst-launch-1.0 filesrc location=clip.mp4 ! qtdemux ! h264parse ! avdec_h264 ! cpsmotion ! cpstopk ! cpspatchsink
+ * gst-launch-1.0 filesrc location=clip.mp4 ! decodebin ! cpsmotion ! cpsenergy ! cpstopk ! cpspatchsink location=out/window-%05d.safetensors
  * ]|
  *
  * Since: 0.1
@@ -32,7 +39,9 @@
 #endif
 
 #include "gstcpspatchsink.h"
+#include "cpsdataset.h"
 #include "cpsmeta.h"
+#include "cps_safetensors.h"
 
 GST_DEBUG_CATEGORY_STATIC (gst_cps_patch_sink_debug);
 #define GST_CAT_DEFAULT gst_cps_patch_sink_debug
@@ -42,6 +51,7 @@ enum
   PROP_0,
   PROP_SYNC,
   PROP_WAIT_ON_EOS,
+  PROP_LOCATION,
 };
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
@@ -67,6 +77,12 @@ gst_cps_patch_sink_set_property (GObject * object, guint prop_id,
       gst_app_sink_set_wait_on_eos (GST_APP_SINK (object),
           g_value_get_boolean (value));
       break;
+    case PROP_LOCATION:
+      GST_OBJECT_LOCK (object);
+      g_free (GST_CPS_PATCH_SINK (object)->location);
+      GST_CPS_PATCH_SINK (object)->location = g_value_dup_string (value);
+      GST_OBJECT_UNLOCK (object);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -86,10 +102,127 @@ gst_cps_patch_sink_get_property (GObject * object, guint prop_id,
       g_value_set_boolean (value,
           gst_app_sink_get_wait_on_eos (GST_APP_SINK (object)));
       break;
+    case PROP_LOCATION:
+      GST_OBJECT_LOCK (object);
+      g_value_set_string (value, GST_CPS_PATCH_SINK (object)->location);
+      GST_OBJECT_UNLOCK (object);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
   }
+}
+
+static gboolean
+gst_cps_patch_sink_start (GstBaseSink * sink)
+{
+  GstCpsPatchSink *self = GST_CPS_PATCH_SINK (sink);
+  gchar *location, *example = NULL;
+
+  GST_OBJECT_LOCK (self);
+  location = g_strdup (self->location);
+  GST_OBJECT_UNLOCK (self);
+  if (location && !(example = cps_format_location (location, 0))) {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+        ("location \"%s\" must hold exactly one integer conversion for the "
+            "window index, such as %%05d (e.g. out/window-%%05d.safetensors); "
+            "write %%%% for a literal percent sign.", location), (NULL));
+    g_free (location);
+    return FALSE;
+  }
+  g_free (location);
+  g_free (example);
+  self->source_queried = FALSE;
+  g_clear_pointer (&self->source_uri, g_free);
+  self->files_written = 0;
+  return GST_BASE_SINK_CLASS (parent_class)->start (sink);
+}
+
+/* The URI of the stream, asked upstream once (filesrc, souphttpsrc,
+ * rtspsrc and uridecodebin answer it). */
+static const gchar *
+source_uri (GstCpsPatchSink * self)
+{
+  if (!self->source_queried) {
+    GstQuery *query = gst_query_new_uri ();
+
+    if (gst_pad_peer_query (GST_BASE_SINK_PAD (self), query))
+      gst_query_parse_uri (query, &self->source_uri);
+    gst_query_unref (query);
+    self->source_queried = TRUE;
+  }
+  return self->source_uri;
+}
+
+static GstFlowReturn
+write_window (GstCpsPatchSink * self, GstBuffer * buffer)
+{
+  CpsPatchMeta *meta = cps_buffer_get_patch_meta (buffer);
+  gchar *location, *path, *elements;
+  GError *error = NULL;
+  gboolean ok;
+
+  GST_OBJECT_LOCK (self);
+  location = g_strdup (self->location);
+  GST_OBJECT_UNLOCK (self);
+  if (!location)
+    return GST_FLOW_OK;
+  if (!meta) {
+    g_free (location);
+    GST_ELEMENT_ERROR (self, STREAM, FORMAT,
+        ("A patch buffer without CpsPatchMeta: cpspatchsink writes the "
+            "output of cpstopk."), (NULL));
+    return GST_FLOW_ERROR;
+  }
+  path = cps_format_location (location, meta->window_index);
+  elements = cps_dataset_describe_upstream (GST_BASE_SINK_PAD (self));
+  ok = cps_dataset_write_window (path, buffer, meta, source_uri (self),
+      elements, &error);
+  if (ok) {
+    GST_DEBUG_OBJECT (self, "wrote %s", path);
+    self->files_written++;
+  } else {
+    GST_ELEMENT_ERROR (self, RESOURCE, OPEN_WRITE, ("%s", error->message),
+        (NULL));
+  }
+  g_clear_error (&error);
+  g_free (elements);
+  g_free (path);
+  g_free (location);
+  return ok ? GST_FLOW_OK : GST_FLOW_ERROR;
+}
+
+static GstFlowReturn
+gst_cps_patch_sink_render (GstBaseSink * sink, GstBuffer * buffer)
+{
+  GstFlowReturn ret = write_window (GST_CPS_PATCH_SINK (sink), buffer);
+
+  if (ret != GST_FLOW_OK)
+    return ret;
+  return GST_BASE_SINK_CLASS (parent_class)->render (sink, buffer);
+}
+
+static GstFlowReturn
+gst_cps_patch_sink_render_list (GstBaseSink * sink, GstBufferList * list)
+{
+  for (guint i = 0; i < gst_buffer_list_length (list); i++) {
+    GstFlowReturn ret = write_window (GST_CPS_PATCH_SINK (sink),
+        gst_buffer_list_get (list, i));
+
+    if (ret != GST_FLOW_OK)
+      return ret;
+  }
+  return GST_BASE_SINK_CLASS (parent_class)->render_list (sink, list);
+}
+
+static void
+gst_cps_patch_sink_finalize (GObject * object)
+{
+  GstCpsPatchSink *self = GST_CPS_PATCH_SINK (object);
+
+  g_free (self->location);
+  g_free (self->source_uri);
+  G_OBJECT_CLASS (parent_class)->finalize (object);
 }
 
 static void
@@ -97,9 +230,29 @@ gst_cps_patch_sink_class_init (GstCpsPatchSinkClass * klass)
 {
   GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
   GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+  GstBaseSinkClass *base_sink_class = GST_BASE_SINK_CLASS (klass);
 
   gobject_class->set_property = gst_cps_patch_sink_set_property;
   gobject_class->get_property = gst_cps_patch_sink_get_property;
+  gobject_class->finalize = gst_cps_patch_sink_finalize;
+  base_sink_class->start = gst_cps_patch_sink_start;
+  base_sink_class->render = gst_cps_patch_sink_render;
+  base_sink_class->render_list = gst_cps_patch_sink_render_list;
+
+  /**
+   * GstCpsPatchSink:location:
+   *
+   * When set, every window is also written to a safetensors file whose
+   * name is this pattern expanded with the window index (one integer
+   * conversion such as %05d).  The directory must exist.
+   */
+  g_object_class_install_property (gobject_class, PROP_LOCATION,
+      g_param_spec_string ("location", "File location pattern",
+          "Write each window as a safetensors file named by this pattern "
+          "and the window index, e.g. out/window-%05d.safetensors "
+          "(unset: no files)", NULL,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
 
   /**
    * GstCpsPatchSink:sync:

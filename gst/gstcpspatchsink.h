@@ -15,6 +15,13 @@ G_DECLARE_FINAL_TYPE (GstCpsPatchSink, gst_cps_patch_sink, GST,
 
 struct _GstCpsPatchSink {
   GstAppSink parent;
+
+  gchar *location;              /* file pattern, under the object lock */
+
+  /* streaming state */
+  gchar *source_uri;            /* of the stream, NULL when unknown */
+  gboolean source_queried;
+  guint64 files_written;
 };
 
 GST_ELEMENT_REGISTER_DECLARE (cpspatchsink);

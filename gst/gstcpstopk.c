@@ -308,6 +308,8 @@ fill_patch_meta (GstCpsTopK * self, CpsPatchMeta * meta, const gint64 * idx,
   meta->source_height = g->source_height;
   meta->source_width = g->source_width;
   meta->window_index = self->window_index;
+  meta->sequence_length = self->cfg.sequence_length;
+  meta->k = self->cfg.k;
   for (guint t = 0; t < meta->n_frames; t++) {
     meta->frame_ids[t] = self->frame_ids[t];
     meta->frame_pts[t] = self->frame_pts[t];
@@ -384,6 +386,7 @@ finish_window (GstCpsTopK * self)
 
   meta = cps_buffer_add_patch_meta (out, n, n_frames);
   fill_patch_meta (self, meta, idx, scores);
+  cps_buffer_add_patch_info_meta (out, meta);
   set_window_timestamps (self, out, n_frames);
   g_free (idx);
 

@@ -1,0 +1,225 @@
+/* cps — codec patch selection
+ * Copyright (C) 2026 the cps developers
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "cpsdataset.h"
+#include "cps_safetensors.h"
+
+#include <errno.h>
+#include <string.h>
+
+static const gchar *
+safetensors_dtype (CpsPatchDtype dtype)
+{
+  static const gchar *names[] = { "BF16", "F16", "F32", "U8" };
+
+  return names[dtype];
+}
+
+static gchar *
+uint_string (guint64 v)
+{
+  return g_strdup_printf ("%" G_GUINT64_FORMAT, v);
+}
+
+gboolean
+cps_dataset_write_window (const gchar * path, GstBuffer * patches,
+    const CpsPatchMeta * m, const gchar * source, const gchar * elements,
+    GError ** error)
+{
+  gsize n = m->n_patches, t = m->n_frames, p = m->patch_size;
+  gint64 *pts = g_new (gint64, MAX (t, 1));
+  gchar *numbers[14];
+  GstMapInfo map;
+  int err;
+
+  if (G_BYTE_ORDER != G_LITTLE_ENDIAN) {
+    g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_WRITE,
+        "safetensors output needs a little-endian host");
+    g_free (pts);
+    return FALSE;
+  }
+  if (!gst_buffer_map (patches, &map, GST_MAP_READ)) {
+    g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_READ,
+        "could not map the patch buffer");
+    g_free (pts);
+    return FALSE;
+  }
+  /* timestamps as signed nanoseconds, -1 where the stream had none */
+  for (gsize i = 0; i < t; i++)
+    pts[i] = GST_CLOCK_TIME_IS_VALID (m->frame_pts[i]) ?
+        (gint64) m->frame_pts[i] : -1;
+
+  {
+    const CpsStTensor tensors[] = {
+      {"patches", safetensors_dtype (m->dtype), 4, {n, m->channels, p, p},
+          map.data, map.size},
+      {"fields", "I64", 2, {n, CPS_PATCH_N_FIELDS}, m->fields,
+          n * CPS_PATCH_N_FIELDS * sizeof (gint64)},
+      {"scores", "F32", 1, {n}, m->scores, n * sizeof (gfloat)},
+      {"frame_ids", "I64", 1, {t}, m->frame_ids, t * sizeof (gint64)},
+      {"frame_pts_ns", "I64", 1, {t}, pts, t * sizeof (gint64)},
+      {"is_i", "U8", 1, {t}, m->frame_is_i, t},
+    };
+    guint64 values[] = { m->patch_size, m->channels, m->grid_height,
+      m->grid_width, m->target_height, m->target_width, m->source_height,
+      m->source_width, m->sequence_length, m->n_frames, m->k, m->n_patches,
+      m->window_index
+    };
+    const gchar *keys[] = { "patch_size", "channels", "grid_height",
+      "grid_width", "target_height", "target_width", "source_height",
+      "source_width", "sequence_length", "n_frames", "k", "n_patches",
+      "window_index"
+    };
+    CpsStMetadata md[G_N_ELEMENTS (keys) + 7];
+    gsize n_md = 0;
+    gchar *gst_version = gst_version_string ();
+
+    md[n_md++] = (CpsStMetadata) {
+    "format", "cps-patches"};
+    md[n_md++] = (CpsStMetadata) {
+    "source", source ? source : ""};
+    md[n_md++] = (CpsStMetadata) {
+    "dtype", cps_patch_dtype_to_string (m->dtype)};
+    for (guint i = 0; i < G_N_ELEMENTS (keys); i++) {
+      numbers[i] = uint_string (values[i]);
+      md[n_md++] = (CpsStMetadata) {
+      keys[i], numbers[i]};
+    }
+    md[n_md++] = (CpsStMetadata) {
+    "fields_columns",
+          "seq_pos,frame_id,is_i,patch_linear_idx,patch_h_idx,patch_w_idx"};
+    md[n_md++] = (CpsStMetadata) {
+    "cps_version", VERSION};
+    md[n_md++] = (CpsStMetadata) {
+    "gstreamer_version", gst_version};
+    md[n_md++] = (CpsStMetadata) {
+    "elements", elements ? elements : ""};
+
+    err = cps_safetensors_write_file (path, tensors, G_N_ELEMENTS (tensors),
+        md, n_md);
+    for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+      g_free (numbers[i]);
+    g_free (gst_version);
+  }
+  gst_buffer_unmap (patches, &map);
+  g_free (pts);
+  if (err) {
+    g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_WRITE,
+        "could not write \"%s\": %s", path, g_strerror (err));
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+is_cps_element (GstElement * element)
+{
+  GstElementFactory *factory = gst_element_get_factory (element);
+  const gchar *plugin = factory ?
+      gst_plugin_feature_get_plugin_name (GST_PLUGIN_FEATURE (factory)) : NULL;
+
+  return g_strcmp0 (plugin, "cps") == 0;
+}
+
+/* "factory prop=value …" with the element's own properties. */
+static gchar *
+describe_element (GstElement * element)
+{
+  GString *s = g_string_new (GST_OBJECT_NAME (gst_element_get_factory
+          (element)));
+  guint n_props;
+  GParamSpec **props =
+      g_object_class_list_properties (G_OBJECT_GET_CLASS (element), &n_props);
+
+  for (guint i = 0; i < n_props; i++) {
+    GValue v = G_VALUE_INIT;
+    gchar *str;
+
+    if (props[i]->owner_type != G_OBJECT_TYPE (element) ||
+        !(props[i]->flags & G_PARAM_READABLE))
+      continue;
+    g_value_init (&v, props[i]->value_type);
+    g_object_get_property (G_OBJECT (element), props[i]->name, &v);
+    /* 15 digits: 0.15 reads back as the same double, and as 0.15 */
+    str = G_VALUE_HOLDS_DOUBLE (&v) ?
+        g_strdup_printf ("%.15g", g_value_get_double (&v)) :
+        gst_value_serialize (&v);
+    g_string_append_printf (s, " %s=%s", props[i]->name, str ? str : "?");
+    g_free (str);
+    g_value_unset (&v);
+  }
+  g_free (props);
+  return g_string_free (s, FALSE);
+}
+
+/* The element feeding @sinkpad, looking through ghost pads. */
+static GstElement *
+upstream_element (GstPad * sinkpad)
+{
+  GstPad *pad = gst_pad_get_peer (sinkpad);
+
+  for (guint hops = 0; pad && hops < 8; hops++) {
+    GstPad *next;
+
+    if (GST_IS_GHOST_PAD (pad))         /* a bin's output: go inside */
+      next = gst_ghost_pad_get_target (GST_GHOST_PAD (pad));
+    else if (GST_IS_PROXY_PAD (pad) && GST_IS_GHOST_PAD (GST_PAD_PARENT (pad))) {
+      /* a bin's input seen from inside: continue outside the bin */
+      next = gst_pad_get_peer (GST_PAD (GST_PAD_PARENT (pad)));
+    } else {
+      GstElement *element = gst_pad_get_parent_element (pad);
+
+      gst_object_unref (pad);
+      return element;
+    }
+    gst_object_unref (pad);
+    pad = next;
+  }
+  gst_clear_object (&pad);
+  return NULL;
+}
+
+static GstPad *
+only_sink_pad (GstElement * element)
+{
+  GstPad *pad = NULL;
+
+  GST_OBJECT_LOCK (element);
+  if (element->numsinkpads == 1)
+    pad = gst_object_ref (element->sinkpads->data);
+  GST_OBJECT_UNLOCK (element);
+  return pad;
+}
+
+gchar *
+cps_dataset_describe_upstream (GstPad * pad)
+{
+  GPtrArray *found = g_ptr_array_new_with_free_func (g_free);
+  GstPad *sinkpad = gst_object_ref (pad);
+  GString *out = g_string_new (NULL);
+
+  /* bounded: a pipeline is a DAG, but do not trust it to be short */
+  for (guint depth = 0; sinkpad && depth < 32; depth++) {
+    GstElement *element = upstream_element (sinkpad);
+
+    gst_object_unref (sinkpad);
+    sinkpad = NULL;
+    if (!element)
+      break;
+    if (is_cps_element (element))
+      g_ptr_array_add (found, describe_element (element));
+    sinkpad = only_sink_pad (element);
+    gst_object_unref (element);
+  }
+  gst_clear_object (&sinkpad);
+  for (guint i = found->len; i > 0; i--)
+    g_string_append_printf (out, "%s%s", out->len ? " ! " : "",
+        (gchar *) found->pdata[i - 1]);
+  g_ptr_array_unref (found);
+  return g_string_free (out, FALSE);
+}
