@@ -251,7 +251,9 @@ cps_format_location (const char *pattern, uint64_t index)
       free (t.s);
       return NULL;
     }
-    /* the same flags and width, widened to 64 bits */
+    /* the same flags and width, widened to 64 bits; the index is unsigned */
+    if (conv == 'd' || conv == 'i')
+      conv = 'u';
     snprintf (spec, sizeof spec, "%%%.*sll%c", (int) flags_width, p + 1, conv);
     text_append (&t, spec, (unsigned long long) index);
     p += total;

@@ -2,12 +2,17 @@
  * answers.
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
+#include <errno.h>
 #include <glib.h>
+#include <glib/gstdio.h>
+#include <stdlib.h>
 #include <math.h>
 #include <string.h>
 
 #include "cps_algo.h"
 #include "cps_compute.h"
+#include "cps_safetensors.h"
+#include "cps_viz.h"
 
 static void
 test_taps_factor4 (void)
@@ -625,6 +630,139 @@ test_cpu_window_layouts (void)
   g_free (first);
 }
 
+/* The header is the JSON the format specifies, escaped, offsets back to
+ * back, padded with spaces to 8 bytes. */
+static void
+test_safetensors_header (void)
+{
+  const float scores[2] = { 1.5f, 2.0f };
+  const uint8_t flags[3] = { 1, 0, 0 };
+  const CpsStTensor t[] = {
+    {"scores", "F32", 1, {2}, scores, sizeof scores},
+    {"is_i", "U8", 2, {1, 3}, flags, sizeof flags},
+  };
+  const CpsStMetadata md[] = { {"source", "a \"b\"\\c\n"} };
+  const char *expect = "{\"__metadata__\":{\"source\":\"a \\\"b\\\"\\\\c"
+      "\\u000a\"},\"scores\":{\"dtype\":\"F32\",\"shape\":[2],"
+      "\"data_offsets\":[0,8]},\"is_i\":{\"dtype\":\"U8\",\"shape\":[1,3],"
+      "\"data_offsets\":[8,11]}}";
+  size_t len;
+  char *h = cps_safetensors_header (t, 2, md, 1, &len);
+  CpsStTensor wrong = t[0];
+
+  g_assert_nonnull (h);
+  g_assert_cmpuint (len % 8, ==, 0);
+  g_assert_cmpuint (len, >=, strlen (expect));
+  g_assert_cmpint (strncmp (h, expect, strlen (expect)), ==, 0);
+  for (size_t i = strlen (expect); i < len; i++)
+    g_assert_cmpint (h[i], ==, ' ');
+  free (h);
+  /* a byte count that does not match the shape is refused */
+  wrong.n_bytes = 4;
+  g_assert_null (cps_safetensors_header (&wrong, 1, NULL, 0, &len));
+  wrong = t[0];
+  wrong.dtype = "F128";
+  g_assert_null (cps_safetensors_header (&wrong, 1, NULL, 0, &len));
+}
+
+/* The file is length + header + data, written under the final name only
+ * when complete. */
+static void
+test_safetensors_file (void)
+{
+  const int64_t v[3] = { -1, 0, 1 };
+  const CpsStTensor t = { "v", "I64", 1, {3}, v, sizeof v };
+  gchar *dir = g_dir_make_tmp ("cps-st-XXXXXX", NULL);
+  gchar *path = g_build_filename (dir, "w.safetensors", NULL);
+  gchar *bad = g_build_filename (dir, "missing", "w.safetensors", NULL);
+  gchar *data;
+  gsize size;
+  uint64_t header_len = 0;
+
+  g_assert_cmpint (cps_safetensors_write_file (path, &t, 1, NULL, 0), ==, 0);
+  g_assert_true (g_file_get_contents (path, &data, &size, NULL));
+  for (int i = 7; i >= 0; i--)
+    header_len = header_len << 8 | (uint8_t) data[i];
+  g_assert_cmpuint (size, ==, 8 + header_len + sizeof v);
+  g_assert_cmpint (memcmp (data + 8 + header_len, v, sizeof v), ==, 0);
+  g_free (data);
+  /* nothing but the file itself is left in the directory */
+  {
+    GDir *d = g_dir_open (dir, 0, NULL);
+    g_assert_cmpstr (g_dir_read_name (d), ==, "w.safetensors");
+    g_assert_null (g_dir_read_name (d));
+    g_dir_close (d);
+  }
+  g_assert_cmpint (cps_safetensors_write_file (bad, &t, 1, NULL, 0), ==,
+      ENOENT);
+  g_remove (path);
+  g_rmdir (dir);
+  g_free (bad);
+  g_free (path);
+  g_free (dir);
+}
+
+static void
+test_format_location (void)
+{
+  const struct {
+    const char *pattern, *expect;
+  } cases[] = {
+    {"out/window-%05d.safetensors", "out/window-00042.safetensors"},
+    {"w%d", "w42"}, {"w%u.st", "w42.st"}, {"w%lu", "w42"},
+    {"w%llu", "w42"}, {"100%%-%x", "100%-2a"}, {"%3d", " 42"},
+    {"w.safetensors", NULL}, {"%d-%d", NULL}, {"%s", NULL},
+    {"%05.2f", NULL}, {"%lld%", NULL}, {"%", NULL}, {"%lllu", NULL},
+  };
+
+  for (size_t i = 0; i < G_N_ELEMENTS (cases); i++) {
+    char *out = cps_format_location (cases[i].pattern, 42);
+
+    g_assert_cmpstr (out, ==, cases[i].expect);
+    free (out);
+  }
+  {
+    char *big = cps_format_location ("%d", UINT64_MAX);
+    g_assert_cmpstr (big, ==, "18446744073709551615");
+    free (big);
+  }
+}
+
+/* Patches land at their position, channels-first to packed RGB, rounded
+ * and clamped from every dtype. */
+static void
+test_viz_paint (void)
+{
+  float patch[3 * 2 * 2];
+  uint16_t bf16[12];
+  uint8_t canvas[4 * 3 * 3];    /* 4 wide, 3 high, RGB */
+
+  for (int i = 0; i < 12; i++) {
+    patch[i] = i < 4 ? 10.4f + i : i < 8 ? 300.0f : -5.0f;
+    bf16[i] = cps_float_to_bf16 (patch[i]);
+  }
+  memset (canvas, 7, sizeof canvas);
+  cps_viz_paint_patch (patch, CPS_DTYPE_FP32, 2, canvas, 12, 2, 1);
+  /* pixel (2,1) = R 10, G 255, B 0; pixel (3,2) = R 13 */
+  g_assert_cmpuint (canvas[1 * 12 + 2 * 3 + 0], ==, 10);
+  g_assert_cmpuint (canvas[1 * 12 + 2 * 3 + 1], ==, 255);
+  g_assert_cmpuint (canvas[1 * 12 + 2 * 3 + 2], ==, 0);
+  g_assert_cmpuint (canvas[2 * 12 + 3 * 3 + 0], ==, 13);
+  /* untouched outside the patch */
+  g_assert_cmpuint (canvas[0], ==, 7);
+  g_assert_cmpuint (canvas[2 * 12 + 1 * 3 + 0], ==, 7);
+  /* bf16 of 10.4 is 10.375: the same sample */
+  g_assert_cmpuint (cps_viz_sample (bf16, 0, CPS_DTYPE_BF16), ==, 10);
+  g_assert_cmpuint (cps_viz_sample (bf16, 4, CPS_DTYPE_BF16), ==, 255);
+  {
+    uint8_t src[3] = { 0, 100, 255 }, dst[3];
+    cps_viz_dim (src, dst, 3, 0.3f);
+    g_assert_cmpuint (dst[0], ==, 0);
+    g_assert_cmpuint (dst[1], ==, 30);
+    g_assert_cmpuint (dst[2], ==, 77);
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -650,5 +788,9 @@ main (int argc, char **argv)
   g_test_add_func ("/algo/dtypes", test_dtypes);
   g_test_add_func ("/algo/cpu-window", test_cpu_window);
   g_test_add_func ("/algo/cpu-window-layouts", test_cpu_window_layouts);
+  g_test_add_func ("/algo/safetensors-header", test_safetensors_header);
+  g_test_add_func ("/algo/safetensors-file", test_safetensors_file);
+  g_test_add_func ("/algo/format-location", test_format_location);
+  g_test_add_func ("/algo/viz-paint", test_viz_paint);
   return g_test_run ();
 }

@@ -5,6 +5,7 @@
 #include <gst/app/gstappsink.h>
 #include <gst/check/gstharness.h>
 #include <gst/video/video.h>
+#include <glib/gstdio.h>
 #include <string.h>
 
 #include "cpsmeta.h"
@@ -687,6 +688,250 @@ test_meta_copy (void)
   gst_buffer_unref (b);
 }
 
+/* A hand-made window for cpsviz: 2 frames of a 2 × 3 grid of 2 × 2 u8
+ * patches (canvas 6 × 4) from a 24 × 8 source; patch 0 at frame 0, row 1,
+ * column 2; patch 1 at frame 1, row 0, column 0. */
+static GstBuffer *
+make_viz_window (void)
+{
+  const guint8 colours[2][3] = { {10, 20, 30}, {200, 100, 50} };
+  const gint64 rows[2][CPS_PATCH_N_FIELDS] = {
+    {0, 0, 1, 1 * 3 + 2, 1, 2}, {1, 1, 0, 6 + 0, 0, 0},
+  };
+  GstBuffer *buf = gst_buffer_new_allocate (NULL, 2 * 3 * 4, NULL);
+  CpsPatchMeta *m = cps_buffer_add_patch_meta (buf, 2, 2);
+  GstMapInfo map;
+
+  gst_buffer_map (buf, &map, GST_MAP_WRITE);
+  for (guint i = 0; i < 2; i++)
+    for (guint ch = 0; ch < 3; ch++)
+      memset (map.data + i * 12 + ch * 4, colours[i][ch], 4);
+  gst_buffer_unmap (buf, &map);
+  m->patch_size = 2;
+  m->channels = 3;
+  m->dtype = CPS_PATCH_DTYPE_U8;
+  m->grid_height = 2;
+  m->grid_width = 3;
+  m->target_height = 4;
+  m->target_width = 6;
+  m->source_height = 8;
+  m->source_width = 24;
+  memcpy (m->fields, rows, sizeof rows);
+  for (guint t = 0; t < 2; t++) {
+    m->frame_ids[t] = t;
+    m->frame_pts[t] = t * FRAME_DURATION;
+    m->frame_is_i[t] = t == 0;
+  }
+  GST_BUFFER_PTS (buf) = 0;
+  GST_BUFFER_DURATION (buf) = 2 * FRAME_DURATION;
+  return buf;
+}
+
+static void
+assert_rgb (const GstVideoFrame * f, gint x, gint y, guint8 r, guint8 g,
+    guint8 b)
+{
+  const guint8 *p = (const guint8 *) GST_VIDEO_FRAME_PLANE_DATA (f, 0) +
+      y * GST_VIDEO_FRAME_PLANE_STRIDE (f, 0) + x * 3;
+
+  g_assert_cmpuint (p[0], ==, r);
+  g_assert_cmpuint (p[1], ==, g);
+  g_assert_cmpuint (p[2], ==, b);
+}
+
+static void
+viz_pull_frames (const gchar * props, GstVideoInfo * info, GstBuffer ** out)
+{
+  gchar *desc = g_strdup_printf ("cpsviz %s", props);
+  GstHarness *h = gst_harness_new_parse (desc);
+  GstCaps *caps;
+
+  g_free (desc);
+  gst_harness_set_src_caps_str (h, CPS_PATCH_CAPS_NAME ",patch-size=2,"
+      "channels=3,dtype=u8");
+  g_assert_cmpint (gst_harness_push (h, make_viz_window ()), ==, GST_FLOW_OK);
+  g_assert_cmpuint (gst_harness_buffers_received (h), ==, 2);
+  caps = gst_pad_get_current_caps (h->sinkpad);
+  g_assert_true (gst_video_info_from_caps (info, caps));
+  gst_caps_unref (caps);
+  out[0] = gst_harness_pull (h);
+  out[1] = gst_harness_pull (h);
+  gst_harness_teardown (h);
+}
+
+/* Each window frame becomes a canvas with its patches in place; with
+ * unselected=dimmed an earlier patch stays, dimmed. */
+static void
+test_viz_canvas (void)
+{
+  GstVideoInfo info;
+  GstBuffer *out[2];
+  GstVideoFrame f;
+
+  viz_pull_frames ("dim-level=0.5", &info, out);
+  g_assert_cmpint (GST_VIDEO_INFO_FORMAT (&info), ==, GST_VIDEO_FORMAT_RGB);
+  g_assert_cmpint (info.width, ==, 6);
+  g_assert_cmpint (info.height, ==, 4);
+  /* shown with the source's 3:1 shape: 6 × 4 pixels of aspect 2:1 */
+  g_assert_cmpint (info.par_n, ==, 2);
+  g_assert_cmpint (info.par_d, ==, 1);
+  g_assert_cmpint (info.fps_n, ==, 25);
+  g_assert_cmpint (info.fps_d, ==, 1);
+  for (guint t = 0; t < 2; t++) {
+    g_assert_cmpuint (GST_BUFFER_PTS (out[t]), ==, t * FRAME_DURATION);
+    g_assert_cmpuint (GST_BUFFER_DURATION (out[t]), ==, FRAME_DURATION);
+  }
+  gst_video_frame_map (&f, &info, out[0], GST_MAP_READ);
+  assert_rgb (&f, 4, 2, 10, 20, 30);
+  assert_rgb (&f, 5, 3, 10, 20, 30);
+  assert_rgb (&f, 0, 0, 0, 0, 0);
+  assert_rgb (&f, 3, 2, 0, 0, 0);
+  gst_video_frame_unmap (&f);
+  gst_video_frame_map (&f, &info, out[1], GST_MAP_READ);
+  assert_rgb (&f, 0, 0, 200, 100, 50);
+  assert_rgb (&f, 1, 1, 200, 100, 50);
+  assert_rgb (&f, 4, 2, 5, 10, 15);     /* frame 0's patch, dimmed */
+  assert_rgb (&f, 2, 0, 0, 0, 0);
+  gst_video_frame_unmap (&f);
+  gst_buffer_unref (out[0]);
+  gst_buffer_unref (out[1]);
+
+  viz_pull_frames ("unselected=black", &info, out);
+  gst_video_frame_map (&f, &info, out[1], GST_MAP_READ);
+  assert_rgb (&f, 0, 0, 200, 100, 50);
+  assert_rgb (&f, 4, 2, 0, 0, 0);
+  gst_video_frame_unmap (&f);
+  gst_buffer_unref (out[0]);
+  gst_buffer_unref (out[1]);
+}
+
+static void
+test_viz_needs_patch_meta (void)
+{
+  GstHarness *h = gst_harness_new ("cpsviz");
+  GstBus *bus = gst_bus_new ();
+  GstMessage *msg;
+  GError *err = NULL;
+
+  gst_element_set_bus (h->element, bus);
+  gst_harness_set_src_caps_str (h, CPS_PATCH_CAPS_NAME);
+  g_assert_cmpint (gst_harness_push (h, gst_buffer_new_allocate (NULL, 24,
+              NULL)), ==, GST_FLOW_ERROR);
+  msg = pop_error (bus);
+  g_assert_nonnull (msg);
+  gst_message_parse_error (msg, &err, NULL);
+  g_assert_nonnull (strstr (err->message, "no CpsPatchMeta"));
+  g_error_free (err);
+  gst_message_unref (msg);
+  gst_element_set_bus (h->element, NULL);
+  gst_object_unref (bus);
+  gst_harness_teardown (h);
+}
+
+/* location= writes one file per window, named by the window index, and
+ * the samples still carry both metas with the same values. */
+static void
+test_patchsink_location (void)
+{
+  gchar *dir = g_dir_make_tmp ("cps-sink-XXXXXX", NULL);
+  gchar *desc = g_strdup_printf ("cpsmotion ! cpstopk sequence-length=2 k=8 "
+      "input-size=56 patch-size=14 ! cpspatchsink name=s "
+      "location=%s/w-%%03d.st", dir);
+  GstHarness *h = gst_harness_new_parse (desc);
+  GstElement *sink = gst_bin_get_by_name (GST_BIN (h->element), "s");
+  GstSample *sample;
+  guint windows = 0;
+
+  gst_harness_set_src_caps_str (h, i420_caps);
+  for (guint i = 0; i < 5; i++)
+    g_assert_cmpint (gst_harness_push (h, make_frame (8 + 4 * i, 8, i)), ==,
+        GST_FLOW_OK);
+  gst_harness_push_event (h, gst_event_new_eos ());
+  while ((sample = gst_app_sink_try_pull_sample (GST_APP_SINK (sink), 0))) {
+    GstBuffer *buf = gst_sample_get_buffer (sample);
+    CpsPatchMeta *m = cps_buffer_get_patch_meta (buf);
+    GstCustomMeta *custom = gst_buffer_get_custom_meta (buf,
+        CPS_PATCH_INFO_META_NAME);
+    const GstStructure *s = gst_custom_meta_get_structure (custom);
+    gchar *name = g_strdup_printf ("%s/w-%03u.st", dir, windows);
+    GBytes *fields;
+    guint64 index;
+
+    g_assert_true (g_file_test (name, G_FILE_TEST_IS_REGULAR));
+    g_assert_cmpuint (m->window_index, ==, windows);
+    g_assert_true (gst_structure_get_uint64 (s, "window-index", &index));
+    g_assert_cmpuint (index, ==, windows);
+    g_assert_cmpstr (gst_structure_get_string (s, "dtype"), ==, "bf16");
+    fields = g_value_get_boxed (gst_structure_get_value (s, "fields"));
+    g_assert_cmpuint (g_bytes_get_size (fields), ==,
+        m->n_patches * CPS_PATCH_N_FIELDS * sizeof (gint64));
+    g_assert_cmpint (memcmp (g_bytes_get_data (fields, NULL), m->fields,
+            g_bytes_get_size (fields)), ==, 0);
+    g_assert_cmpuint (m->sequence_length, ==, 2);
+    g_assert_cmpuint (m->k, ==, 8);
+    g_remove (name);
+    g_free (name);
+    gst_sample_unref (sample);
+    windows++;
+  }
+  g_assert_cmpuint (windows, ==, 3);    /* 2 + 2 + 1 at EOS */
+  g_assert_cmpint (g_rmdir (dir), ==, 0);       /* nothing else was left */
+  gst_object_unref (sink);
+  gst_harness_teardown (h);
+  g_free (desc);
+  g_free (dir);
+}
+
+static GError *
+start_patchsink_expecting_error (const gchar * location)
+{
+  GstElement *sink = gst_element_factory_make ("cpspatchsink", NULL);
+  GstBus *bus = gst_bus_new ();
+  GstMessage *msg;
+  GError *err = NULL;
+
+  g_object_set (sink, "location", location, NULL);
+  gst_element_set_bus (sink, bus);
+  g_assert_cmpint (gst_element_set_state (sink, GST_STATE_PAUSED), ==,
+      GST_STATE_CHANGE_FAILURE);
+  msg = pop_error (bus);
+  g_assert_nonnull (msg);
+  gst_message_parse_error (msg, &err, NULL);
+  gst_message_unref (msg);
+  gst_element_set_state (sink, GST_STATE_NULL);
+  gst_element_set_bus (sink, NULL);
+  gst_object_unref (bus);
+  gst_object_unref (sink);
+  return err;
+}
+
+static void
+test_patchsink_location_errors (void)
+{
+  const gchar *bad[] = { "out/window.safetensors", "w-%d-%d", "w-%s" };
+  GstHarness *h;
+  GError *err;
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++) {
+    err = start_patchsink_expecting_error (bad[i]);
+    g_assert_true (g_error_matches (err, GST_RESOURCE_ERROR,
+            GST_RESOURCE_ERROR_SETTINGS));
+    g_assert_nonnull (strstr (err->message, "exactly one integer "
+            "conversion"));
+    g_error_free (err);
+  }
+  /* a directory that does not exist: the first window fails, clearly */
+  h = gst_harness_new_parse ("cpsmotion ! cpstopk sequence-length=1 k=4 "
+      "input-size=56 ! cpspatchsink location=/nonexistent-cps/w-%d.st");
+  err = push_expecting_error (h, i420_caps, GST_FLOW_ERROR);
+  g_assert_true (g_error_matches (err, GST_RESOURCE_ERROR,
+          GST_RESOURCE_ERROR_OPEN_WRITE));
+  g_assert_nonnull (strstr (err->message,
+          "could not write \"/nonexistent-cps/w-0.st\": No such file"));
+  g_error_free (err);
+  gst_harness_teardown (h);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -727,6 +972,12 @@ main (int argc, char **argv)
   g_test_add_func ("/elements/patchsink-eos-without-pull",
       test_patchsink_eos_without_pull);
   g_test_add_func ("/elements/meta-copy", test_meta_copy);
+  g_test_add_func ("/elements/viz-canvas", test_viz_canvas);
+  g_test_add_func ("/elements/viz-needs-patch-meta",
+      test_viz_needs_patch_meta);
+  g_test_add_func ("/elements/patchsink-location", test_patchsink_location);
+  g_test_add_func ("/elements/patchsink-location-errors",
+      test_patchsink_location_errors);
   {
     int ret = g_test_run ();
 
