@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # The main job on the bundled clip: installs what is missing, builds, and
-# selects the top 512 patches of every 16-frame window of
-# assets/cps-demo.mp4, printing one line per window.
+# runs cps-extract on assets/cps-demo.mp4, writing one safetensors file per
+# 16-frame window and a preview video of the selection to
+# cps-output/cps-demo/.  Other inputs: scripts/run-demo.sh FILE|URI [options]
 set -eu
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 bash scripts/build.sh
 input=${1:-assets/cps-demo.mp4}
-export GST_PLUGIN_PATH="$(cd "${BUILDDIR:-build}" && pwd)/gst"
-gst-launch-1.0 filesrc location="$input" ! parsebin ! avdec_h264 ! \
-  cpsmotion ! cpsenergy ! cpstopk k=512 ! fakesink silent=false -v |
-  sed -n 's/.*chain   \*\*\*\*\*\*\* (fakesink0:sink) (\([0-9]*\) bytes, dts: none, pts: \([0-9:.]*\), duration: \([0-9:.]*\), offset: \([0-9]*\).*/window \4: pts \2 +\3, \1 bytes of bf16 patches/p'
+[ $# -gt 0 ] && shift
+name=$(basename "${input%.*}")
+out=cps-output/$name
+build="$(cd "${BUILDDIR:-build}" && pwd)"
+GST_PLUGIN_PATH="$build/gst" "$build/tools/cps-extract" "$input" \
+  --output "$out" --preview "$out/preview.mp4" --overwrite "$@"
+ls -l "$out"

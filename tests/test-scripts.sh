@@ -5,14 +5,16 @@ set -u
 cd "$(dirname "$0")/.."
 echo "1..2"
 
-# README: scripts/run-demo.sh prints one line per window of the bundled
-# 100-frame clip: 6 full windows of 16 and one of 4.
+# README: scripts/run-demo.sh writes the dataset of the bundled 100-frame
+# clip (6 full windows of 16 and one of 4) and its preview video.
 out=$(bash scripts/run-demo.sh 2>&1)
-windows=$(printf '%s\n' "$out" | grep -c '^window [0-9]*: pts .* bytes of bf16 patches$')
-if [ "$windows" -eq 7 ]; then
-  echo "ok 1 run-demo.sh: 7 windows"
+rc=$?
+windows=$(ls cps-output/cps-demo 2>/dev/null | grep -c '^window-0000[0-6]\.safetensors$')
+if [ $rc -eq 0 ] && [ "$windows" -eq 7 ] && [ -s cps-output/cps-demo/preview.mp4 ] &&
+  printf '%s\n' "$out" | grep -q '^cps-extract: 100 frames decoded .* 7 windows, 3584 patches'; then
+  echo "ok 1 run-demo.sh: 7 window files and preview.mp4 in cps-output/cps-demo"
 else
-  echo "not ok 1 run-demo.sh: $windows windows, expected 7"
+  echo "not ok 1 run-demo.sh: rc $rc, $windows window files"
   printf '%s\n' "$out" | sed 's/^/# /'
 fi
 

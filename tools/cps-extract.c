@@ -46,6 +46,7 @@ typedef struct {
   /* options */
   gchar *output_dir, *preview, *decode_arg, *process_arg;
   gint64 max_windows;
+  gdouble progress_interval;
   gboolean overwrite, quiet, verbose;
   GPtrArray *properties;        /* PropertyOption */
   GOptionEntry *property_entries;
@@ -57,6 +58,7 @@ typedef struct {
   GstElement *pipeline, *decodebin, *motion;
   GMainLoop *loop;
   gchar *preview_partial;
+  gchar *preview_encoder;       /* "videoconvert ! encoder ! muxer" */
   gchar *decoder_name;
   gboolean video_linked;
   gint exit_code;
@@ -440,7 +442,7 @@ preview_branch (const gchar * path, gchar ** error)
 }
 
 static gchar *
-processing_description (Extract * x, const gchar * preview, gchar ** error)
+processing_description (Extract * x)
 {
   GString *d = g_string_new (NULL);
   gchar *pattern = g_build_filename (x->output_dir, WINDOW_PATTERN, NULL);
@@ -457,27 +459,20 @@ processing_description (Extract * x, const gchar * preview, gchar ** error)
   }
   g_string_append (d, "cpsmotion name=cpsmotion ! cpsenergy name=cpsenergy "
       "! cpstopk name=cpstopk ! ");
-  if (preview)
+  if (x->preview)
     g_string_append (d, "tee name=t ! queue ! ");
   g_string_append_printf (d, "cpspatchsink name=sink max-buffers=1 drop=true "
       "location=\"%s\"", quoted);
-  if (preview) {
-    gchar *branch = preview_branch (x->preview, error);
-    gchar *partial = g_strescape (preview, NULL);
+  if (x->preview) {
+    gchar *partial = g_strescape (x->preview_partial, NULL);
 
-    if (!branch) {
-      g_string_free (d, TRUE);
-      d = NULL;
-    } else {
-      g_string_append_printf (d, " t. ! queue ! cpsviz ! %s ! filesink "
-          "location=\"%s\"", branch, partial);
-    }
-    g_free (branch);
+    g_string_append_printf (d, " t. ! queue ! cpsviz ! %s ! filesink "
+        "location=\"%s\"", x->preview_encoder, partial);
     g_free (partial);
   }
   g_free (pattern);
   g_free (quoted);
-  return d ? g_string_free (d, FALSE) : NULL;
+  return g_string_free (d, FALSE);
 }
 
 static void
@@ -575,11 +570,9 @@ static gboolean
 build_pipeline (Extract * x, gchar ** error)
 {
   GError *err = NULL;
-  gchar *description = processing_description (x, x->preview_partial, error);
+  gchar *description = processing_description (x);
   GstElement *topk, *sink;
 
-  if (!description)
-    return FALSE;
   if (x->verbose)
     fprintf (stderr, "cps-extract: uridecodebin uri=%s ! %s\n", x->uri,
         description);
@@ -657,9 +650,11 @@ print_progress (Extract * x)
 
   estimate_total_frames (x);
   total = x->total_frames ?
-      g_strdup_printf ("/%" G_GUINT64_FORMAT " (%.0f%%)", x->total_frames,
-      MIN (100.0, 100.0 * frames / x->total_frames)) : g_strdup ("");
-  fprintf (stderr, "%scps-extract: %d%s frames, %.1f fps, %d windows%s",
+      g_strdup_printf ("/%" G_GUINT64_FORMAT " frames (%.0f%%)",
+      x->total_frames, MIN (100.0, 100.0 * frames / x->total_frames)) :
+      g_strdup (" frames");
+  /* a terminal gets one line rewritten in place, a log plain lines */
+  fprintf (stderr, "%scps-extract: %d%s, %.1f fps, %d windows%s",
       isatty (2) ? "\r\033[K" : "", frames, total, t > 0 ? frames / t : 0.0,
       g_atomic_int_get (&x->windows), isatty (2) ? "" : "\n");
   fflush (stderr);
@@ -739,7 +734,7 @@ run (Extract * x)
   gst_bus_add_watch (bus, (GstBusFunc) on_bus_message, x);
   signal_id = g_unix_signal_add (SIGINT, (GSourceFunc) on_interrupt, x);
   if (!x->quiet)
-    progress = g_timeout_add (isatty (2) ? 250 : 5000,
+    progress = g_timeout_add (MAX (1, x->progress_interval * 1000),
         (GSourceFunc) print_progress, x);
   x->start_us = g_get_monotonic_time ();
   if (gst_element_set_state (x->pipeline, GST_STATE_PLAYING) ==
@@ -907,6 +902,9 @@ main (int argc, char **argv)
         "auto|cpu|gpu"},
     {"max-windows", 0, 0, G_OPTION_ARG_INT64, &x.max_windows,
         "Stop after this many windows (default 0: the whole input)", "N"},
+    {"progress-interval", 0, 0, G_OPTION_ARG_DOUBLE, &x.progress_interval,
+        "Seconds between progress reports on stderr (default: 0.25 on a "
+          "terminal, 5 otherwise)", "SECONDS"},
     {"overwrite", 'f', 0, G_OPTION_ARG_NONE, &x.overwrite,
         "Replace window files of an earlier run in the output directory",
         NULL},
@@ -937,17 +935,22 @@ main (int argc, char **argv)
   g_option_context_add_group (ctx, gst_init_get_option_group ());
   ok = g_option_context_parse (ctx, &argc, &argv, &err);
   g_option_context_free (ctx);
-  if (!ok || argc != 2 || x.max_windows < 0) {
+  if (!ok || argc != 2 || x.max_windows < 0 || x.progress_interval < 0) {
     fprintf (stderr, "cps-extract: error: %s\nTry cps-extract --help\n",
         err ? err->message : argc < 2 ? "no input given" :
-        argc > 2 ? "more than one input given" : "--max-windows must be >= 0");
+        argc > 2 ? "more than one input given" :
+        "--max-windows and --progress-interval must not be negative");
     g_clear_error (&err);
     return EXIT_USAGE;
   }
   if (!x.output_dir)
     x.output_dir = g_strdup ("cps-output");
+  if (x.progress_interval == 0)
+    x.progress_interval = isatty (2) ? 0.25 : 5.0;
 
-  if (!check_property_options (&x, &error) || !resolve_modes (&x, &error)) {
+  if (!check_property_options (&x, &error) || !resolve_modes (&x, &error) ||
+      (x.preview && !(x.preview_encoder = preview_branch (x.preview,
+                  &error)))) {
     fprintf (stderr, "cps-extract: error: %s\n", error);
     g_free (error);
     return EXIT_USAGE;
@@ -975,6 +978,7 @@ main (int argc, char **argv)
   g_free (x.output_dir);
   g_free (x.preview);
   g_free (x.preview_partial);
+  g_free (x.preview_encoder);
   g_free (x.decoder_name);
   g_free (x.decode_arg);
   g_free (x.process_arg);
