@@ -24,3 +24,13 @@ gst-launch-1.0 filesrc location="$clip" ! qtdemux ! h264parse ! avdec_h264 ! \
 # Decoding in parallel with processing (a queue decouples the threads).
 gst-launch-1.0 filesrc location="$clip" ! parsebin ! avdec_h264 ! queue ! \
   cpsmotion ! cpsenergy ! cpstopk ! cpspatchsink
+
+# A dataset on disk: one safetensors file per window.
+mkdir -p cps-output/pipelines
+gst-launch-1.0 filesrc location="$clip" ! decodebin ! cpsmotion ! cpsenergy ! \
+  cpstopk ! cpspatchsink location=cps-output/pipelines/window-%05d.safetensors
+
+# What was selected, as a video (patches bright, the rest dimmed).
+gst-launch-1.0 filesrc location="$clip" ! decodebin ! cpsmotion ! cpsenergy ! \
+  cpstopk ! cpsviz ! videoconvert ! openh264enc ! h264parse ! mp4mux ! \
+  filesink location=cps-output/pipelines/selection.mp4

@@ -8,7 +8,7 @@ packages=(
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad gstreamer1.0-libav
   ffmpeg python3 python3-gi python3-gst-1.0 python3-numpy
-  gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0
+  gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0 gir1.2-gst-rtsp-server-1.0
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -3,7 +3,7 @@
 # really run.  TAP output.
 set -u
 cd "$(dirname "$0")/.."
-echo "1..2"
+echo "1..3"
 
 # README: scripts/run-demo.sh writes the dataset of the bundled 100-frame
 # clip (6 full windows of 16 and one of 4) and its preview video.
@@ -22,9 +22,22 @@ fi
 out=$(bash pipelines/cpu-pipelines.sh 2>&1)
 rc=$?
 ended=$(printf '%s\n' "$out" | grep -c '^Got EOS from element')
-if [ $rc -eq 0 ] && [ "$ended" -eq 4 ] && ! printf '%s\n' "$out" | grep -q '^ERROR'; then
-  echo "ok 2 cpu-pipelines.sh: 4 pipelines reached EOS"
+files=$(ls cps-output/pipelines 2>/dev/null | grep -c '^window-0000[0-6]\.safetensors$')
+if [ $rc -eq 0 ] && [ "$ended" -eq 6 ] && [ "$files" -eq 7 ] &&
+  [ -s cps-output/pipelines/selection.mp4 ] && ! printf '%s\n' "$out" | grep -q '^ERROR'; then
+  echo "ok 2 cpu-pipelines.sh: 6 pipelines reached EOS, 7 window files, selection.mp4"
 else
-  echo "not ok 2 cpu-pipelines.sh: rc $rc, $ended of 4 reached EOS"
+  echo "not ok 2 cpu-pipelines.sh: rc $rc, $ended of 6 reached EOS, $files files"
+  printf '%s\n' "$out" | sed 's/^/# /'
+fi
+
+# pipelines/decode-process.sh: cpu->cpu runs; the others run or say why not
+out=$(bash pipelines/decode-process.sh 2>&1)
+rc=$?
+done_or_skipped=$(printf '%s\n' "$out" | grep -Ec '^(EOS|== [a-z]+->[a-z]+: SKIP .+)$')
+if [ $rc -eq 0 ] && printf '%s\n' "$out" | head -2 | grep -q '^EOS$' && [ "$done_or_skipped" -eq 4 ]; then
+  echo "ok 3 decode-process.sh: cpu->cpu reached EOS, each other combination ran or gave its reason"
+else
+  echo "not ok 3 decode-process.sh: rc $rc"
   printf '%s\n' "$out" | sed 's/^/# /'
 fi
