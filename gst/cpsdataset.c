@@ -8,6 +8,7 @@
 
 #include "cpsdataset.h"
 #include "cps_safetensors.h"
+#include "cpsupstream.h"
 
 #include <errno.h>
 #include <string.h>
@@ -157,66 +158,21 @@ describe_element (GstElement * element)
   return g_string_free (s, FALSE);
 }
 
-/* The element feeding @sinkpad, looking through ghost pads. */
-static GstElement *
-upstream_element (GstPad * sinkpad)
+static gboolean
+collect_cps_element (GstElement * element, gpointer found)
 {
-  GstPad *pad = gst_pad_get_peer (sinkpad);
-
-  for (guint hops = 0; pad && hops < 8; hops++) {
-    GstPad *next;
-
-    if (GST_IS_GHOST_PAD (pad))         /* a bin's output: go inside */
-      next = gst_ghost_pad_get_target (GST_GHOST_PAD (pad));
-    else if (GST_IS_PROXY_PAD (pad) && GST_IS_GHOST_PAD (GST_PAD_PARENT (pad))) {
-      /* a bin's input seen from inside: continue outside the bin */
-      next = gst_pad_get_peer (GST_PAD (GST_PAD_PARENT (pad)));
-    } else {
-      GstElement *element = gst_pad_get_parent_element (pad);
-
-      gst_object_unref (pad);
-      return element;
-    }
-    gst_object_unref (pad);
-    pad = next;
-  }
-  gst_clear_object (&pad);
-  return NULL;
-}
-
-static GstPad *
-only_sink_pad (GstElement * element)
-{
-  GstPad *pad = NULL;
-
-  GST_OBJECT_LOCK (element);
-  if (element->numsinkpads == 1)
-    pad = gst_object_ref (element->sinkpads->data);
-  GST_OBJECT_UNLOCK (element);
-  return pad;
+  if (is_cps_element (element))
+    g_ptr_array_add (found, describe_element (element));
+  return TRUE;
 }
 
 gchar *
 cps_dataset_describe_upstream (GstPad * pad)
 {
   GPtrArray *found = g_ptr_array_new_with_free_func (g_free);
-  GstPad *sinkpad = gst_object_ref (pad);
   GString *out = g_string_new (NULL);
 
-  /* bounded: a pipeline is a DAG, but do not trust it to be short */
-  for (guint depth = 0; sinkpad && depth < 32; depth++) {
-    GstElement *element = upstream_element (sinkpad);
-
-    gst_object_unref (sinkpad);
-    sinkpad = NULL;
-    if (!element)
-      break;
-    if (is_cps_element (element))
-      g_ptr_array_add (found, describe_element (element));
-    sinkpad = only_sink_pad (element);
-    gst_object_unref (element);
-  }
-  gst_clear_object (&sinkpad);
+  cps_walk_upstream (pad, collect_cps_element, found);
   for (guint i = found->len; i > 0; i--)
     g_string_append_printf (out, "%s%s", out->len ? " ! " : "",
         (gchar *) found->pdata[i - 1]);

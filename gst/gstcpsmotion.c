@@ -41,6 +41,7 @@
 #include "gstcpsmotion.h"
 #include "cpsmeta.h"
 #include "cpsvideo.h"
+#include "cpsupstream.h"
 
 #include <gst/video/gstvideodecoder.h>
 
@@ -167,56 +168,22 @@ probe_decoder (GstCpsMotion * self, GstElement * decoder)
 
 /* The element owning the pad that feeds @pad, seen through ghost and proxy
  * pads of bins. */
-static GstElement *
-upstream_element (GstPad * pad)
+/* Probes the video decoder upstream, if any; the walk goes on through
+ * single-input elements (converters, queues) and stops at the decoder. */
+static gboolean
+probe_if_decoder (GstElement * element, gpointer self)
 {
-  GstPad *peer = gst_pad_get_peer (pad);
-  GstElement *el;
-
-  while (peer && GST_IS_PROXY_PAD (peer)) {
-    GstPad *next;
-
-    if (GST_IS_GHOST_PAD (peer))        /* a bin's src: look inside */
-      next = gst_ghost_pad_get_target (GST_GHOST_PAD (peer));
-    else {                      /* inside a bin: look out of its sink */
-      GstPad *ghost = GST_PAD (gst_proxy_pad_get_internal (GST_PROXY_PAD
-              (peer)));
-      next = ghost ? gst_pad_get_peer (ghost) : NULL;
-      if (ghost)
-        gst_object_unref (ghost);
-    }
-    gst_object_unref (peer);
-    peer = next;
-  }
-  if (!peer)
-    return NULL;
-  el = gst_pad_get_parent_element (peer);
-  gst_object_unref (peer);
-  return el;
+  if (!GST_IS_VIDEO_DECODER (element))
+    return TRUE;
+  probe_decoder (self, element);
+  return FALSE;
 }
 
-/* Walks upstream through single-input elements (converters, queues) to
- * the video decoder, if any. */
 static void
 probe_upstream_decoder (GstCpsMotion * self)
 {
-  GstPad *pad = gst_object_ref (GST_BASE_TRANSFORM_SINK_PAD (self));
-
-  for (gint depth = 0; pad && depth < 32; depth++) {
-    GstElement *el = upstream_element (pad);
-
-    gst_object_unref (pad);
-    pad = NULL;
-    if (!el)
-      break;
-    if (GST_IS_VIDEO_DECODER (el))
-      probe_decoder (self, el);
-    else if (el->numsinkpads == 1)
-      pad = gst_element_get_static_pad (el, "sink");
-    gst_object_unref (el);
-  }
-  if (pad)
-    gst_object_unref (pad);
+  cps_walk_upstream (GST_BASE_TRANSFORM_SINK_PAD (self), probe_if_decoder,
+      self);
 }
 
 /* decodebin and friends create their decoder after the pipeline started;
