@@ -214,7 +214,7 @@ update_src_caps (GstCpsTopK * self, const GstCpsTopKConfig * cfg)
     g_free (s);
     ret = GST_FLOW_NOT_NEGOTIATED;
   } else if (gst_pad_push_event (self->srcpad,
-          gst_event_new_caps (gst_caps_ref (caps)))) {
+          gst_event_new_caps (caps))) {
     gst_caps_replace (&self->src_caps, caps);
   } else {
     ret = GST_PAD_IS_FLUSHING (self->srcpad) ? GST_FLOW_FLUSHING :

@@ -982,5 +982,6 @@ main (int argc, char **argv)
   g_free (x.decoder_name);
   g_free (x.decode_arg);
   g_free (x.process_arg);
+  gst_deinit ();                /* lets GST_TRACERS=leaks report */
   return x.exit_code;
 }
