@@ -912,3 +912,62 @@ cps_convert_floats (const float *in, size_t n, CpsDtype dtype, void *out)
       break;
   }
 }
+
+/* ---- frame ids ------------------------------------------------------ */
+
+void
+cps_frame_counter_reset (CpsFrameCounter * c)
+{
+  c->next_id = 0;
+  c->base_pts = -1;
+  c->last_pts = -1;
+  c->last_id = 0;
+  c->resync = 0;
+  c->agreeing = 0;
+}
+
+void
+cps_frame_counter_flush (CpsFrameCounter * c)
+{
+  c->last_pts = -1;
+  c->resync = 1;
+}
+
+/* @span ns in frames, rounded half to even like the rest of common/. */
+static uint64_t
+frames_in (int64_t span, int64_t frame_duration)
+{
+  return (uint64_t) rint ((double) span / (double) frame_duration);
+}
+
+uint64_t
+cps_frame_counter_next (CpsFrameCounter * c, int64_t pts,
+    int64_t frame_duration)
+{
+  uint64_t id = c->next_id;
+  int timed = pts >= 0 && frame_duration > 0;
+  int64_t delta = timed && c->last_pts >= 0 ? pts - c->last_pts : 0;
+
+  if (timed && c->base_pts < 0 && c->next_id == 0)
+    c->base_pts = pts;
+  /* The claimed rate (caps) is trusted only while the stream's own steps
+   * agree with it within a quarter frame: some streams claim rates their
+   * timestamps contradict. */
+  if (delta > 0 && 4 * llabs (delta - frame_duration) <= frame_duration)
+    c->agreeing = c->agreeing < 1000 ? c->agreeing + 1 : c->agreeing;
+  else if (delta != 0 && 2 * delta <= 3 * frame_duration)
+    c->agreeing = 0;
+
+  if (timed && c->agreeing >= 2 && c->resync && c->base_pts >= 0 &&
+      pts >= c->base_pts) {
+    /* a seek, forwards or backwards: the position is the truth */
+    id = frames_in (pts - c->base_pts, frame_duration);
+  } else if (timed && c->agreeing >= 2 && 2 * delta > 3 * frame_duration) {
+    id = c->last_id + frames_in (delta, frame_duration);
+  }
+  c->resync = 0;
+  c->last_pts = pts;
+  c->last_id = id;
+  c->next_id = id + 1;
+  return id;
+}

@@ -27,6 +27,14 @@
  * for live sources.  Frames not sampled are dropped; `frame_id` always
  * counts source frames.
  *
+ * `frame_id` stays truthful across gaps when the frame rate is known: a
+ * PTS jump of more than 1.5 frames (frames lost on a network, say)
+ * advances it by the frames it spans, and after a flushing seek it is the
+ * new position, (PTS − PTS of frame 0) in frames.  The caps' frame rate is
+ * trusted only while the timestamps agree with it.  With a frame rate of
+ * 0/1 (variable), a rate the timestamps contradict, or no timestamps,
+ * frames are counted, and after a seek the count simply goes on.
+ *
  * ## Example launch line
  * |[
  * gst-launch-1.0 filesrc location=clip.mp4 ! qtdemux ! h264parse ! avdec_h264 ! cpsmotion ! cpstopk k=512 ! cpspatchsink
@@ -278,8 +286,8 @@ uniform_keep (GstCpsMotion * self, guint64 frame_id)
 {
   gboolean keep = FALSE;
 
-  /* Ids never decrease; when N < T several i map to one frame, which is
-   * taken once. */
+  /* Ids grow between seeks (a seek restarts the scan); when N < T several
+   * i map to one frame, which is taken once. */
   while (self->uniform_next < self->uniform_frames &&
       uniform_id (self, self->uniform_next) <= frame_id) {
     keep |= uniform_id (self, self->uniform_next) == frame_id;
@@ -388,7 +396,8 @@ gst_cps_motion_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   GstCpsMotion *self = GST_CPS_MOTION (trans);
   GstVideoFilter *filter = GST_VIDEO_FILTER (trans);
   CpsMotionGeometry *g = &self->geometry;
-  guint64 frame_id = self->frames_seen++;
+  GstVideoInfo *info = &filter->in_info;
+  guint64 frame_id;
   GstVideoFrame frame;
   GstBuffer *maps = NULL;
   GstMapInfo map;
@@ -397,9 +406,16 @@ gst_cps_motion_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   CpsKeyUnitMeta *key;
   gsize n = (gsize) g->lowres_width * g->lowres_height;
 
-  if (frame_id == 0 && self->active_sampling == GST_CPS_SAMPLING_UNIFORM &&
-      !start_uniform_sampling (self))
-    return GST_FLOW_ERROR;
+  frame_id = cps_frame_counter_next (&self->frames,
+      GST_BUFFER_PTS_IS_VALID (buf) ? (gint64) GST_BUFFER_PTS (buf) : -1,
+      info->fps_n > 0 ? (gint64) gst_util_uint64_scale_int (GST_SECOND,
+          info->fps_d, info->fps_n) : 0);
+  if (self->active_sampling == GST_CPS_SAMPLING_UNIFORM &&
+      !self->uniform_started) {
+    if (!start_uniform_sampling (self))
+      return GST_FLOW_ERROR;
+    self->uniform_started = TRUE;
+  }
   if (!sample_keep (self, buf, frame_id))
     return GST_BASE_TRANSFORM_FLOW_DROPPED;
 
@@ -439,12 +455,15 @@ gst_cps_motion_sink_event (GstBaseTransform * trans, GstEvent * event)
 {
   GstCpsMotion *self = GST_CPS_MOTION (trans);
 
-  /* After a flushing seek the previous frame is not the frame before, and
-   * rate sampling restarts from the new position. */
+  /* After a flushing seek the previous frame is not the frame before,
+   * frame ids continue from the new position, and sampling restarts
+   * there. */
   if (GST_EVENT_TYPE (event) == GST_EVENT_FLUSH_STOP) {
     if (self->state)
       self->ops->motion_reset (self->state);
+    cps_frame_counter_flush (&self->frames);
     self->rate_next = GST_CLOCK_TIME_NONE;
+    self->uniform_next = 0;
   }
   return GST_BASE_TRANSFORM_CLASS (parent_class)->sink_event (trans, event);
 }
@@ -466,7 +485,8 @@ gst_cps_motion_start (GstBaseTransform * trans)
 {
   GstCpsMotion *self = GST_CPS_MOTION (trans);
 
-  self->frames_seen = 0;
+  cps_frame_counter_reset (&self->frames);
+  self->uniform_started = FALSE;
   self->rate_next = GST_CLOCK_TIME_NONE;
   return TRUE;
 }

@@ -46,7 +46,8 @@ struct _GstCpsMotion {
   CpsMotionGeometry geometry;
   GstBufferPool *map_pool;
   GstCpsSampling active_sampling;
-  guint64 frames_seen;          /* next frame_id */
+  CpsFrameCounter frames;       /* frame_id of each frame */
+  gboolean uniform_started;
   guint64 uniform_total;        /* N of SPEC §2 step 2 */
   guint uniform_frames;         /* T of SPEC §2 step 2 */
   guint uniform_next;           /* index i of the next sample */

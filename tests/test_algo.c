@@ -763,6 +763,53 @@ test_viz_paint (void)
   }
 }
 
+/* Ids count frames, skip the frames a PTS gap spans, and after a flush
+ * come from the position; without a rate they only count. */
+static void
+test_frame_counter (void)
+{
+  const int64_t d = 40000000, b = 80000000;     /* 25 fps, from 80 ms */
+  const int64_t ids_pts[][2] = {
+    {0, b}, {1, b + d}, {2, b + 2 * d},
+    {3, b + 3 * d + d / 5},     /* jitter is not a gap */
+    {7, b + 7 * d},             /* frames 4-6 lost */
+    {8, b + 8 * d},
+  };
+  CpsFrameCounter c;
+
+  cps_frame_counter_reset (&c);
+  for (size_t i = 0; i < G_N_ELEMENTS (ids_pts); i++)
+    g_assert_cmpuint (cps_frame_counter_next (&c, ids_pts[i][1], d), ==,
+        ids_pts[i][0]);
+  /* flushing seeks forwards and backwards: the position */
+  cps_frame_counter_flush (&c);
+  g_assert_cmpuint (cps_frame_counter_next (&c, b + 50 * d, d), ==, 50);
+  g_assert_cmpuint (cps_frame_counter_next (&c, b + 51 * d, d), ==, 51);
+  cps_frame_counter_flush (&c);
+  g_assert_cmpuint (cps_frame_counter_next (&c, b + 10 * d, d), ==, 10);
+  /* a frame without PTS, and an unknown rate: counted */
+  g_assert_cmpuint (cps_frame_counter_next (&c, -1, d), ==, 11);
+  g_assert_cmpuint (cps_frame_counter_next (&c, b + 90 * d, 0), ==, 12);
+  cps_frame_counter_flush (&c);
+  g_assert_cmpuint (cps_frame_counter_next (&c, 5 * d, 0), ==, 13);
+  /* before frame 0's PTS after a seek: counted on */
+  cps_frame_counter_flush (&c);
+  g_assert_cmpuint (cps_frame_counter_next (&c, 0, d), ==, 14);
+
+  /* a claimed rate the timestamps contradict (30000/1 caps on a 30 fps
+   * stream) is never used */
+  cps_frame_counter_reset (&c);
+  for (uint64_t i = 0; i < 5; i++)
+    g_assert_cmpuint (cps_frame_counter_next (&c, i * 33333333, 33333),
+        ==, i);
+  /* nor one that stops agreeing: an irregular step withdraws trust */
+  cps_frame_counter_reset (&c);
+  for (uint64_t i = 0; i < 3; i++)
+    cps_frame_counter_next (&c, i * d, d);
+  cps_frame_counter_next (&c, 2 * d + d / 2, d);
+  g_assert_cmpuint (cps_frame_counter_next (&c, 9 * d, d), ==, 4);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -792,5 +839,6 @@ main (int argc, char **argv)
   g_test_add_func ("/algo/safetensors-file", test_safetensors_file);
   g_test_add_func ("/algo/format-location", test_format_location);
   g_test_add_func ("/algo/viz-paint", test_viz_paint);
+  g_test_add_func ("/algo/frame-counter", test_frame_counter);
   return g_test_run ();
 }

@@ -932,6 +932,154 @@ test_patchsink_location_errors (void)
   gst_harness_teardown (h);
 }
 
+static void
+push_flush_and_segment (GstHarness * h)
+{
+  GstSegment segment;
+
+  gst_harness_push_event (h, gst_event_new_flush_start ());
+  gst_harness_push_event (h, gst_event_new_flush_stop (TRUE));
+  gst_segment_init (&segment, GST_FORMAT_TIME);
+  gst_harness_push_event (h, gst_event_new_segment (&segment));
+}
+
+static guint64
+pull_frame_id (GstHarness * h)
+{
+  GstBuffer *out = gst_harness_pull (h);
+  guint64 id = cps_buffer_get_motion_meta (out)->frame_id;
+
+  gst_buffer_unref (out);
+  return id;
+}
+
+/* frame_id across lost frames and flushing seeks, at 25 fps */
+static void
+test_motion_frame_id_gaps_and_seeks (void)
+{
+  GstHarness *h = gst_harness_new ("cpsmotion");
+  const guint pts_frames[] = { 0, 1, 2, 5, 6 };
+
+  gst_harness_set_src_caps_str (h, i420_caps);
+  for (guint i = 0; i < G_N_ELEMENTS (pts_frames); i++) {
+    gst_harness_push (h, make_frame (-1, 0, pts_frames[i]));
+    g_assert_cmpuint (pull_frame_id (h), ==, pts_frames[i]);
+  }
+  push_flush_and_segment (h);
+  gst_harness_push (h, make_frame (-1, 0, 40));
+  g_assert_cmpuint (pull_frame_id (h), ==, 40);
+  push_flush_and_segment (h);
+  gst_harness_push (h, make_frame (-1, 0, 3));
+  g_assert_cmpuint (pull_frame_id (h), ==, 3);
+  gst_harness_teardown (h);
+}
+
+/* Variable frame rate and missing timestamps: PTS are carried exactly,
+ * NONE where a frame had none; ids count frames. */
+static void
+test_topk_vfr_and_missing_pts (void)
+{
+  GstHarness *h = gst_harness_new_parse ("cpsmotion ! cpstopk "
+      "sequence-length=4 k=8 input-size=56");
+  const GstClockTime pts[] = { 0, 33 * GST_MSECOND, GST_CLOCK_TIME_NONE,
+    101 * GST_MSECOND
+  };
+  GstBuffer *out;
+  CpsPatchMeta *m;
+
+  gst_harness_set_src_caps_str (h, "video/x-raw,format=I420,width=64,"
+      "height=64,framerate=0/1");
+  for (guint i = 0; i < 4; i++) {
+    GstBuffer *b = make_frame (8 * i, 8, i);
+
+    GST_BUFFER_PTS (b) = pts[i];
+    GST_BUFFER_DURATION (b) = GST_CLOCK_TIME_NONE;
+    gst_harness_push (h, b);
+  }
+  out = gst_harness_pull (h);
+  m = cps_buffer_get_patch_meta (out);
+  for (guint t = 0; t < 4; t++) {
+    g_assert_cmpuint (m->frame_pts[t], ==, pts[t]);
+    g_assert_cmpint (m->frame_ids[t], ==, t);
+  }
+  g_assert_cmpuint (GST_BUFFER_PTS (out), ==, 0);
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+}
+
+/* EOS with 0, 1 and T-1 frames in the window: nothing, a 1-frame window,
+ * a (T-1)-frame window; sequence-length=1 gives a window per frame; a
+ * stream without key frames gets the first-frame rule. */
+static void
+test_topk_eos_partial_windows (void)
+{
+  const struct {
+    guint sequence_length, frames;
+    guint expect_windows, last_frames;
+  } cases[] = {
+    {4, 0, 0, 0}, {4, 1, 1, 1}, {4, 3, 1, 3}, {4, 8, 2, 4}, {4, 7, 2, 3},
+    {1, 3, 3, 1},
+  };
+
+  for (guint c = 0; c < G_N_ELEMENTS (cases); c++) {
+    gchar *props = g_strdup_printf ("sequence-length=%u k=8 input-size=56",
+        cases[c].sequence_length);
+    GstHarness *h = topk_harness (props);
+    GstBuffer *out = NULL;
+
+    for (guint i = 0; i < cases[c].frames; i++)
+      gst_harness_push (h, make_frame (4 * i, 8, i));
+    gst_harness_push_event (h, gst_event_new_eos ());
+    g_assert_cmpuint (gst_harness_buffers_received (h), ==,
+        cases[c].expect_windows);
+    for (guint w = 0; w < cases[c].expect_windows; w++) {
+      CpsPatchMeta *m;
+
+      gst_clear_buffer (&out);
+      out = gst_harness_pull (h);
+      m = cps_buffer_get_patch_meta (out);
+      /* no key frames from a raw source: frame 0 of each window is I */
+      g_assert_cmpuint (m->frame_is_i[0], ==, 1);
+      for (guint t = 1; t < m->n_frames; t++)
+        g_assert_cmpuint (m->frame_is_i[t], ==, 0);
+    }
+    if (out)
+      g_assert_cmpuint (cps_buffer_get_patch_meta (out)->n_frames, ==,
+          cases[c].last_frames);
+    gst_clear_buffer (&out);
+    gst_harness_teardown (h);
+    g_free (props);
+  }
+}
+
+/* A flushing seek mid-window discards the partial window; the next window
+ * starts cleanly at the new position. */
+static void
+test_topk_flush_discards_partial_window (void)
+{
+  GstHarness *h = topk_harness ("sequence-length=4 k=8 input-size=56");
+  GstBuffer *out;
+  CpsPatchMeta *m;
+
+  for (guint i = 0; i < 6; i++)
+    gst_harness_push (h, make_frame (4 * i, 8, i));
+  g_assert_cmpuint (gst_harness_buffers_received (h), ==, 1);
+  gst_buffer_unref (gst_harness_pull (h));
+  push_flush_and_segment (h);
+  for (guint i = 60; i < 64; i++)
+    gst_harness_push (h, make_frame (4 * (i - 60), 8, i));
+  out = gst_harness_pull (h);
+  m = cps_buffer_get_patch_meta (out);
+  g_assert_cmpuint (m->n_frames, ==, 4);
+  g_assert_cmpuint (m->window_index, ==, 1);
+  for (guint t = 0; t < 4; t++)
+    g_assert_cmpint (m->frame_ids[t], ==, 60 + t);
+  gst_buffer_unref (out);
+  gst_harness_push_event (h, gst_event_new_eos ());
+  g_assert_null (gst_harness_try_pull (h));
+  gst_harness_teardown (h);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -972,6 +1120,14 @@ main (int argc, char **argv)
   g_test_add_func ("/elements/patchsink-eos-without-pull",
       test_patchsink_eos_without_pull);
   g_test_add_func ("/elements/meta-copy", test_meta_copy);
+  g_test_add_func ("/elements/motion-frame-id-gaps-and-seeks",
+      test_motion_frame_id_gaps_and_seeks);
+  g_test_add_func ("/elements/topk-vfr-and-missing-pts",
+      test_topk_vfr_and_missing_pts);
+  g_test_add_func ("/elements/topk-eos-partial-windows",
+      test_topk_eos_partial_windows);
+  g_test_add_func ("/elements/topk-flush-discards-partial-window",
+      test_topk_flush_discards_partial_window);
   g_test_add_func ("/elements/viz-canvas", test_viz_canvas);
   g_test_add_func ("/elements/viz-needs-patch-meta",
       test_viz_needs_patch_meta);
