@@ -12,13 +12,13 @@ import tempfile
 
 import numpy as np
 
+from safetensors_reader import read_safetensors
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = os.environ.get("BUILDDIR", os.path.join(ROOT, "build"))
 EXTRACT = os.path.join(BUILD, "tools", "cps-extract")
 CLIP = os.path.join(ROOT, "assets", "cps-demo.mp4")
 TENSORS = {"patches", "fields", "scores", "frame_ids", "frame_pts_ns", "is_i"}
-NP_DTYPES = {"BF16": "<u2", "F16": "<f2", "F32": "<f4", "U8": "u1",
-             "I64": "<i8"}
 
 try:
     import gi
@@ -38,27 +38,6 @@ def check(name, fn):
         results.append((True, name, ""))
     except Exception as e:  # report and go on: one result per check
         results.append((False, name, f"{type(e).__name__}: {e}"))
-
-
-def read_safetensors(path):
-    """An independent reader: header length, JSON header, raw tensors."""
-    data = open(path, "rb").read()
-    (n,) = struct.unpack("<Q", data[:8])
-    header = json.loads(data[8:8 + n].decode("utf-8"))
-    assert (8 + n) % 8 == 0, "data does not start 8-byte aligned"
-    body = data[8 + n:]
-    meta = header.pop("__metadata__")
-    spans = sorted(t["data_offsets"] for t in header.values())
-    # the format requires the tensors to cover the data exactly
-    assert spans[0][0] == 0 and spans[-1][1] == len(body), spans
-    for (_, end), (begin, _) in zip(spans, spans[1:]):
-        assert end == begin, spans
-    tensors = {}
-    for name, t in header.items():
-        begin, end = t["data_offsets"]
-        a = np.frombuffer(body[begin:end], dtype=NP_DTYPES[t["dtype"]])
-        tensors[name] = (t["dtype"], a.reshape(t["shape"]))
-    return meta, tensors
 
 
 def extract(out_dir, *options):
