@@ -924,6 +924,7 @@ cps_frame_counter_reset (CpsFrameCounter * c)
   c->last_id = 0;
   c->resync = 0;
   c->agreeing = 0;
+  c->min_step = 0;
 }
 
 void
@@ -945,26 +946,38 @@ cps_frame_counter_next (CpsFrameCounter * c, int64_t pts,
     int64_t frame_duration)
 {
   uint64_t id = c->next_id;
-  int timed = pts >= 0 && frame_duration > 0;
-  int64_t delta = timed && c->last_pts >= 0 ? pts - c->last_pts : 0;
+  int64_t delta = pts >= 0 && c->last_pts >= 0 ? pts - c->last_pts : 0;
+  int timed;
 
-  if (timed && c->base_pts < 0 && c->next_id == 0)
+  /* Without a claimed rate, the smallest step seen stands for it: frames
+   * lost only ever lengthen steps. */
+  if (delta > 0 && (c->min_step == 0 || delta < c->min_step))
+    c->min_step = delta;
+  if (frame_duration <= 0)
+    frame_duration = c->min_step;
+  timed = pts >= 0 && frame_duration > 0;
+
+  if (pts >= 0 && c->base_pts < 0 && c->next_id == 0)
     c->base_pts = pts;
-  /* The claimed rate (caps) is trusted only while the stream's own steps
-   * agree with it within a quarter frame: some streams claim rates their
-   * timestamps contradict. */
-  if (delta > 0 && 4 * llabs (delta - frame_duration) <= frame_duration)
-    c->agreeing = c->agreeing < 1000 ? c->agreeing + 1 : c->agreeing;
-  else if (delta != 0 && 2 * delta <= 3 * frame_duration)
-    c->agreeing = 0;
+  /* The rate is trusted only while the stream's own steps agree with it:
+   * one frame, or a whole number of frames (lost ones), within a quarter
+   * frame.  Any other step (a variable rate, a rate the caps claim but the
+   * timestamps contradict) withdraws the trust. */
+  if (timed && delta > 0) {
+    uint64_t n = frames_in (delta, frame_duration);
+    int whole = n >= 1 &&
+        4 * llabs (delta - (int64_t) n * frame_duration) <= frame_duration;
 
-  if (timed && c->agreeing >= 2 && c->resync && c->base_pts >= 0 &&
-      pts >= c->base_pts) {
-    /* a seek, forwards or backwards: the position is the truth */
-    id = frames_in (pts - c->base_pts, frame_duration);
-  } else if (timed && c->agreeing >= 2 && 2 * delta > 3 * frame_duration) {
-    id = c->last_id + frames_in (delta, frame_duration);
+    if (!whole)
+      c->agreeing = 0;
+    else if (n == 1 && c->agreeing < 1000)
+      c->agreeing++;
+    else if (n > 1 && c->agreeing >= 2)
+      id = c->last_id + n;
   }
+  if (timed && c->agreeing >= 2 && c->resync && c->base_pts >= 0 &&
+      pts >= c->base_pts)
+    id = frames_in (pts - c->base_pts, frame_duration);
   c->resync = 0;
   c->last_pts = pts;
   c->last_id = id;

@@ -175,8 +175,8 @@ long cps_select (const float *scores, const uint8_t * is_i, int n_frames,
 
 /* Source frame indices (frame_id) that stay truthful across gaps: frames
  * lost upstream (a PTS jump) and flushing seeks.  Timestamps are in ns, -1
- * where unknown; a frame duration of 0 means the rate is unknown, and then
- * frames are simply counted. */
+ * where unknown; a frame duration of 0 means the rate is not claimed, and
+ * then the smallest PTS step seen stands for it. */
 typedef struct {
   uint64_t next_id;
   int64_t base_pts;             /* PTS of frame 0, -1 until known */
@@ -184,6 +184,7 @@ typedef struct {
   uint64_t last_id;
   int resync;                   /* after a flush: place by PTS */
   int agreeing;                 /* recent PTS steps matching the rate */
+  int64_t min_step;             /* smallest PTS step seen, 0 if none */
 } CpsFrameCounter;
 
 /* A new stream: the next frame is frame 0. */
@@ -196,7 +197,8 @@ void cps_frame_counter_flush (CpsFrameCounter * c);
  * gap exceeds 1.5 frames (frames lost upstream).  After a flush it is the
  * PTS distance to frame 0 in frames (rounded), where both are known; else
  * counting goes on.  The rate is used only once two consecutive PTS steps
- * agree with it, and no longer after a step contradicts it. */
+ * agree with it, and no longer after a step contradicts it (so a variable
+ * rate stream is counted). */
 uint64_t cps_frame_counter_next (CpsFrameCounter * c, int64_t pts,
     int64_t frame_duration);
 

@@ -787,14 +787,27 @@ test_frame_counter (void)
   g_assert_cmpuint (cps_frame_counter_next (&c, b + 51 * d, d), ==, 51);
   cps_frame_counter_flush (&c);
   g_assert_cmpuint (cps_frame_counter_next (&c, b + 10 * d, d), ==, 10);
-  /* a frame without PTS, and an unknown rate: counted */
+  /* a frame without PTS: counted */
   g_assert_cmpuint (cps_frame_counter_next (&c, -1, d), ==, 11);
-  g_assert_cmpuint (cps_frame_counter_next (&c, b + 90 * d, 0), ==, 12);
-  cps_frame_counter_flush (&c);
-  g_assert_cmpuint (cps_frame_counter_next (&c, 5 * d, 0), ==, 13);
   /* before frame 0's PTS after a seek: counted on */
   cps_frame_counter_flush (&c);
-  g_assert_cmpuint (cps_frame_counter_next (&c, 0, d), ==, 14);
+  g_assert_cmpuint (cps_frame_counter_next (&c, 0, d), ==, 12);
+
+  /* no claimed rate (0/1 caps, RTP): the stream's own step stands for it */
+  cps_frame_counter_reset (&c);
+  for (uint64_t i = 0; i < 3; i++)
+    g_assert_cmpuint (cps_frame_counter_next (&c, b + i * d, 0), ==, i);
+  g_assert_cmpuint (cps_frame_counter_next (&c, b + 5 * d, 0), ==, 5);
+  cps_frame_counter_flush (&c);
+  g_assert_cmpuint (cps_frame_counter_next (&c, b + 30 * d, 0), ==, 30);
+  /* variable steps: counted */
+  cps_frame_counter_reset (&c);
+  {
+    const int64_t vfr[] = { 0, 33, 83, 116, 166, 300 };
+    for (uint64_t i = 0; i < G_N_ELEMENTS (vfr); i++)
+      g_assert_cmpuint (cps_frame_counter_next (&c, vfr[i] * 1000000, 0),
+          ==, i);
+  }
 
   /* a claimed rate the timestamps contradict (30000/1 caps on a 30 fps
    * stream) is never used */
