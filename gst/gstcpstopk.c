@@ -30,6 +30,12 @@
  * seek discards it; new caps with another frame size finish it first.
  * Properties are read when a window starts.
  *
+ * Latency: a window's first frame waits for the rest of the window, so
+ * cpstopk adds the span of a window to the latency query: the PTS span of
+ * the last full window once one was seen (this follows sampling), before
+ * that (sequence-length − 1) frame durations from the caps.  When the span
+ * changes by more than a tenth it posts a latency message.
+ *
  * Needs #CpsMotionMeta (cpsmotion upstream).  Uses #CpsEnergyMeta when
  * cpsenergy is upstream, and fuses with the defaults itself otherwise.
  *
@@ -344,6 +350,31 @@ set_window_timestamps (GstCpsTopK * self, GstBuffer * out, guint n_frames)
   GST_BUFFER_OFFSET (out) = self->window_index;
 }
 
+/* A window holds its first frame until its last arrives: that span is the
+ * latency cpstopk adds.  It is measured on full windows, since sampling
+ * makes the input rate differ from the caps' rate, and a change of more
+ * than a tenth is announced so that live pipelines re-query latency. */
+static void
+update_window_span (GstCpsTopK * self, guint n_frames)
+{
+  GstClockTime first = self->frame_pts[0], last = self->frame_pts[n_frames - 1];
+  GstClockTime span, old = self->window_span;
+
+  if (n_frames < 2 || n_frames != self->cfg.sequence_length ||
+      !GST_CLOCK_TIME_IS_VALID (first) || !GST_CLOCK_TIME_IS_VALID (last) ||
+      last <= first)
+    return;
+  span = last - first;
+  self->window_span = span;
+  if (!GST_CLOCK_TIME_IS_VALID (old) || 10 * (span > old ? span - old :
+          old - span) > old) {
+    GST_DEBUG_OBJECT (self, "window span %" GST_TIME_FORMAT,
+        GST_TIME_ARGS (span));
+    gst_element_post_message (GST_ELEMENT (self),
+        gst_message_new_latency (GST_OBJECT (self)));
+  }
+}
+
 /* Selects, extracts and pushes the window; it is empty afterwards. */
 static GstFlowReturn
 finish_window (GstCpsTopK * self)
@@ -363,6 +394,7 @@ finish_window (GstCpsTopK * self)
   if (n_frames == 0)
     return GST_FLOW_OK;
   cps_resolve_is_i (self->frame_is_i, n_frames);
+  update_window_span (self, n_frames);
   scores = self->ops->window_scores (self->window);
   idx = g_new (gint64, MIN ((gsize) self->cfg.k, (gsize) n_frames * hb * wb));
   n = cps_select (scores, self->frame_is_i, n_frames, hb, wb, g->patch_size,
@@ -570,7 +602,7 @@ gst_cps_topk_src_query (GstPad * pad, GstObject * parent, GstQuery * query)
 
   if (GST_QUERY_TYPE (query) == GST_QUERY_LATENCY) {
     gboolean live;
-    GstClockTime min, max, frame = 0;
+    GstClockTime min, max, held = 0;
     guint frames;
 
     if (!gst_pad_peer_query (self->sinkpad, query))
@@ -579,13 +611,16 @@ gst_cps_topk_src_query (GstPad * pad, GstObject * parent, GstQuery * query)
     GST_OBJECT_LOCK (self);
     frames = self->props.sequence_length;
     GST_OBJECT_UNLOCK (self);
-    /* the first frame of a window waits for the other frames - 1 */
-    if (self->info.fps_n > 0)
-      frame = gst_util_uint64_scale (GST_SECOND, self->info.fps_d,
-          self->info.fps_n);
-    min += frame * (frames - 1);
+    /* the first frame of a window waits for the other frames - 1: as
+     * measured on the last full window, else from the caps' rate */
+    if (GST_CLOCK_TIME_IS_VALID (self->window_span))
+      held = self->window_span;
+    else if (self->info.fps_n > 0)
+      held = gst_util_uint64_scale (GST_SECOND,
+          (guint64) self->info.fps_d * (frames - 1), self->info.fps_n);
+    min += held;
     if (GST_CLOCK_TIME_IS_VALID (max))
-      max += frame * (frames - 1);
+      max += held;
     gst_query_set_latency (query, live, min, max);
     return TRUE;
   }
@@ -604,6 +639,7 @@ gst_cps_topk_change_state (GstElement * element, GstStateChange transition)
     free_out_pool (self);
     self->have_info = FALSE;
     self->window_index = 0;
+    self->window_span = GST_CLOCK_TIME_NONE;
     gst_caps_replace (&self->src_caps, NULL);
   }
   return ret;
@@ -826,6 +862,8 @@ static void
 gst_cps_topk_init (GstCpsTopK * self)
 {
   GstCpsTopKConfig *p = &self->props;
+
+  self->window_span = GST_CLOCK_TIME_NONE;
 
   self->sinkpad = gst_pad_new_from_static_template (&sink_template, "sink");
   gst_pad_set_chain_function (self->sinkpad,

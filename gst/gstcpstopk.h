@@ -47,6 +47,8 @@ struct _GstCpsTopK {
   gfloat *energy, *energy_scratch;      /* default fusion */
   gsize energy_size;
   guint64 window_index;
+  GstClockTime window_span;     /* first to last PTS of the last full
+                                 * window: the latency a window adds */
   GstCaps *src_caps;
   GstBufferPool *out_pool;      /* patch buffers of the current geometry */
   gsize out_size;

@@ -1080,6 +1080,37 @@ test_topk_flush_discards_partial_window (void)
   gst_harness_teardown (h);
 }
 
+/* cpstopk adds a window's span to the latency: from the caps' rate at
+ * first, then as measured on a full window (here the frames come every
+ * 100 ms although the caps claim 25 fps, as with sampling), announced by a
+ * latency message. */
+static void
+test_topk_latency (void)
+{
+  GstHarness *h = topk_harness ("sequence-length=4 k=8 input-size=56");
+  GstBus *bus = gst_bus_new ();
+  GstMessage *msg;
+
+  gst_element_set_bus (h->element, bus);
+  gst_harness_set_upstream_latency (h, 10 * GST_MSECOND);
+  g_assert_cmpuint (gst_harness_query_latency (h), ==,
+      10 * GST_MSECOND + 3 * FRAME_DURATION);
+  for (guint i = 0; i < 4; i++) {
+    GstBuffer *b = make_frame (4 * i, 8, i);
+
+    GST_BUFFER_PTS (b) = i * 100 * GST_MSECOND;
+    gst_harness_push (h, b);
+  }
+  msg = gst_bus_pop_filtered (bus, GST_MESSAGE_LATENCY);
+  g_assert_nonnull (msg);
+  gst_message_unref (msg);
+  g_assert_cmpuint (gst_harness_query_latency (h), ==,
+      10 * GST_MSECOND + 300 * GST_MSECOND);
+  gst_element_set_bus (h->element, NULL);
+  gst_object_unref (bus);
+  gst_harness_teardown (h);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1128,6 +1159,7 @@ main (int argc, char **argv)
       test_topk_eos_partial_windows);
   g_test_add_func ("/elements/topk-flush-discards-partial-window",
       test_topk_flush_discards_partial_window);
+  g_test_add_func ("/elements/topk-latency", test_topk_latency);
   g_test_add_func ("/elements/viz-canvas", test_viz_canvas);
   g_test_add_func ("/elements/viz-needs-patch-meta",
       test_viz_needs_patch_meta);
