@@ -7,7 +7,7 @@ packages=(
   libglib2.0-dev libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad gstreamer1.0-libav
-  ffmpeg python3 python3-gi python3-gst-1.0 python3-numpy
+  ffmpeg valgrind python3 python3-gi python3-gst-1.0 python3-numpy
   gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0 gir1.2-gst-rtsp-server-1.0
 )
 missing=()
