@@ -247,7 +247,10 @@ cps_format_location (const char *pattern, uint64_t index)
       continue;
     }
     conv = parse_conversion (p + 1, &flags_width, &total);
-    if (!conv || flags_width > 8 || ++conversions > 1) {
+    /* a field width is for zero padding: more than 32 is a mistake, and a
+     * huge one would allocate as much */
+    if (!conv || flags_width > 8 || ++conversions > 1 ||
+        strtoul (p + 1 + strspn (p + 1, "0-+ #"), NULL, 10) > 32) {
       free (t.s);
       return NULL;
     }

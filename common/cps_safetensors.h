@@ -50,7 +50,8 @@ int cps_safetensors_write_file (const char *path,
 /* Expands a multifilesink-style @pattern holding exactly one integer
  * conversion (%d, %u, %05d, %lu, …; "%%" is a literal percent) with
  * @index.  Returns a malloc'd string, or NULL if the pattern has no
- * conversion, more than one, or an unsupported one. */
+ * conversion, more than one, an unsupported one, or a field width above
+ * 32. */
 char *cps_format_location (const char *pattern, uint64_t index);
 
 #ifdef __cplusplus

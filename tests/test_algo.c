@@ -713,6 +713,8 @@ test_format_location (void)
     {"w%llu", "w42"}, {"100%%-%x", "100%-2a"}, {"%3d", " 42"},
     {"w.safetensors", NULL}, {"%d-%d", NULL}, {"%s", NULL},
     {"%05.2f", NULL}, {"%lld%", NULL}, {"%", NULL}, {"%lllu", NULL},
+    {"%032d", "00000000000000000000000000000042"}, {"%033d", NULL},
+    {"%99999999d", NULL},
   };
 
   for (size_t i = 0; i < G_N_ELEMENTS (cases); i++) {
