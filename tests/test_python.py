@@ -180,12 +180,46 @@ def t_python_example():
         assert [int(v) for v in line.split()[:6]] == list(row), line
 
 
+def t_seek_mid_window():
+    """A flushing seek mid-window: the partial window is dropped, the next
+    starts at the new position with frame ids from it."""
+    Gst.init(None)
+    pipeline = Gst.parse_launch(
+        f"filesrc location={CLIP} ! decodebin ! cpsmotion ! cpsenergy ! "
+        "cpstopk ! cpspatchsink name=sink max-buffers=1")
+    sink = pipeline.get_by_name("sink")
+    pipeline.set_state(Gst.State.PAUSED)
+    pipeline.get_state(10 * Gst.SECOND)
+    pipeline.set_state(Gst.State.PLAYING)
+
+    def window():
+        sample = sink.try_pull_sample(20 * Gst.SECOND)
+        assert sample is not None, "no window"
+        s = sample.get_buffer().get_custom_meta("CpsPatchInfoMeta").get_structure()
+        ids = np.frombuffer(s.get_value("frame-ids").get_data(), np.int64)
+        pts = np.frombuffer(s.get_value("frame-pts").get_data(), np.uint64)
+        return s.get_value("window-index"), ids, pts.astype(np.int64)
+
+    w0, ids0, pts0 = window()
+    assert pipeline.seek_simple(Gst.Format.TIME, Gst.SeekFlags.FLUSH |
+                                Gst.SeekFlags.ACCURATE, 2 * Gst.SECOND)
+    w1, ids1, pts1 = window()
+    pipeline.set_state(Gst.State.NULL)
+    assert (w0, list(ids0)) == (0, list(range(16))), (w0, ids0)
+    # the window after the seek: PTS from 2 s on, ids from its position
+    assert pts1[0] >= 2 * Gst.SECOND - 40000000, pts1
+    assert ids1[0] == (pts1[0] - pts0[0]) // 40000000, (ids1, pts1, pts0[0])
+    assert np.array_equal(np.diff(ids1), np.ones(15)), ids1
+    assert w1 >= 1 and 45 <= ids1[0] <= 50, (w1, ids1)
+
+
 check("safetensors files: 7 windows, six tensors with the documented dtypes and shapes", t_layout)
 check("fields, frame ids, is_i and PTS are consistent within and across windows", t_fields_consistent)
 check("__metadata__ names the source, geometry, parameters and versions", t_metadata)
 check("bf16, fp16 and u8 patches are the fp32 values rounded; selection identical", t_dtype_round_trips)
 check("PyGObject reads CpsPatchInfoMeta equal to the file's tensors", t_python_meta_matches_file)
 check("pipelines/read_patches.py prints window 0's first fields", t_python_example)
+check("a flushing seek mid-window: the next window starts at the new position", t_seek_mid_window)
 
 print(f"1..{len(results)}")
 for i, (ok, name, why) in enumerate(results, 1):
