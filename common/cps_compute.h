@@ -49,6 +49,12 @@ typedef struct {
   int chroma_h_cosited, chroma_v_cosited;
 } CpsWindowGeometry;
 
+/* The resize taps of a window's frames: luma rows and columns, and chroma
+ * rows and columns placed by the chroma siting (each array holds the
+ * target height or width).  Shared by every implementation. */
+void cps_window_taps (const CpsWindowGeometry * g, CpsTap * ytaps,
+    CpsTap * xtaps, CpsTap * cytaps, CpsTap * cxtaps);
+
 typedef struct CpsMotionState CpsMotionState;
 typedef struct CpsWindow CpsWindow;
 

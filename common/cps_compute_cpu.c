@@ -114,6 +114,20 @@ chroma_taps (const CpsTap * luma, int n, int src_len, int shift,
   }
 }
 
+void
+cps_window_taps (const CpsWindowGeometry * g, CpsTap * ytaps, CpsTap * xtaps,
+    CpsTap * cytaps, CpsTap * cxtaps)
+{
+  int th = g->target_height, tw = g->target_width;
+
+  cps_bilinear_taps (g->source_height, th, ytaps);
+  cps_bilinear_taps (g->source_width, tw, xtaps);
+  chroma_taps (ytaps, th, g->source_height, g->chroma_y_shift,
+      g->chroma_v_cosited, cytaps);
+  chroma_taps (xtaps, tw, g->source_width, g->chroma_x_shift,
+      g->chroma_h_cosited, cxtaps);
+}
+
 struct CpsWindow {
   CpsWindowGeometry g;
   int grid_width, grid_height, count;
@@ -138,12 +152,7 @@ cpu_window_new (const CpsWindowGeometry * g)
   w->xtaps = malloc (sizeof (CpsTap) * tw);
   w->cytaps = malloc (sizeof (CpsTap) * th);
   w->cxtaps = malloc (sizeof (CpsTap) * tw);
-  cps_bilinear_taps (g->source_height, th, w->ytaps);
-  cps_bilinear_taps (g->source_width, tw, w->xtaps);
-  chroma_taps (w->ytaps, th, g->source_height, g->chroma_y_shift,
-      g->chroma_v_cosited, w->cytaps);
-  chroma_taps (w->xtaps, tw, g->source_width, g->chroma_x_shift,
-      g->chroma_h_cosited, w->cxtaps);
+  cps_window_taps (g, w->ytaps, w->xtaps, w->cytaps, w->cxtaps);
   w->plan = cps_score_plan_new (g->lowres_width, g->lowres_height,
       g->source_width, g->source_height, tw, th, g->patch_size);
   w->rgb = malloc (sizeof (float) * 3 * th * tw * g->capacity);

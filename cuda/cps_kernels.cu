@@ -1,0 +1,257 @@
+/* cps — codec patch selection
+ * Copyright (C) 2026 the cps developers
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * The CUDA kernels: the same contracts and the same floating-point
+ * operations, in the same order, as common/ (compiled with -fmad=false so
+ * that no multiply-add is fused), so CPU and GPU give bit-identical maps,
+ * scores and patches.  Each kernel names the common/ function it mirrors;
+ * tests/gpu/test_gpu_parity.c compares them.
+ *
+ * Built at build time by nvcc into a fatbin (sm_75 … sm_90 plus PTX) that
+ * is embedded in the plugin and loaded with cuModuleLoadData through
+ * libgstcuda's loader: GStreamer 1.22's runtime compiler cannot target
+ * CUDA 13.
+ */
+#include <stdint.h>
+
+/* CpsTap of common/cps_algo.h, same layout */
+struct Tap {
+  int i0, i1;
+  float w1;
+};
+
+/* common/cps_algo.h CpsDtype */
+enum { DTYPE_BF16 = 0, DTYPE_FP16 = 1, DTYPE_FP32 = 2, DTYPE_U8 = 3 };
+
+/* cps_lerp_rows for one column */
+__device__ static float
+lerp_u8 (const uint8_t * r0, const uint8_t * r1, float w1, int i)
+{
+  float w0 = 1.0f - w1;
+
+  return w0 * r0[i] + w1 * r1[i];
+}
+
+/* cps_gather_row after cps_lerp_rows, for one output sample */
+__device__ static float
+resample (const uint8_t * plane, int stride, int step, int offset, Tap ty,
+    Tap tx)
+{
+  const uint8_t *r0 = plane + (size_t) ty.i0 * stride + offset;
+  const uint8_t *r1 = plane + (size_t) ty.i1 * stride + offset;
+  float a = lerp_u8 (r0, r1, ty.w1, tx.i0 * step);
+  float b = lerp_u8 (r0, r1, ty.w1, tx.i1 * step);
+
+  return (1.0f - tx.w1) * a + tx.w1 * b;
+}
+
+/* cps_downscale_plane: the luma plane to the low-resolution map */
+extern "C" __global__ void
+cps_downscale_luma (const uint8_t * plane, int stride, const Tap * ytaps,
+    const Tap * xtaps, int lw, int lh, float *out)
+{
+  int x = blockIdx.x * blockDim.x + threadIdx.x;
+  int y = blockIdx.y * blockDim.y + threadIdx.y;
+
+  if (x < lw && y < lh)
+    out[(size_t) y * lw + x] = resample (plane, stride, 1, 0, ytaps[y],
+        xtaps[x]);
+}
+
+/* cps_motion_residual: per pixel, the first best match within ±r in scan
+ * order (dy, then dx, from −r) with a strict "<"; out-of-frame candidates
+ * are skipped.  @mags: √(dx² + dy²) in scan order. */
+extern "C" __global__ void
+cps_motion_residual (const float *prev, const float *cur, int w, int h,
+    int r, const float *mags, float *motion, float *residual)
+{
+  int x = blockIdx.x * blockDim.x + threadIdx.x;
+  int y = blockIdx.y * blockDim.y + threadIdx.y;
+  float c, best = __int_as_float (0x7f800000), m = 0.0f;
+  int d = 0;
+
+  if (x >= w || y >= h)
+    return;
+  c = cur[(size_t) y * w + x];
+  for (int dy = -r; dy <= r; dy++)
+    for (int dx = -r; dx <= r; dx++, d++) {
+      int py = y - dy, px = x - dx;
+      float e;
+
+      if (py < 0 || py >= h || px < 0 || px >= w)
+        continue;
+      e = fabsf (c - prev[(size_t) py * w + px]);
+      if (e < best) {
+        best = e;
+        m = mags[d];
+      }
+    }
+  residual[(size_t) y * w + x] = best;
+  motion[(size_t) y * w + x] = m;
+}
+
+/* cps_energy_fuse once the two percentiles are known (floored already) */
+extern "C" __global__ void
+cps_energy_fuse (const float *motion, const float *residual, int n,
+    float pm, float pr, float wm, float wr, float *energy)
+{
+  int i = blockIdx.x * blockDim.x + threadIdx.x;
+  float m, r, e;
+
+  if (i >= n)
+    return;
+  m = motion[i] / pm;
+  r = residual[i] / pr;
+  m = m < 1.0f ? m : 1.0f;
+  r = r < 1.0f ? r : 1.0f;
+  e = wm * m + wr * r;
+  energy[i] = e < 1.0f ? e : 1.0f;
+}
+
+/* cps_score_plan_apply, first pass: tmp[i][pw] = Σ_j cols[pw] · E[i][·].
+ * @first, @count, @offset describe each patch column's weights in @w. */
+extern "C" __global__ void
+cps_scores_columns (const float *energy, int lw, int lh, int gw,
+    const int *first, const int *count, const int *offset, const double *w,
+    double *tmp)
+{
+  int pw = blockIdx.x * blockDim.x + threadIdx.x;
+  int i = blockIdx.y * blockDim.y + threadIdx.y;
+  const float *row;
+  double acc = 0.0;
+
+  if (pw >= gw || i >= lh)
+    return;
+  row = energy + (size_t) i * lw;
+  for (int j = 0; j < count[pw]; j++)
+    acc += w[offset[pw] + j] * row[first[pw] + j];
+  tmp[(size_t) i * gw + pw] = acc;
+}
+
+/* cps_score_plan_apply, second pass: scores[ph][pw] = Σ_i rows[ph] · tmp */
+extern "C" __global__ void
+cps_scores_rows (const double *tmp, int gw, int gh, const int *first,
+    const int *count, const int *offset, const double *w, float *scores)
+{
+  int pw = blockIdx.x * blockDim.x + threadIdx.x;
+  int ph = blockIdx.y * blockDim.y + threadIdx.y;
+  double acc = 0.0;
+
+  if (pw >= gw || ph >= gh)
+    return;
+  for (int i = 0; i < count[ph]; i++)
+    acc += w[offset[ph] + i] * tmp[(size_t) (first[ph] + i) * gw + pw];
+  scores[ph * gw + pw] = (float) acc;
+}
+
+__device__ static float
+clamp255 (float v)
+{
+  return v < 0.0f ? 0.0f : (v > 255.0f ? 255.0f : v);
+}
+
+/* The window store of cps_compute_cpu.c (resize_to_rgb): each YUV plane
+ * resized to the target size, then the colour matrix, into planar float
+ * RGB.  @uv_interleaved: NV12 (plane 1 holds U, V pairs).  @m: 3×3 matrix
+ * then 3 offsets. */
+extern "C" __global__ void
+cps_resize_to_rgb (const uint8_t * py, int sy, const uint8_t * pu, int su,
+    const uint8_t * pv, int sv, int uv_interleaved, const Tap * ytaps,
+    const Tap * xtaps, const Tap * cytaps, const Tap * cxtaps, int tw,
+    int th, const float *m, float *rgb)
+{
+  int x = blockIdx.x * blockDim.x + threadIdx.x;
+  int y = blockIdx.y * blockDim.y + threadIdx.y;
+  size_t plane = (size_t) th * tw, o;
+  float yv, uv, vv;
+
+  if (x >= tw || y >= th)
+    return;
+  o = (size_t) y * tw + x;
+  yv = resample (py, sy, 1, 0, ytaps[y], xtaps[x]);
+  if (uv_interleaved) {
+    uv = resample (pu, su, 2, 0, cytaps[y], cxtaps[x]);
+    vv = resample (pu, su, 2, 1, cytaps[y], cxtaps[x]);
+  } else {
+    uv = resample (pu, su, 1, 0, cytaps[y], cxtaps[x]);
+    vv = resample (pv, sv, 1, 0, cytaps[y], cxtaps[x]);
+  }
+  for (int c = 0; c < 3; c++)
+    rgb[c * plane + o] = clamp255 (m[c * 3] * yv + m[c * 3 + 1] * uv +
+        m[c * 3 + 2] * vv + m[9 + c]);
+}
+
+/* cps_float_to_bf16 */
+__device__ static uint16_t
+to_bf16 (float f)
+{
+  uint32_t x = __float_as_uint (f);
+
+  if ((x & 0x7fffffffu) > 0x7f800000u)
+    return 0x7fc0;
+  x += 0x7fffu + ((x >> 16) & 1u);
+  return (uint16_t) (x >> 16);
+}
+
+/* cps_float_to_fp16 */
+__device__ static uint16_t
+to_fp16 (float f)
+{
+  uint32_t x = __float_as_uint (f);
+  uint16_t sign = (uint16_t) ((x >> 16) & 0x8000u);
+
+  x &= 0x7fffffffu;
+  if (x >= 0x7f800000u)
+    return sign | (x > 0x7f800000u ? 0x7e00 : 0x7c00);
+  if (x >= 0x477ff000u)
+    return sign | 0x7c00;
+  if (x < 0x38800000u)
+    return sign | (uint16_t) rintf (__uint_as_float (x) * 16777216.0f);
+  x = x - 0x38000000u + 0x0fffu + ((x >> 13) & 1u);
+  return sign | (uint16_t) (x >> 13);
+}
+
+/* cpu_window_extract + cps_convert_floats: the selected patches of the
+ * window store, [N, 3, P, P] in @dtype.  @indices: linear patch indices. */
+extern "C" __global__ void
+cps_extract_patches (const float *rgb, int tw, int th, int p, int gw,
+    int gh, const int64_t * indices, int n, int dtype, void *out)
+{
+  size_t per_patch = (size_t) 3 * p * p;
+  size_t e = (size_t) blockIdx.x * blockDim.x + threadIdx.x;
+  size_t i, k, plane = (size_t) tw * th;
+  int c, row, col, ph, pw;
+  int64_t t, rem;
+  float v;
+
+  if (e >= per_patch * n)
+    return;
+  i = e / per_patch;
+  k = e % per_patch;
+  c = (int) (k / ((size_t) p * p));
+  row = (int) (k / p % p);
+  col = (int) (k % p);
+  t = indices[i] / ((int64_t) gw * gh);
+  rem = indices[i] % ((int64_t) gw * gh);
+  ph = (int) (rem / gw);
+  pw = (int) (rem % gw);
+  v = rgb[(size_t) t * 3 * plane + c * plane + (size_t) (ph * p + row) * tw +
+      pw * p + col];
+  switch (dtype) {
+    case DTYPE_BF16:
+      ((uint16_t *) out)[e] = to_bf16 (v);
+      break;
+    case DTYPE_FP16:
+      ((uint16_t *) out)[e] = to_fp16 (v);
+      break;
+    case DTYPE_FP32:
+      ((float *) out)[e] = v;
+      break;
+    default:
+      v = rintf (v);
+      ((uint8_t *) out)[e] = (uint8_t) (v < 0.0f ? 0.0f : (v > 255.0f ?
+              255.0f : v));
+      break;
+  }
+}

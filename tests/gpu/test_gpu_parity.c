@@ -1,0 +1,393 @@
+/* cps — every CUDA kernel against its common/ counterpart, on the same
+ * constructed inputs: results must be bit-identical (the kernels are
+ * compiled without fused multiply-add and repeat common/'s operations in
+ * order).  Skips every case, saying why, on a host without a CUDA driver
+ * or device.  TAP output (g_test).
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include <glib.h>
+#include <math.h>
+#include <string.h>
+
+#include "cps_algo.h"
+#include "cps_compute.h"
+#include "cps_cuda.h"
+
+static CpsCuda *cuda;
+static gchar *no_gpu_reason;
+
+/* Deterministic pseudo-random bytes. */
+static void
+fill_random (guint8 * p, gsize n, guint32 seed)
+{
+  GRand *r = g_rand_new_with_seed (seed);
+
+  for (gsize i = 0; i < n; i++)
+    p[i] = (guint8) g_rand_int_range (r, 0, 256);
+  g_rand_free (r);
+}
+
+static CUdeviceptr
+upload (gconstpointer data, gsize size)
+{
+  CUdeviceptr d = cps_cuda_alloc (cuda, size);
+
+  g_assert_true (d != 0);
+  g_assert_true (cps_cuda_upload (cuda, d, data, size));
+  return d;
+}
+
+static void
+download (gpointer dst, CUdeviceptr src, gsize size)
+{
+  g_assert_true (cps_cuda_synchronize (cuda, NULL));
+  g_assert_true (cps_cuda_download (cuda, dst, src, size));
+}
+
+#define NEED_GPU() G_STMT_START {                                    \
+  if (!cuda) {                                                       \
+    g_test_skip (no_gpu_reason);                                     \
+    return;                                                          \
+  }                                                                  \
+} G_STMT_END
+
+/* cps_downscale_luma vs cps_downscale_plane, odd size and padded stride */
+static void
+test_downscale (void)
+{
+  enum { W = 333, H = 187, STRIDE = 352 };
+  int lw, lh;
+  guint8 *plane = g_malloc (STRIDE * H);
+  CpsTap *yt, *xt;
+  float *cpu, *gpu, *scratch = g_malloc (sizeof (float) * W);
+  CUdeviceptr dp, dy, dx, dout;
+
+  NEED_GPU ();
+  fill_random (plane, STRIDE * H, 1);
+  cps_lowres_size (W, H, 4, &lw, &lh);
+  yt = g_new (CpsTap, lh);
+  xt = g_new (CpsTap, lw);
+  cps_bilinear_taps (H, lh, yt);
+  cps_bilinear_taps (W, lw, xt);
+  cpu = g_new (float, lw * lh);
+  gpu = g_new (float, lw * lh);
+  cps_downscale_plane (plane, STRIDE, W, yt, xt, lw, lh, scratch, cpu);
+
+  dp = upload (plane, STRIDE * H);
+  dy = upload (yt, sizeof (CpsTap) * lh);
+  dx = upload (xt, sizeof (CpsTap) * lw);
+  dout = cps_cuda_alloc (cuda, sizeof (float) * lw * lh);
+  {
+    int stride = STRIDE;
+    void *args[] = { &dp, &stride, &dy, &dx, &lw, &lh, &dout };
+    g_assert_true (cps_cuda_launch (cuda, CPS_KERNEL_DOWNSCALE_LUMA, lw, lh,
+            NULL, args));
+  }
+  download (gpu, dout, sizeof (float) * lw * lh);
+  g_assert_cmpmem (gpu, sizeof (float) * lw * lh, cpu,
+      sizeof (float) * lw * lh);
+  for (CUdeviceptr *d = (CUdeviceptr[]) { dp, dy, dx, dout, 0 }; *d; d++)
+    cps_cuda_free (cuda, *d);
+  g_free (plane);
+  g_free (yt);
+  g_free (xt);
+  g_free (cpu);
+  g_free (gpu);
+  g_free (scratch);
+}
+
+/* cps_motion_residual vs the padded CPU form, radius 3 and 1 */
+static void
+test_motion (void)
+{
+  enum { W = 37, H = 21 };
+  guint8 bytes[2 * W * H];
+  float prev[W * H], cur[W * H];
+
+  NEED_GPU ();
+  fill_random (bytes, sizeof bytes, 2);
+  for (int i = 0; i < W * H; i++) {
+    prev[i] = bytes[i] * 0.25f;
+    /* the current frame: the previous one shifted, plus noise */
+    cur[i] = (i % W >= 2 ? prev[i - 2] : 0.0f) + (bytes[W * H + i] & 3);
+  }
+  for (int r = 1; r <= 3; r += 2) {
+    int ps = W + 2 * r, n = W * H;
+    float *padded = g_new (float, ps * (H + 2 * r));
+    float cm[W * H], cr[W * H], gm[W * H], gr[W * H];
+    float mags[(2 * CPS_MAX_RADIUS + 1) * (2 * CPS_MAX_RADIUS + 1)];
+    CUdeviceptr dprev, dcur, dmags, dm, dr;
+    int d = 0, w = W, h = H;
+
+    cps_pad_frame (prev, W, H, r, padded);
+    cps_motion_residual_padded (padded, ps, cur, W, H, r, cm, cr);
+    for (int dy = -r; dy <= r; dy++)
+      for (int dx = -r; dx <= r; dx++)
+        mags[d++] = sqrtf ((float) (dx * dx + dy * dy));
+    dprev = upload (prev, sizeof prev);
+    dcur = upload (cur, sizeof cur);
+    dmags = upload (mags, sizeof (float) * d);
+    dm = cps_cuda_alloc (cuda, sizeof gm);
+    dr = cps_cuda_alloc (cuda, sizeof gr);
+    {
+      void *args[] = { &dprev, &dcur, &w, &h, &r, &dmags, &dm, &dr };
+      g_assert_true (cps_cuda_launch (cuda, CPS_KERNEL_MOTION_RESIDUAL, W, H,
+              NULL, args));
+    }
+    download (gm, dm, sizeof gm);
+    download (gr, dr, sizeof gr);
+    g_assert_cmpmem (gm, sizeof (float) * n, cm, sizeof (float) * n);
+    g_assert_cmpmem (gr, sizeof (float) * n, cr, sizeof (float) * n);
+    for (CUdeviceptr *p = (CUdeviceptr[]) { dprev, dcur, dmags, dm, dr, 0 };
+        *p; p++)
+      cps_cuda_free (cuda, *p);
+    g_free (padded);
+  }
+}
+
+/* cps_energy_fuse (percentiles on the host, fusion on the device) */
+static void
+test_energy (void)
+{
+  enum { N = 1000 };
+  guint8 bytes[2 * N];
+  float m[N], r[N], cpu[N], gpu[N], scratch[N];
+  float pm, pr, wm = 0.3f, wr = 0.7f;
+  CUdeviceptr dm, dr, de;
+  int n = N;
+
+  NEED_GPU ();
+  fill_random (bytes, sizeof bytes, 3);
+  for (int i = 0; i < N; i++) {
+    m[i] = bytes[i] * 0.03f;
+    r[i] = bytes[N + i] * 0.5f;
+  }
+  cps_energy_fuse (m, r, N, 0.9, wm, wr, scratch, cpu);
+  pm = MAX (cps_percentile (m, N, 0.9, scratch), CPS_PERCENTILE_FLOOR);
+  pr = MAX (cps_percentile (r, N, 0.9, scratch), CPS_PERCENTILE_FLOOR);
+  dm = upload (m, sizeof m);
+  dr = upload (r, sizeof r);
+  de = cps_cuda_alloc (cuda, sizeof gpu);
+  {
+    void *args[] = { &dm, &dr, &n, &pm, &pr, &wm, &wr, &de };
+    g_assert_true (cps_cuda_launch (cuda, CPS_KERNEL_ENERGY_FUSE, N, 1, NULL,
+            args));
+  }
+  download (gpu, de, sizeof gpu);
+  g_assert_cmpmem (gpu, sizeof gpu, cpu, sizeof cpu);
+  cps_cuda_free (cuda, dm);
+  cps_cuda_free (cuda, dr);
+  cps_cuda_free (cuda, de);
+}
+
+/* The plan's weight vectors, flattened for the device. */
+static void
+flatten (const CpsPatchWeights * pw, int n, int *first, int *count,
+    int *offset, GArray * w)
+{
+  for (int i = 0; i < n; i++) {
+    first[i] = pw[i].first;
+    count[i] = pw[i].count;
+    offset[i] = (int) w->len;
+    g_array_append_vals (w, pw[i].w, pw[i].count);
+  }
+}
+
+/* cps_scores_columns + cps_scores_rows vs cps_score_plan_apply */
+static void
+test_scores (void)
+{
+  enum { LW = 160, LH = 90 };
+  CpsScorePlan *plan = cps_score_plan_new (LW, LH, 640, 360, 308, 168, 14);
+  int gw = plan->grid_width, gh = plan->grid_height, lw = LW, lh = LH;
+  guint8 bytes[LW * LH];
+  float energy[LW * LH], *cpu = g_new (float, gw * gh);
+  float *gpu = g_new (float, gw * gh);
+  int *cf = g_new (int, gw), *cc = g_new (int, gw), *co = g_new (int, gw);
+  int *rf = g_new (int, gh), *rc = g_new (int, gh), *ro = g_new (int, gh);
+  GArray *cw = g_array_new (FALSE, FALSE, sizeof (double));
+  GArray *rw = g_array_new (FALSE, FALSE, sizeof (double));
+  CUdeviceptr de, dtmp, dout, d[8];
+
+  NEED_GPU ();
+  fill_random (bytes, sizeof bytes, 4);
+  for (int i = 0; i < LW * LH; i++)
+    energy[i] = bytes[i] / 255.0f;
+  cps_score_plan_apply (plan, energy, cpu);
+  flatten (plan->cols, gw, cf, cc, co, cw);
+  flatten (plan->rows, gh, rf, rc, ro, rw);
+  de = upload (energy, sizeof energy);
+  d[0] = upload (cf, sizeof (int) * gw);
+  d[1] = upload (cc, sizeof (int) * gw);
+  d[2] = upload (co, sizeof (int) * gw);
+  d[3] = upload (cw->data, sizeof (double) * cw->len);
+  d[4] = upload (rf, sizeof (int) * gh);
+  d[5] = upload (rc, sizeof (int) * gh);
+  d[6] = upload (ro, sizeof (int) * gh);
+  d[7] = upload (rw->data, sizeof (double) * rw->len);
+  dtmp = cps_cuda_alloc (cuda, sizeof (double) * LH * gw);
+  dout = cps_cuda_alloc (cuda, sizeof (float) * gw * gh);
+  {
+    void *a1[] = { &de, &lw, &lh, &gw, &d[0], &d[1], &d[2], &d[3], &dtmp };
+    void *a2[] = { &dtmp, &gw, &gh, &d[4], &d[5], &d[6], &d[7], &dout };
+
+    g_assert_true (cps_cuda_launch (cuda, CPS_KERNEL_SCORES_COLUMNS, gw, LH,
+            NULL, a1));
+    g_assert_true (cps_cuda_launch (cuda, CPS_KERNEL_SCORES_ROWS, gw, gh,
+            NULL, a2));
+  }
+  download (gpu, dout, sizeof (float) * gw * gh);
+  g_assert_cmpmem (gpu, sizeof (float) * gw * gh, cpu,
+      sizeof (float) * gw * gh);
+  for (int i = 0; i < 8; i++)
+    cps_cuda_free (cuda, d[i]);
+  cps_cuda_free (cuda, de);
+  cps_cuda_free (cuda, dtmp);
+  cps_cuda_free (cuda, dout);
+  g_array_unref (cw);
+  g_array_unref (rw);
+  g_free (cf);
+  g_free (cc);
+  g_free (co);
+  g_free (rf);
+  g_free (rc);
+  g_free (ro);
+  g_free (cpu);
+  g_free (gpu);
+  cps_score_plan_free (plan);
+}
+
+/* cps_resize_to_rgb + cps_extract_patches vs the CPU window, for I420
+ * and NV12 frames of an odd size and every dtype */
+static void
+test_window (gconstpointer data)
+{
+  enum { W = 150, H = 90, P = 14 };
+  gboolean nv12 = GPOINTER_TO_INT (data);
+  CpsWindowGeometry g = { W, H, 38, 23, 0, 0, P, 2, 1, 1, 0, 0 };
+  CpsColorMatrix cm = { {{1.164f, 0, 1.596f}, {1.164f, -0.392f, -0.813f},
+          {1.164f, 2.017f, 0}}, {-222.9f, 135.6f, -276.8f}
+  };
+  int cw = (W + 1) / 2, ch = (H + 1) / 2, tw, th, gw, gh;
+  guint8 *frame = g_malloc (W * H + 2 * cw * ch);
+  CpsImage img = { 0 };
+  const CpsComputeOps *ops = &cps_compute_cpu;
+  CpsWindow *win;
+  CpsTap *taps[4];
+  gint64 idx[] = { 0, 3, 17, 40, 41 };
+  CUdeviceptr dframe, dt[4], dm, drgb, didx, dout;
+
+  NEED_GPU ();
+  cps_smart_resize (W, H, P, 112, 0, 0, &tw, &th);
+  g.target_width = tw;
+  g.target_height = th;
+  gw = tw / P;
+  gh = th / P;
+  fill_random (frame, W * H + 2 * cw * ch, nv12 ? 5 : 6);
+  img.planes[0] = frame;
+  img.strides[0] = W;
+  img.planes[1] = frame + W * H;
+  img.strides[1] = nv12 ? 2 * cw : cw;
+  img.planes[2] = nv12 ? NULL : frame + W * H + cw * ch;
+  img.strides[2] = nv12 ? 0 : cw;
+  img.width = W;
+  img.height = H;
+  img.chroma_x_shift = img.chroma_y_shift = 1;
+  img.uv_interleaved = nv12;
+  img.chroma_h_cosited = 1;
+  win = ops->window_new (&g);
+  ops->window_add (win, &img, &cm, NULL);
+  ops->window_add (win, &img, &cm, NULL);
+  g_assert_cmpint (idx[4], <, 2 * gw * gh);
+
+  for (int i = 0; i < 4; i++)
+    taps[i] = g_new (CpsTap, i % 2 ? tw : th);
+  cps_window_taps (&g, taps[0], taps[1], taps[2], taps[3]);
+  dframe = upload (frame, W * H + 2 * cw * ch);
+  for (int i = 0; i < 4; i++)
+    dt[i] = upload (taps[i], sizeof (CpsTap) * (i % 2 ? tw : th));
+  {
+    float m[12];
+
+    for (int c = 0; c < 3; c++) {
+      memcpy (m + 3 * c, cm.m[c], sizeof (float) * 3);
+      m[9 + c] = cm.offset[c];
+    }
+    dm = upload (m, sizeof m);
+  }
+  drgb = cps_cuda_alloc (cuda, sizeof (float) * 2 * 3 * tw * th);
+  for (int t = 0; t < 2; t++) {
+    CUdeviceptr py = dframe, pu = dframe + W * H;
+    CUdeviceptr pv = nv12 ? pu : dframe + W * H + cw * ch;
+    CUdeviceptr out = drgb + sizeof (float) * t * 3 * tw * th;
+    int sy = W, su = img.strides[1], sv = nv12 ? su : cw, inter = nv12;
+    void *args[] = { &py, &sy, &pu, &su, &pv, &sv, &inter, &dt[0], &dt[1],
+      &dt[2], &dt[3], &tw, &th, &dm, &out
+    };
+    g_assert_true (cps_cuda_launch (cuda, CPS_KERNEL_RESIZE_TO_RGB, tw, th,
+            NULL, args));
+  }
+  /* the stored frames first, then the patches in each dtype */
+  for (int t = 0; t < 2; t++) {
+    gsize size = sizeof (float) * 3 * tw * th;
+    float *gpu = g_malloc (size);
+
+    download (gpu, drgb + size * t, size);
+    g_assert_cmpmem (gpu, size, cps_cpu_window_rgb (win, t), size);
+    g_free (gpu);
+  }
+  didx = upload (idx, sizeof idx);
+  for (int dtype = CPS_DTYPE_BF16; dtype <= CPS_DTYPE_U8; dtype++) {
+    int n = G_N_ELEMENTS (idx), p = P;
+    gsize size = n * 3 * P * P * cps_dtype_size (dtype);
+    guint8 *cpu = g_malloc (size), *gpu = g_malloc (size);
+    void *args[] = { &drgb, &tw, &th, &p, &gw, &gh, &didx, &n, &dtype,
+      &dout
+    };
+
+    dout = cps_cuda_alloc (cuda, size);
+    ops->window_extract (win, idx, n, dtype, cpu);
+    g_assert_true (cps_cuda_launch (cuda, CPS_KERNEL_EXTRACT_PATCHES,
+            n * 3 * P * P, 1, NULL, args));
+    download (gpu, dout, size);
+    g_assert_cmpmem (gpu, size, cpu, size);
+    cps_cuda_free (cuda, dout);
+    g_free (cpu);
+    g_free (gpu);
+  }
+  for (int i = 0; i < 4; i++) {
+    cps_cuda_free (cuda, dt[i]);
+    g_free (taps[i]);
+  }
+  cps_cuda_free (cuda, dframe);
+  cps_cuda_free (cuda, dm);
+  cps_cuda_free (cuda, drgb);
+  cps_cuda_free (cuda, didx);
+  ops->window_free (win);
+  g_free (frame);
+}
+
+int
+main (int argc, char **argv)
+{
+  GError *error = NULL;
+  int ret;
+
+  g_test_init (&argc, &argv, NULL);
+  gst_init (NULL, NULL);
+  cuda = cps_cuda_open (0, NULL, &error);
+  if (!cuda) {
+    no_gpu_reason = g_strdup_printf ("no GPU here: %s", error->message);
+    g_clear_error (&error);
+  }
+  g_test_add_func ("/gpu/downscale-luma", test_downscale);
+  g_test_add_func ("/gpu/motion-residual", test_motion);
+  g_test_add_func ("/gpu/energy-fuse", test_energy);
+  g_test_add_func ("/gpu/patch-scores", test_scores);
+  g_test_add_data_func ("/gpu/window-i420", GINT_TO_POINTER (0), test_window);
+  g_test_add_data_func ("/gpu/window-nv12", GINT_TO_POINTER (1), test_window);
+  ret = g_test_run ();
+  cps_cuda_close (cuda);
+  g_free (no_gpu_reason);
+  return ret;
+}
