@@ -2,16 +2,15 @@
 # cps — the safetensors output read by an independent reader, and the
 # Python access to patch metadata.  TAP output.
 # SPDX-License-Identifier: LGPL-2.1-or-later
-import json
 import os
 import re
-import struct
 import subprocess
 import sys
 import tempfile
 
 import numpy as np
 
+from tap import check, finish
 from safetensors_reader import read_safetensors
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -24,20 +23,11 @@ try:
     import gi
     gi.require_version("Gst", "1.0")
     gi.require_version("GstApp", "1.0")
-    from gi.repository import Gst, GstApp  # noqa: F401
+    from gi.repository import Gst, GstApp  # noqa: F401 (GstApp: cpspatchsink is an AppSink)
 except (ImportError, ValueError) as e:
     print(f"1..0 # SKIP python3-gi or GStreamer's typelibs are absent: {e}")
     sys.exit(0)
 
-results = []
-
-
-def check(name, fn):
-    try:
-        fn()
-        results.append((True, name, ""))
-    except Exception as e:  # report and go on: one result per check
-        results.append((False, name, f"{type(e).__name__}: {e}"))
 
 
 def extract(out_dir, *options):
@@ -221,9 +211,4 @@ check("PyGObject reads CpsPatchInfoMeta equal to the file's tensors", t_python_m
 check("pipelines/read_patches.py prints window 0's first fields", t_python_example)
 check("a flushing seek mid-window: the next window starts at the new position", t_seek_mid_window)
 
-print(f"1..{len(results)}")
-for i, (ok, name, why) in enumerate(results, 1):
-    print(f"{'ok' if ok else 'not ok'} {i} {name}")
-    if why:
-        print("# " + why.replace("\n", "\n# "))
-sys.exit(0 if all(ok for ok, _, _ in results) else 1)
+finish()

@@ -8,11 +8,11 @@
 import os
 import random
 import subprocess
-import sys
 import tempfile
 
 import numpy as np
 
+from tap import check, finish
 from safetensors_reader import check_window, read_safetensors
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -20,15 +20,6 @@ BUILD = os.environ.get("BUILDDIR", os.path.join(ROOT, "build"))
 EXTRACT = os.path.join(BUILD, "tools", "cps-extract")
 CLIP = os.path.join(ROOT, "assets", "cps-demo.mp4")
 TMP = tempfile.TemporaryDirectory(prefix="cps-robust-")
-results = []
-
-
-def check(name, fn):
-    try:
-        fn()
-        results.append((True, name, ""))
-    except Exception as e:  # one result per scenario, go on
-        results.append((False, name, f"{type(e).__name__}: {e}"))
 
 
 def tmp(name):
@@ -141,9 +132,4 @@ check("an audio-only file: one clear error", t_not_video)
 check("resolution change mid-stream: the window ends at the change, new grid after", t_resolution_change)
 check("12 streams with 30 flipped bits each: no crash or hang, consistent files", t_bit_flips)
 
-print(f"1..{len(results)}")
-for i, (ok, name, why) in enumerate(results, 1):
-    print(f"{'ok' if ok else 'not ok'} {i} {name}")
-    if why:
-        print("# " + why.replace("\n", "\n# "))
-sys.exit(0 if all(ok for ok, _, _ in results) else 1)
+finish()
