@@ -22,7 +22,7 @@
  * ## Example launch lines
  * |[
  * gst-launch-1.0 filesrc location=clip.mp4 ! decodebin ! cpsmotion ! cpsenergy ! cpstopk ! cpsviz ! videoconvert ! autovideosink
- * gst-launch-1.0 filesrc location=clip.mp4 ! decodebin ! cpsmotion ! cpsenergy ! cpstopk ! cpsviz ! videoconvert ! openh264enc ! mp4mux ! filesink location=preview.mp4
+ * gst-launch-1.0 filesrc location=clip.mp4 ! decodebin ! cpsmotion ! cpsenergy ! cpstopk ! cpsviz ! videoconvert ! video/x-raw,format=I420 ! x264enc ! h264parse ! mp4mux ! filesink location=preview.mp4
  * ]|
  *
  * Since: 0.1

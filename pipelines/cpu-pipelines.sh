@@ -32,5 +32,6 @@ gst-launch-1.0 filesrc location="$clip" ! decodebin ! cpsmotion ! cpsenergy ! \
 
 # What was selected, as a video (patches bright, the rest dimmed).
 gst-launch-1.0 filesrc location="$clip" ! decodebin ! cpsmotion ! cpsenergy ! \
-  cpstopk ! cpsviz ! videoconvert ! openh264enc ! h264parse ! mp4mux ! \
+  cpstopk ! cpsviz ! videoconvert ! video/x-raw,format=I420 ! x264enc ! \
+  h264parse ! mp4mux ! \
   filesink location=cps-output/pipelines/selection.mp4

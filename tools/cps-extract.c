@@ -426,7 +426,9 @@ preview_branch (const gchar * path, gchar ** error)
       if (!f)
         continue;
       gst_object_unref (f);
-      return g_strdup_printf ("videoconvert ! %s%s ! %s%s",
+      /* I420: 4:4:4 H.264 (what x264enc picks for RGB input) plays in few
+       * players */
+      return g_strdup_printf ("videoconvert ! video/x-raw,format=I420 ! %s%s ! %s%s",
           enc, g_str_equal (enc, "x264enc") ? " speed-preset=faster" : "",
           g_str_has_suffix (enc, "264enc") ? "h264parse ! " : "",
           formats[i].muxer);
