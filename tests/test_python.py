@@ -2,6 +2,7 @@
 # cps — the safetensors output read by an independent reader, and the
 # Python access to patch metadata.  TAP output.
 # SPDX-License-Identifier: LGPL-2.1-or-later
+import gc
 import os
 import re
 import subprocess
@@ -211,4 +212,7 @@ check("PyGObject reads CpsPatchInfoMeta equal to the file's tensors", t_python_m
 check("pipelines/read_patches.py prints window 0's first fields", t_python_example)
 check("a flushing seek mid-window: the next window starts at the new position", t_seek_mid_window)
 
+# let the leaks tracer report on this process's pipelines too
+gc.collect()
+Gst.deinit()
 finish()
