@@ -11,9 +11,9 @@ extern const unsigned char cps_kernels_fatbin[];
 extern const size_t cps_kernels_fatbin_size;
 
 static const gchar *kernel_names[CPS_N_KERNELS] = {
-  "cps_downscale_luma", "cps_motion_residual", "cps_energy_fuse",
-  "cps_scores_columns", "cps_scores_rows", "cps_resize_to_rgb",
-  "cps_extract_patches",
+  "cpsk_downscale_luma", "cpsk_motion_residual", "cpsk_energy_fuse",
+  "cpsk_scores_columns", "cpsk_scores_rows", "cpsk_resize_to_rgb",
+  "cpsk_extract_patches",
 };
 
 struct _CpsCuda {

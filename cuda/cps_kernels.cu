@@ -48,7 +48,7 @@ resample (const uint8_t * plane, int stride, int step, int offset, Tap ty,
 
 /* cps_downscale_plane: the luma plane to the low-resolution map */
 extern "C" __global__ void
-cps_downscale_luma (const uint8_t * plane, int stride, const Tap * ytaps,
+cpsk_downscale_luma (const uint8_t * plane, int stride, const Tap * ytaps,
     const Tap * xtaps, int lw, int lh, float *out)
 {
   int x = blockIdx.x * blockDim.x + threadIdx.x;
@@ -63,7 +63,7 @@ cps_downscale_luma (const uint8_t * plane, int stride, const Tap * ytaps,
  * order (dy, then dx, from −r) with a strict "<"; out-of-frame candidates
  * are skipped.  @mags: √(dx² + dy²) in scan order. */
 extern "C" __global__ void
-cps_motion_residual (const float *prev, const float *cur, int w, int h,
+cpsk_motion_residual (const float *prev, const float *cur, int w, int h,
     int r, const float *mags, float *motion, float *residual)
 {
   int x = blockIdx.x * blockDim.x + threadIdx.x;
@@ -93,7 +93,7 @@ cps_motion_residual (const float *prev, const float *cur, int w, int h,
 
 /* cps_energy_fuse once the two percentiles are known (floored already) */
 extern "C" __global__ void
-cps_energy_fuse (const float *motion, const float *residual, int n,
+cpsk_energy_fuse (const float *motion, const float *residual, int n,
     float pm, float pr, float wm, float wr, float *energy)
 {
   int i = blockIdx.x * blockDim.x + threadIdx.x;
@@ -112,7 +112,7 @@ cps_energy_fuse (const float *motion, const float *residual, int n,
 /* cps_score_plan_apply, first pass: tmp[i][pw] = Σ_j cols[pw] · E[i][·].
  * @first, @count, @offset describe each patch column's weights in @w. */
 extern "C" __global__ void
-cps_scores_columns (const float *energy, int lw, int lh, int gw,
+cpsk_scores_columns (const float *energy, int lw, int lh, int gw,
     const int *first, const int *count, const int *offset, const double *w,
     double *tmp)
 {
@@ -131,7 +131,7 @@ cps_scores_columns (const float *energy, int lw, int lh, int gw,
 
 /* cps_score_plan_apply, second pass: scores[ph][pw] = Σ_i rows[ph] · tmp */
 extern "C" __global__ void
-cps_scores_rows (const double *tmp, int gw, int gh, const int *first,
+cpsk_scores_rows (const double *tmp, int gw, int gh, const int *first,
     const int *count, const int *offset, const double *w, float *scores)
 {
   int pw = blockIdx.x * blockDim.x + threadIdx.x;
@@ -156,7 +156,7 @@ clamp255 (float v)
  * RGB.  @uv_interleaved: NV12 (plane 1 holds U, V pairs).  @m: 3×3 matrix
  * then 3 offsets. */
 extern "C" __global__ void
-cps_resize_to_rgb (const uint8_t * py, int sy, const uint8_t * pu, int su,
+cpsk_resize_to_rgb (const uint8_t * py, int sy, const uint8_t * pu, int su,
     const uint8_t * pv, int sv, int uv_interleaved, const Tap * ytaps,
     const Tap * xtaps, const Tap * cytaps, const Tap * cxtaps, int tw,
     int th, const float *m, float *rgb)
@@ -215,7 +215,7 @@ to_fp16 (float f)
 /* cpu_window_extract + cps_convert_floats: the selected patches of the
  * window store, [N, 3, P, P] in @dtype.  @indices: linear patch indices. */
 extern "C" __global__ void
-cps_extract_patches (const float *rgb, int tw, int th, int p, int gw,
+cpsk_extract_patches (const float *rgb, int tw, int th, int p, int gw,
     int gh, const int64_t * indices, int n, int dtype, void *out)
 {
   size_t per_patch = (size_t) 3 * p * p;

@@ -3,6 +3,10 @@
  * compiled without fused multiply-add and repeat common/'s operations in
  * order).  Skips every case, saying why, on a host without a CUDA driver
  * or device.  TAP output (g_test).
+ *
+ * Built twice: against cuda/cps_cuda.c (the GPU), and with
+ * CPS_KERNELS_EMULATED against tests/gpu/cuda_emulated.cc, which runs the
+ * same kernel source on the CPU.
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include <glib.h>
@@ -380,12 +384,19 @@ main (int argc, char **argv)
     no_gpu_reason = g_strdup_printf ("no GPU here: %s", error->message);
     g_clear_error (&error);
   }
-  g_test_add_func ("/gpu/downscale-luma", test_downscale);
-  g_test_add_func ("/gpu/motion-residual", test_motion);
-  g_test_add_func ("/gpu/energy-fuse", test_energy);
-  g_test_add_func ("/gpu/patch-scores", test_scores);
-  g_test_add_data_func ("/gpu/window-i420", GINT_TO_POINTER (0), test_window);
-  g_test_add_data_func ("/gpu/window-nv12", GINT_TO_POINTER (1), test_window);
+#ifdef CPS_KERNELS_EMULATED
+#define PREFIX "/kernels-on-cpu"
+#else
+#define PREFIX "/gpu"
+#endif
+  g_test_add_func (PREFIX "/downscale-luma", test_downscale);
+  g_test_add_func (PREFIX "/motion-residual", test_motion);
+  g_test_add_func (PREFIX "/energy-fuse", test_energy);
+  g_test_add_func (PREFIX "/patch-scores", test_scores);
+  g_test_add_data_func (PREFIX "/window-i420", GINT_TO_POINTER (0),
+      test_window);
+  g_test_add_data_func (PREFIX "/window-nv12", GINT_TO_POINTER (1),
+      test_window);
   ret = g_test_run ();
   cps_cuda_close (cuda);
   g_free (no_gpu_reason);
