@@ -37,6 +37,7 @@ typedef struct {
   int width, height;            /* source frame */
   int lowres_width, lowres_height;      /* motion maps */
   int radius;
+  void *device;                 /* the implementation's device, NULL on CPU */
 } CpsMotionGeometry;
 
 typedef struct {
@@ -47,6 +48,7 @@ typedef struct {
   int capacity;                 /* frames per window */
   int chroma_x_shift, chroma_y_shift;
   int chroma_h_cosited, chroma_v_cosited;
+  void *device;                 /* the implementation's device, NULL on CPU */
 } CpsWindowGeometry;
 
 /* The resize taps of a window's frames: luma rows and columns, and chroma
@@ -69,14 +71,18 @@ typedef struct {
   void (*motion_reset) (CpsMotionState * state);
   void (*motion_free) (CpsMotionState * state);
 
-  /* cpsenergy (and cpstopk's default fusion).  @scratch holds n floats. */
-  void (*energy_fuse) (const float *motion, const float *residual, size_t n,
+  /* cpsenergy (and cpstopk's default fusion).  @scratch holds n floats
+   * of host memory; @device as in the geometries. */
+  void (*energy_fuse) (void *device, const float *motion,
+      const float *residual, size_t n,
       double percentile_fraction, float motion_weight, float residual_weight,
       float *scratch, float *energy);
 
   /* cpstopk: per frame, the resized RGB frame and the patch scores are
    * kept; the source frame is not referenced after window_add returns.
-   * @energy of NULL gives zero scores (the first frame of a sequence). */
+   * @energy of NULL gives zero scores (the first frame of a sequence).
+   * window_scores returns host memory; window_extract writes the
+   * implementation's memory (device memory for a device table). */
   CpsWindow *(*window_new) (const CpsWindowGeometry * geometry);
   void (*window_add) (CpsWindow * window, const CpsImage * frame,
       const CpsColorMatrix * matrix, const float *energy);

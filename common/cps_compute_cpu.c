@@ -313,13 +313,22 @@ cpu_window_free (CpsWindow * w)
   free (w);
 }
 
+static void
+cpu_energy_fuse (void *device, const float *motion, const float *residual,
+    size_t n, double percentile_fraction, float motion_weight,
+    float residual_weight, float *scratch, float *energy)
+{
+  cps_energy_fuse (motion, residual, n, percentile_fraction, motion_weight,
+      residual_weight, scratch, energy);
+}
+
 const CpsComputeOps cps_compute_cpu = {
   .name = "cpu",
   .motion_new = cpu_motion_new,
   .motion_process = cpu_motion_process,
   .motion_reset = cpu_motion_reset,
   .motion_free = cpu_motion_free,
-  .energy_fuse = cps_energy_fuse,
+  .energy_fuse = cpu_energy_fuse,
   .window_new = cpu_window_new,
   .window_add = cpu_window_add,
   .window_count = cpu_window_count,

@@ -16,6 +16,8 @@
 #include <gst/cuda/gstcudaloader.h>
 #include <gst/cuda/gstcudacontext.h>
 
+#include "cps_compute.h"
+
 G_BEGIN_DECLS
 
 typedef struct _CpsCuda CpsCuda;
@@ -56,6 +58,11 @@ gboolean cps_cuda_download (CpsCuda * cuda, gpointer dst, CUdeviceptr src,
 gboolean cps_cuda_launch (CpsCuda * cuda, CpsKernel kernel, guint width,
     guint height, CUstream stream, void **args);
 gboolean cps_cuda_synchronize (CpsCuda * cuda, CUstream stream);
+
+/* The compute interface over device memory (cps_compute_cuda.c): the
+ * geometries' and energy_fuse's @device is a CpsCuda; images, maps, energy
+ * and extracted patches are device pointers. */
+extern const CpsComputeOps cps_compute_cuda;
 
 G_END_DECLS
 #endif

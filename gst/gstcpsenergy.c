@@ -117,7 +117,7 @@ gst_cps_energy_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   wr = self->residual_weight;
   GST_OBJECT_UNLOCK (self);
 
-  self->ops->energy_fuse (motion->motion, motion->residual, n, pct, wm, wr,
+  self->ops->energy_fuse (NULL, motion->motion, motion->residual, n, pct, wm, wr,
       self->scratch, (gfloat *) map.data);
   gst_buffer_unmap (energy, &map);
   cps_buffer_add_energy_meta (buf, energy, motion->width, motion->height);

@@ -445,7 +445,7 @@ frame_energy (GstCpsTopK * self, GstBuffer * buf, const CpsMotionMeta * motion)
     self->energy_scratch = g_new (gfloat, n);
     self->energy_size = n;
   }
-  self->ops->energy_fuse (motion->motion, motion->residual, n,
+  self->ops->energy_fuse (NULL, motion->motion, motion->residual, n,
       CPS_DEFAULT_PERCENTILE / 100.0, CPS_DEFAULT_MOTION_WEIGHT,
       CPS_DEFAULT_RESIDUAL_WEIGHT, self->energy_scratch, self->energy);
   return self->energy;

@@ -31,7 +31,9 @@ binaries=(
   "$(command -v gst-launch-1.0)" "$(command -v gst-inspect-1.0)"
   "$build/tools/cps-extract" "$build/tests/test_algo"
 )
-[ -x "$build/tests/gpu/test_gpu_parity" ] && binaries+=("$build/tests/gpu/test_gpu_parity")
+for t in test_gpu_parity test_compute_parity; do
+  [ -x "$build/tests/gpu/$t" ] && binaries+=("$build/tests/gpu/$t")
+done
 cp "${binaries[@]}" "$out/bin/"
 cp "$build/gst/libgstcps.so" "$out/lib/gstreamer-1.0/"
 for p in $plugins; do
@@ -90,7 +92,9 @@ case "${1:-check}" in
   gpu)
     bin gst-inspect-1.0 nvh264dec >/dev/null 2>&1 && echo "nvh264dec: available" ||
       echo "nvh264dec: NOT available (no NVIDIA driver visible to GStreamer)"
-    if [ -x "$here/bin/test_gpu_parity" ]; then bin test_gpu_parity --tap; fi
+    for t in test_gpu_parity test_compute_parity; do
+      [ -x "$here/bin/$t" ] && bin "$t" --tap
+    done
     BUNDLE="$here" bash "$here/tests/bench-gpu.sh"
     ;;
   *)
