@@ -13,7 +13,7 @@
 
 #include "cps_algo.h"
 #include "cps_compute.h"
-#include "cps_cuda.h"
+#include "gpu-test.h"
 
 enum { FRAMES = 5, P = 14 };
 
@@ -21,9 +21,6 @@ typedef struct {
   int width, height;
   gboolean nv12;
 } Case;
-
-static CpsCuda *cuda;
-static gchar *no_gpu_reason;
 
 /* Frame t: a random texture moving 2 px right and 1 down per frame, with
  * random chroma.  Planes back to back in @buf; @img points into it at
@@ -189,30 +186,18 @@ main (int argc, char **argv)
   static const Case cases[] = {
     {256, 128, FALSE}, {256, 128, TRUE}, {130, 66, FALSE}, {130, 66, TRUE},
   };
-  GError *error = NULL;
   int ret;
 
   g_test_init (&argc, &argv, NULL);
-  gst_init (NULL, NULL);
-  cuda = cps_cuda_open (0, NULL, &error);
-  if (!cuda) {
-    no_gpu_reason = g_strdup_printf ("no GPU here: %s", error->message);
-    g_clear_error (&error);
-  }
+  gpu_test_open ();
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
-    gchar *name = g_strdup_printf ("/%s/compute-table/%dx%d-%s",
-#ifdef CPS_KERNELS_EMULATED
-        "kernels-on-cpu",
-#else
-        "gpu",
-#endif
+    gchar *name = g_strdup_printf (GPU_TEST_PREFIX "/compute-table/%dx%d-%s",
         cases[i].width, cases[i].height, cases[i].nv12 ? "nv12" : "i420");
 
     g_test_add_data_func (name, &cases[i], test_sequence);
     g_free (name);
   }
   ret = g_test_run ();
-  cps_cuda_close (cuda);
-  g_free (no_gpu_reason);
+  gpu_test_close ();
   return ret;
 }

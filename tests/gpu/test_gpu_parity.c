@@ -15,10 +15,7 @@
 
 #include "cps_algo.h"
 #include "cps_compute.h"
-#include "cps_cuda.h"
-
-static CpsCuda *cuda;
-static gchar *no_gpu_reason;
+#include "gpu-test.h"
 
 /* Deterministic pseudo-random bytes. */
 static void
@@ -374,31 +371,19 @@ test_window (gconstpointer data)
 int
 main (int argc, char **argv)
 {
-  GError *error = NULL;
   int ret;
 
   g_test_init (&argc, &argv, NULL);
-  gst_init (NULL, NULL);
-  cuda = cps_cuda_open (0, NULL, &error);
-  if (!cuda) {
-    no_gpu_reason = g_strdup_printf ("no GPU here: %s", error->message);
-    g_clear_error (&error);
-  }
-#ifdef CPS_KERNELS_EMULATED
-#define PREFIX "/kernels-on-cpu"
-#else
-#define PREFIX "/gpu"
-#endif
-  g_test_add_func (PREFIX "/downscale-luma", test_downscale);
-  g_test_add_func (PREFIX "/motion-residual", test_motion);
-  g_test_add_func (PREFIX "/energy-fuse", test_energy);
-  g_test_add_func (PREFIX "/patch-scores", test_scores);
-  g_test_add_data_func (PREFIX "/window-i420", GINT_TO_POINTER (0),
+  gpu_test_open ();
+  g_test_add_func (GPU_TEST_PREFIX "/downscale-luma", test_downscale);
+  g_test_add_func (GPU_TEST_PREFIX "/motion-residual", test_motion);
+  g_test_add_func (GPU_TEST_PREFIX "/energy-fuse", test_energy);
+  g_test_add_func (GPU_TEST_PREFIX "/patch-scores", test_scores);
+  g_test_add_data_func (GPU_TEST_PREFIX "/window-i420", GINT_TO_POINTER (0),
       test_window);
-  g_test_add_data_func (PREFIX "/window-nv12", GINT_TO_POINTER (1),
+  g_test_add_data_func (GPU_TEST_PREFIX "/window-nv12", GINT_TO_POINTER (1),
       test_window);
   ret = g_test_run ();
-  cps_cuda_close (cuda);
-  g_free (no_gpu_reason);
+  gpu_test_close ();
   return ret;
 }
