@@ -21,6 +21,15 @@ G_BEGIN_DECLS
 #define CPS_PATCH_CAPS_NAME "application/x-cps-patches"
 
 /**
+ * CPS_PATCH_CAPS_ANY_MEMORY:
+ *
+ * Patch caps in system memory or, from cpstopk's CUDA path, in CUDA memory
+ * (which a plain gst_buffer_map() downloads).  For consumers' templates.
+ */
+#define CPS_PATCH_CAPS_ANY_MEMORY \
+    CPS_PATCH_CAPS_NAME "; " CPS_PATCH_CAPS_NAME "(memory:CUDAMemory)"
+
+/**
  * CpsPatchDtype:
  * @CPS_PATCH_DTYPE_BF16: bfloat16, 2 bytes, little endian
  * @CPS_PATCH_DTYPE_FP16: IEEE half, 2 bytes, little endian

@@ -12,6 +12,10 @@
  * buffer holds one window's patches; read them with cps_buffer_get_patch_meta()
  * from the cps-1.0 library.
  *
+ * Patch buffers in CUDA memory (cpstopk's GPU path) are accepted too:
+ * mapping them for reading, as applications and the file writer do,
+ * copies them to the host.
+ *
  * Two defaults differ from appsink.  #GstBaseSink:sync is %FALSE: patch
  * extraction is data processing, and a file should be read as fast as it
  * decodes (set sync=true to pace it at playback speed).  wait-on-eos is
@@ -55,7 +59,7 @@ enum
 };
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
-    GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS (CPS_PATCH_CAPS_NAME));
+    GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS (CPS_PATCH_CAPS_ANY_MEMORY));
 
 #define gst_cps_patch_sink_parent_class parent_class
 G_DEFINE_TYPE_WITH_CODE (GstCpsPatchSink, gst_cps_patch_sink,

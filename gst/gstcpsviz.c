@@ -51,7 +51,7 @@ enum
 };
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
-    GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS (CPS_PATCH_CAPS_NAME));
+    GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS (CPS_PATCH_CAPS_ANY_MEMORY));
 static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
     GST_PAD_SRC, GST_PAD_ALWAYS,
     GST_STATIC_CAPS ("video/x-raw, format=RGB, width=[1, 2147483647], "

@@ -229,6 +229,10 @@ test_patchsink_refuses_video (void)
   g_assert_true (GST_IS_APP_SINK (sink));
   g_assert_false (gst_pad_query_accept_caps (pad, video));
   g_assert_true (gst_pad_query_accept_caps (pad, patches));
+  /* patches in CUDA memory too (cpstopk's GPU path) */
+  gst_caps_set_features (patches, 0,
+      gst_caps_features_new ("memory:CUDAMemory", NULL));
+  g_assert_true (gst_pad_query_accept_caps (pad, patches));
   g_object_get (sink, "sync", &sync, NULL);
   g_assert_false (sync);
   g_object_get (sink, "wait-on-eos", &sync, NULL);
