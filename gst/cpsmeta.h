@@ -178,7 +178,8 @@ CpsKeyUnitMeta *cps_buffer_get_key_unit_meta (GstBuffer * buffer);
  * @residual: width × height smallest absolute luma differences
  *
  * Attached by cpsmotion.  The maps are read-only and live as long as the
- * meta.
+ * meta.  On the (experimental) CUDA path, that is when the buffer's caps
+ * carry memory:CUDAMemory, @motion and @residual are device pointers.
  */
 typedef struct {
   GstMeta meta;
@@ -211,7 +212,8 @@ CpsMotionMeta *cps_buffer_get_motion_meta (GstBuffer * buffer);
  * @energy: width × height fused energy in [0, 1]; bilinearly resized to the
  *   frame it gives the per-pixel energy of SPEC §2 step 5
  *
- * Attached by cpsenergy.
+ * Attached by cpsenergy.  A device pointer on the CUDA path, as for
+ * #CpsMotionMeta.
  */
 typedef struct {
   GstMeta meta;

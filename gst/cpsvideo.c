@@ -3,6 +3,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "cpsvideo.h"
+#include "cpscudaelement.h"
 
 void
 cps_image_layout_from_info (const GstVideoInfo * info, CpsImage * image)
@@ -99,4 +100,18 @@ cps_video_accept_caps (GstElement * element, GstPad * pad, GstQuery * query)
     g_free (s);
   }
   return TRUE;
+}
+
+void
+cps_video_add_templates (GstElementClass * klass, gboolean src)
+{
+  GstCaps *caps = cps_cuda_template_caps (CPS_CUDA_VIDEO_CAPS,
+      CPS_VIDEO_CAPS);
+
+  gst_element_class_add_pad_template (klass,
+      gst_pad_template_new ("sink", GST_PAD_SINK, GST_PAD_ALWAYS, caps));
+  if (src)
+    gst_element_class_add_pad_template (klass,
+        gst_pad_template_new ("src", GST_PAD_SRC, GST_PAD_ALWAYS, caps));
+  gst_caps_unref (caps);
 }

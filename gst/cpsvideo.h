@@ -17,6 +17,13 @@ G_BEGIN_DECLS
 #define CPS_VIDEO_FORMATS "{ NV12, I420, Y42B, Y444 }"
 #define CPS_VIDEO_FORMATS_TEXT "NV12, I420, Y42B or Y444"
 #define CPS_VIDEO_CAPS GST_VIDEO_CAPS_MAKE (CPS_VIDEO_FORMATS)
+/* what the CUDA kernels read */
+#define CPS_CUDA_VIDEO_CAPS \
+    GST_VIDEO_CAPS_MAKE_WITH_FEATURES ("memory:CUDAMemory", "{ NV12, I420 }")
+
+/* Adds the "sink" (and, with @src, "src") template: CPS_VIDEO_CAPS, after
+ * CPS_CUDA_VIDEO_CAPS where the CUDA path is enabled (cpscudaelement.h). */
+void cps_video_add_templates (GstElementClass * klass, gboolean src);
 
 /* Sizes and chroma layout only (no plane pointers). */
 void cps_image_layout_from_info (const GstVideoInfo * info, CpsImage * image);

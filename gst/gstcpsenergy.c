@@ -41,12 +41,9 @@ enum
   PROP_PERCENTILE,
   PROP_MOTION_WEIGHT,
   PROP_RESIDUAL_WEIGHT,
+  PROP_CUDA_DEVICE_ID,
 };
 
-static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
-    GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS (CPS_VIDEO_CAPS));
-static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
-    GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS (CPS_VIDEO_CAPS));
 
 #define gst_cps_energy_parent_class parent_class
 G_DEFINE_TYPE_WITH_CODE (GstCpsEnergy, gst_cps_energy, GST_TYPE_VIDEO_FILTER,
@@ -67,21 +64,24 @@ clear_pool (GstCpsEnergy * self)
 }
 
 /* Map buffers come from a pool sized for the current maps, so steady-state
- * processing allocates nothing. */
+ * processing allocates nothing (on the CPU; the CUDA path allocates device
+ * memory per frame for now). */
 static gboolean
 ensure_pool (GstCpsEnergy * self, gsize n)
 {
   GstStructure *config;
 
-  if (self->pool && self->map_size == n)
+  if (self->map_size == n)
     return TRUE;
   clear_pool (self);
+  self->scratch = g_new (gfloat, n);
+  self->map_size = n;
+  if (self->on_gpu)
+    return TRUE;
   self->pool = gst_buffer_pool_new ();
   config = gst_buffer_pool_get_config (self->pool);
   gst_buffer_pool_config_set_params (config, NULL, n * sizeof (gfloat), 2, 0);
   gst_buffer_pool_set_config (self->pool, config);
-  self->scratch = g_new (gfloat, n);
-  self->map_size = n;
   return gst_buffer_pool_set_active (self->pool, TRUE);
 }
 
@@ -102,9 +102,14 @@ gst_cps_energy_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
     return GST_FLOW_ERROR;
   }
   n = (gsize) motion->width * motion->height;
-  if (!ensure_pool (self, n) ||
-      gst_buffer_pool_acquire_buffer (self->pool, &energy, NULL) !=
-      GST_FLOW_OK || !gst_buffer_map (energy, &map, GST_MAP_WRITE)) {
+  if (ensure_pool (self, n)) {
+    if (self->on_gpu)
+      energy = cps_cuda_element_alloc (&self->cuda, n * sizeof (gfloat));
+    else if (gst_buffer_pool_acquire_buffer (self->pool, &energy, NULL) !=
+        GST_FLOW_OK)
+      energy = NULL;
+  }
+  if (!energy || !gst_buffer_map (energy, &map, GST_MAP_WRITE)) {
     gst_clear_buffer (&energy);
     GST_ELEMENT_ERROR (self, RESOURCE, FAILED,
         ("Could not allocate an energy map."), (NULL));
@@ -117,18 +122,45 @@ gst_cps_energy_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   wr = self->residual_weight;
   GST_OBJECT_UNLOCK (self);
 
-  self->ops->energy_fuse (NULL, motion->motion, motion->residual, n, pct, wm, wr,
-      self->scratch, (gfloat *) map.data);
+  self->ops->energy_fuse (self->cuda.device, motion->motion,
+      motion->residual, n, pct, wm, wr, self->scratch, (gfloat *) map.data);
   gst_buffer_unmap (energy, &map);
   cps_buffer_add_energy_meta (buf, energy, motion->width, motion->height);
   gst_buffer_unref (energy);
   return GST_FLOW_OK;
 }
 
+/* The memory the caps carry decides where the work runs. */
+static gboolean
+gst_cps_energy_set_info (GstVideoFilter * filter, GstCaps * incaps,
+    GstVideoInfo * in_info, GstCaps * outcaps, GstVideoInfo * out_info)
+{
+  GstCpsEnergy *self = GST_CPS_ENERGY (filter);
+
+  clear_pool (self);
+  self->on_gpu = cps_caps_are_cuda (incaps);
+  if (self->on_gpu && !cps_cuda_element_open (&self->cuda,
+          GST_ELEMENT (self)))
+    return FALSE;
+  self->ops = self->on_gpu ? cps_cuda_ops () : &cps_compute_cpu;
+  return TRUE;
+}
+
+static void
+gst_cps_energy_set_context (GstElement * element, GstContext * context)
+{
+  cps_cuda_element_set_context (&GST_CPS_ENERGY (element)->cuda, element,
+      context);
+  GST_ELEMENT_CLASS (parent_class)->set_context (element, context);
+}
+
 static gboolean
 gst_cps_energy_query (GstBaseTransform * trans, GstPadDirection direction,
     GstQuery * query)
 {
+  if (cps_cuda_element_query (&GST_CPS_ENERGY (trans)->cuda,
+          GST_ELEMENT (trans), query))
+    return TRUE;
   if (direction == GST_PAD_SINK && GST_QUERY_TYPE (query) ==
       GST_QUERY_ACCEPT_CAPS)
     return cps_video_accept_caps (GST_ELEMENT (trans),
@@ -141,6 +173,7 @@ static gboolean
 gst_cps_energy_stop (GstBaseTransform * trans)
 {
   clear_pool (GST_CPS_ENERGY (trans));
+  cps_cuda_element_close (&GST_CPS_ENERGY (trans)->cuda);
   return TRUE;
 }
 
@@ -160,6 +193,9 @@ gst_cps_energy_set_property (GObject * object, guint prop_id,
       break;
     case PROP_RESIDUAL_WEIGHT:
       self->residual_weight = g_value_get_double (value);
+      break;
+    case PROP_CUDA_DEVICE_ID:
+      self->cuda.device_id = g_value_get_int (value);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -185,6 +221,9 @@ gst_cps_energy_get_property (GObject * object, guint prop_id, GValue * value,
     case PROP_RESIDUAL_WEIGHT:
       g_value_set_double (value, self->residual_weight);
       break;
+    case PROP_CUDA_DEVICE_ID:
+      g_value_set_int (value, self->cuda.device_id);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -196,6 +235,7 @@ static void
 gst_cps_energy_finalize (GObject * object)
 {
   clear_pool (GST_CPS_ENERGY (object));
+  cps_cuda_element_close (&GST_CPS_ENERGY (object)->cuda);
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
 
@@ -246,9 +286,18 @@ gst_cps_energy_class_init (GstCpsEnergyClass * klass)
       "Fuses cpsmotion's motion and residual maps into a normalised energy "
       "map, attached as metadata; frames pass through unchanged",
       "cps developers");
-  gst_element_class_add_static_pad_template (element_class, &sink_template);
-  gst_element_class_add_static_pad_template (element_class, &src_template);
+  /**
+   * GstCpsEnergy:cuda-device-id:
+   *
+   * The CUDA device used when CUDA memory is negotiated; -1 takes the
+   * pipeline's context or device 0.
+   */
+  cps_cuda_install_device_property (gobject_class, PROP_CUDA_DEVICE_ID);
+  cps_video_add_templates (element_class, TRUE);
 
+  element_class->set_context = GST_DEBUG_FUNCPTR (gst_cps_energy_set_context);
+  GST_VIDEO_FILTER_CLASS (klass)->set_info =
+      GST_DEBUG_FUNCPTR (gst_cps_energy_set_info);
   trans_class->stop = GST_DEBUG_FUNCPTR (gst_cps_energy_stop);
   trans_class->query = GST_DEBUG_FUNCPTR (gst_cps_energy_query);
   trans_class->transform_ip = GST_DEBUG_FUNCPTR (gst_cps_energy_transform_ip);
@@ -263,6 +312,7 @@ gst_cps_energy_init (GstCpsEnergy * self)
   self->motion_weight = CPS_DEFAULT_MOTION_WEIGHT;
   self->residual_weight = CPS_DEFAULT_RESIDUAL_WEIGHT;
   self->ops = &cps_compute_cpu;
+  self->cuda.device_id = -1;
   gst_base_transform_set_in_place (GST_BASE_TRANSFORM (self), TRUE);
   /* a late frame must still be measured: dropping it would silently
    * change what the next frame is compared with */

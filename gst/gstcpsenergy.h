@@ -8,6 +8,8 @@
 #include <gst/video/gstvideofilter.h>
 #include "cps_compute.h"
 
+#include "cpscudaelement.h"
+
 G_BEGIN_DECLS
 
 #define GST_TYPE_CPS_ENERGY (gst_cps_energy_get_type ())
@@ -27,6 +29,8 @@ struct _GstCpsEnergy {
   gdouble residual_weight;
 
   /* streaming state */
+  CpsCudaElement cuda;          /* cuda.device_id: property */
+  gboolean on_gpu;              /* CUDA memory negotiated */
   const CpsComputeOps *ops;
   GstBufferPool *pool;
   gsize map_size;

@@ -70,12 +70,8 @@ enum
   PROP_SAMPLING,
   PROP_SAMPLING_FRAMES,
   PROP_SAMPLING_RATE,
+  PROP_CUDA_DEVICE_ID,
 };
-
-static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
-    GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS (CPS_VIDEO_CAPS));
-static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
-    GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS (CPS_VIDEO_CAPS));
 
 #define gst_cps_motion_parent_class parent_class
 G_DEFINE_TYPE_WITH_CODE (GstCpsMotion, gst_cps_motion, GST_TYPE_VIDEO_FILTER,
@@ -381,10 +377,17 @@ gst_cps_motion_set_info (GstVideoFilter * filter, GstCaps * incaps,
       &g->lowres_height);
   g->radius = radius > 0 ? radius :
       cps_default_radius (g->lowres_width, g->lowres_height);
-  self->ops = &cps_compute_cpu;
+  /* the memory the caps carry decides where the work runs */
+  self->on_gpu = cps_caps_are_cuda (incaps);
+  if (self->on_gpu && !cps_cuda_element_open (&self->cuda,
+          GST_ELEMENT (self)))
+    return FALSE;
+  self->ops = self->on_gpu ? cps_cuda_ops () : &cps_compute_cpu;
+  g->device = self->on_gpu ? self->cuda.device : NULL;
   self->state = self->ops->motion_new (g);
-  self->map_pool = new_float_pool (2 * sizeof (gfloat) * g->lowres_width *
-      g->lowres_height);
+  if (!self->on_gpu)
+    self->map_pool = new_float_pool (2 * sizeof (gfloat) * g->lowres_width *
+        g->lowres_height);
   GST_INFO_OBJECT (self, "%dx%d -> %dx%d maps, radius %d", g->width,
       g->height, g->lowres_width, g->lowres_height, g->radius);
   return TRUE;
@@ -419,10 +422,17 @@ gst_cps_motion_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   if (!sample_keep (self, buf, frame_id))
     return GST_BASE_TRANSFORM_FLOW_DROPPED;
 
-  if (!gst_video_frame_map (&frame, &filter->in_info, buf, GST_MAP_READ))
+  /* with CUDA memory the planes map to device pointers, and the maps are
+   * device memory */
+  if (!gst_video_frame_map (&frame, &filter->in_info, buf, GST_MAP_READ |
+          (self->on_gpu ? cps_cuda_map_flags () : 0)))
     goto map_failed;
-  if (gst_buffer_pool_acquire_buffer (self->map_pool, &maps, NULL) !=
-      GST_FLOW_OK || !gst_buffer_map (maps, &map, GST_MAP_WRITE)) {
+  if (self->on_gpu)
+    maps = cps_cuda_element_alloc (&self->cuda, 2 * sizeof (gfloat) * n);
+  else if (gst_buffer_pool_acquire_buffer (self->map_pool, &maps, NULL) !=
+      GST_FLOW_OK)
+    maps = NULL;
+  if (!maps || !gst_buffer_map (maps, &map, GST_MAP_WRITE)) {
     gst_video_frame_unmap (&frame);
     gst_clear_buffer (&maps);
     goto map_failed;
@@ -468,10 +478,21 @@ gst_cps_motion_sink_event (GstBaseTransform * trans, GstEvent * event)
   return GST_BASE_TRANSFORM_CLASS (parent_class)->sink_event (trans, event);
 }
 
+static void
+gst_cps_motion_set_context (GstElement * element, GstContext * context)
+{
+  cps_cuda_element_set_context (&GST_CPS_MOTION (element)->cuda, element,
+      context);
+  GST_ELEMENT_CLASS (parent_class)->set_context (element, context);
+}
+
 static gboolean
 gst_cps_motion_query (GstBaseTransform * trans, GstPadDirection direction,
     GstQuery * query)
 {
+  if (cps_cuda_element_query (&GST_CPS_MOTION (trans)->cuda,
+          GST_ELEMENT (trans), query))
+    return TRUE;
   if (direction == GST_PAD_SINK && GST_QUERY_TYPE (query) ==
       GST_QUERY_ACCEPT_CAPS)
     return cps_video_accept_caps (GST_ELEMENT (trans),
@@ -495,6 +516,7 @@ static gboolean
 gst_cps_motion_stop (GstBaseTransform * trans)
 {
   clear_motion_state (GST_CPS_MOTION (trans));
+  cps_cuda_element_close (&GST_CPS_MOTION (trans)->cuda);
   return TRUE;
 }
 
@@ -535,6 +557,9 @@ gst_cps_motion_set_property (GObject * object, guint prop_id,
     case PROP_SAMPLING_RATE:
       self->sampling_rate = g_value_get_double (value);
       break;
+    case PROP_CUDA_DEVICE_ID:
+      self->cuda.device_id = g_value_get_int (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -565,6 +590,9 @@ gst_cps_motion_get_property (GObject * object, guint prop_id, GValue * value,
     case PROP_SAMPLING_RATE:
       g_value_set_double (value, self->sampling_rate);
       break;
+    case PROP_CUDA_DEVICE_ID:
+      g_value_set_int (value, self->cuda.device_id);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -585,6 +613,7 @@ static void
 gst_cps_motion_finalize (GObject * object)
 {
   clear_motion_state (GST_CPS_MOTION (object));
+  cps_cuda_element_close (&GST_CPS_MOTION (object)->cuda);
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
 
@@ -659,10 +688,17 @@ gst_cps_motion_class_init (GstCpsMotionClass * klass)
       "Block-matching motion and residual proxies against the previous "
       "frame, attached as metadata; frames pass through unchanged",
       "cps developers");
-  gst_element_class_add_static_pad_template (element_class, &sink_template);
-  gst_element_class_add_static_pad_template (element_class, &src_template);
+  /**
+   * GstCpsMotion:cuda-device-id:
+   *
+   * The CUDA device used when CUDA memory is negotiated; -1 takes the
+   * pipeline's context (shared with the decoder) or device 0.
+   */
+  cps_cuda_install_device_property (gobject_class, PROP_CUDA_DEVICE_ID);
+  cps_video_add_templates (element_class, TRUE);
 
   element_class->change_state = GST_DEBUG_FUNCPTR (gst_cps_motion_change_state);
+  element_class->set_context = GST_DEBUG_FUNCPTR (gst_cps_motion_set_context);
   trans_class->start = GST_DEBUG_FUNCPTR (gst_cps_motion_start);
   trans_class->stop = GST_DEBUG_FUNCPTR (gst_cps_motion_stop);
   trans_class->sink_event = GST_DEBUG_FUNCPTR (gst_cps_motion_sink_event);
@@ -684,6 +720,7 @@ gst_cps_motion_init (GstCpsMotion * self)
   self->sampling = DEFAULT_SAMPLING;
   self->sampling_frames = DEFAULT_SAMPLING_FRAMES;
   self->sampling_rate = DEFAULT_SAMPLING_RATE;
+  self->cuda.device_id = -1;
   gst_base_transform_set_in_place (GST_BASE_TRANSFORM (self), TRUE);
   /* a late frame must still be measured: dropping it would silently
    * change what the next frame is compared with */

@@ -7,6 +7,7 @@
 
 #include <gst/video/gstvideofilter.h>
 #include "cps_compute.h"
+#include "cpscudaelement.h"
 
 G_BEGIN_DECLS
 
@@ -41,6 +42,8 @@ struct _GstCpsMotion {
   gdouble sampling_rate;
 
   /* streaming state */
+  CpsCudaElement cuda;          /* cuda.device_id: property */
+  gboolean on_gpu;              /* CUDA memory negotiated */
   const CpsComputeOps *ops;
   CpsMotionState *state;
   CpsMotionGeometry geometry;

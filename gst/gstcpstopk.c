@@ -85,14 +85,11 @@ enum
   PROP_STATIC_ABS_THRESH,
   PROP_STATIC_REL_THRESH,
   PROP_STATIC_UNIFORM_FRAMES,
+  PROP_CUDA_DEVICE_ID,
 };
 
-static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
-    GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS (CPS_VIDEO_CAPS));
-static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
-    GST_PAD_SRC, GST_PAD_ALWAYS,
-    GST_STATIC_CAPS (CPS_PATCH_CAPS_NAME ", patch-size = (int) [ 1, 256 ], "
-        "channels = (int) 3, dtype = (string) { bf16, fp16, fp32, u8 }"));
+#define PATCH_FIELDS ", patch-size = (int) [ 1, 256 ], channels = (int) 3, " \
+    "dtype = (string) { bf16, fp16, fp32, u8 }"
 
 #define gst_cps_topk_parent_class parent_class
 G_DEFINE_TYPE_WITH_CODE (GstCpsTopK, gst_cps_topk, GST_TYPE_ELEMENT,
@@ -161,11 +158,18 @@ acquire_out_buffer (GstCpsTopK * self, gsize max_size, gsize size)
     GstStructure *config;
 
     free_out_pool (self);
-    self->out_pool = gst_buffer_pool_new ();
-    config = gst_buffer_pool_get_config (self->out_pool);
-    gst_buffer_pool_config_set_params (config, NULL, max_size, 2, 0);
-    gst_buffer_pool_set_config (self->out_pool, config);
-    gst_buffer_pool_set_active (self->out_pool, TRUE);
+    if (self->on_gpu) {
+      /* CUDA memory: no allocation per window on the device either */
+      self->out_pool = cps_cuda_element_pool (&self->cuda, max_size);
+      if (!self->out_pool)
+        return NULL;
+    } else {
+      self->out_pool = gst_buffer_pool_new ();
+      config = gst_buffer_pool_get_config (self->out_pool);
+      gst_buffer_pool_config_set_params (config, NULL, max_size, 2, 0);
+      gst_buffer_pool_set_config (self->out_pool, config);
+      gst_buffer_pool_set_active (self->out_pool, TRUE);
+    }
     self->out_size = max_size;
   }
   if (gst_buffer_pool_acquire_buffer (self->out_pool, &out, NULL) !=
@@ -204,6 +208,9 @@ update_src_caps (GstCpsTopK * self, const GstCpsTopKConfig * cfg)
       "dtype", G_TYPE_STRING, cps_patch_dtype_to_string (cfg->dtype), NULL);
   GstFlowReturn ret = GST_FLOW_OK;
 
+  if (self->on_gpu)
+    gst_caps_set_features (caps, 0,
+        gst_caps_features_new (CPS_CUDA_MEMORY_FEATURE, NULL));
   if (self->src_caps && gst_caps_is_equal (caps, self->src_caps)) {
     gst_caps_unref (caps);
     return GST_FLOW_OK;
@@ -277,6 +284,7 @@ begin_window (GstCpsTopK * self, const CpsMotionMeta * motion)
   g.chroma_y_shift = layout.chroma_y_shift;
   g.chroma_h_cosited = layout.chroma_h_cosited;
   g.chroma_v_cosited = layout.chroma_v_cosited;
+  g.device = self->on_gpu ? self->cuda.device : NULL;
 
   if (!self->window || memcmp (&g, &self->geometry, sizeof (g)) != 0) {
     free_window (self);
@@ -405,7 +413,8 @@ finish_window (GstCpsTopK * self)
       cps_patch_dtype_size (self->cfg.dtype);
   max_patches = MIN ((gsize) self->cfg.k, (gsize) g->capacity * hb * wb);
   out = acquire_out_buffer (self, max_patches * patch_bytes, n * patch_bytes);
-  if (!out || !gst_buffer_map (out, &map, GST_MAP_WRITE)) {
+  if (!out || !gst_buffer_map (out, &map, GST_MAP_WRITE |
+          (self->on_gpu ? cps_cuda_map_flags () : 0))) {
     g_free (idx);
     gst_clear_buffer (&out);
     GST_ELEMENT_ERROR (self, RESOURCE, FAILED,
@@ -414,6 +423,9 @@ finish_window (GstCpsTopK * self)
   }
   self->ops->window_extract (self->window, idx, n, (CpsDtype) self->cfg.dtype,
       map.data);
+  /* the patches must be in place before anyone downstream reads them */
+  if (self->on_gpu)
+    cps_cuda_element_sync (&self->cuda);
   gst_buffer_unmap (out, &map);
 
   meta = cps_buffer_add_patch_meta (out, n, n_frames);
@@ -429,6 +441,16 @@ finish_window (GstCpsTopK * self)
   return gst_pad_push (self->srcpad, out);
 }
 
+static void
+free_default_energy (GstCpsTopK * self)
+{
+  g_clear_pointer (&self->energy, g_free);
+  g_clear_pointer (&self->energy_scratch, g_free);
+  gst_clear_buffer (&self->device_energy_buffer);
+  self->device_energy = NULL;
+  self->energy_size = 0;
+}
+
 static const gfloat *
 frame_energy (GstCpsTopK * self, GstBuffer * buf, const CpsMotionMeta * motion)
 {
@@ -437,18 +459,30 @@ frame_energy (GstCpsTopK * self, GstBuffer * buf, const CpsMotionMeta * motion)
 
   if (e && e->width == motion->width && e->height == motion->height)
     return e->energy;
-  /* no cpsenergy upstream: the default fusion */
+  /* no cpsenergy upstream: the default fusion, into host or device memory */
   if (self->energy_size != n) {
-    g_free (self->energy);
-    g_free (self->energy_scratch);
+    free_default_energy (self);
     self->energy = g_new (gfloat, n);
     self->energy_scratch = g_new (gfloat, n);
     self->energy_size = n;
   }
-  self->ops->energy_fuse (NULL, motion->motion, motion->residual, n,
-      CPS_DEFAULT_PERCENTILE / 100.0, CPS_DEFAULT_MOTION_WEIGHT,
-      CPS_DEFAULT_RESIDUAL_WEIGHT, self->energy_scratch, self->energy);
-  return self->energy;
+  if (self->on_gpu && !self->device_energy) {
+    GstMapInfo map;
+
+    self->device_energy_buffer = cps_cuda_element_alloc (&self->cuda,
+        n * sizeof (gfloat));
+    if (!self->device_energy_buffer ||
+        !gst_buffer_map (self->device_energy_buffer, &map, GST_MAP_READ))
+      return NULL;
+    /* the data of this wrapped memory is the device pointer itself */
+    self->device_energy = (gfloat *) map.data;
+    gst_buffer_unmap (self->device_energy_buffer, &map);
+  }
+  self->ops->energy_fuse (self->cuda.device, motion->motion,
+      motion->residual, n, CPS_DEFAULT_PERCENTILE / 100.0,
+      CPS_DEFAULT_MOTION_WEIGHT, CPS_DEFAULT_RESIDUAL_WEIGHT,
+      self->energy_scratch, self->on_gpu ? self->device_energy : self->energy);
+  return self->on_gpu ? self->device_energy : self->energy;
 }
 
 static GstClockTime
@@ -508,7 +542,8 @@ gst_cps_topk_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
   /* The first frame of a sequence has zero motion (SPEC §2 step 4). */
   if (t > 0)
     energy = frame_energy (self, buf, motion);
-  if (!gst_video_frame_map (&frame, &self->info, buf, GST_MAP_READ)) {
+  if (!gst_video_frame_map (&frame, &self->info, buf, GST_MAP_READ |
+          (self->on_gpu ? cps_cuda_map_flags () : 0))) {
     GST_ELEMENT_ERROR (self, RESOURCE, FAILED,
         ("Could not map a video frame."), (NULL));
     gst_buffer_unref (buf);
@@ -535,12 +570,25 @@ handle_caps (GstCpsTopK * self, GstCaps * caps)
   GstVideoInfo info;
   GstCpsTopKConfig cfg;
 
+  gboolean gpu = cps_caps_are_cuda (caps);
+
   if (!gst_video_info_from_caps (&info, caps))
     return FALSE;
-  /* A new frame size ends the window: no window mixes two grids. */
+  /* A new frame size ends the window: no window mixes two grids, nor two
+   * memories. */
   if (window_frames (self) > 0 && (info.width != self->info.width ||
-          info.height != self->info.height))
+          info.height != self->info.height || gpu != self->on_gpu))
     finish_window (self);
+  if (gpu != self->on_gpu || !self->ops) {
+    free_window (self);
+    free_out_pool (self);
+    free_default_energy (self);
+    gst_caps_replace (&self->src_caps, NULL);
+    if (gpu && !cps_cuda_element_open (&self->cuda, GST_ELEMENT (self)))
+      return FALSE;
+    self->on_gpu = gpu;
+    self->ops = gpu ? cps_cuda_ops () : &cps_compute_cpu;
+  }
   self->info = info;
   self->have_info = TRUE;
   cps_color_matrix_from_info (&info, &self->matrix);
@@ -583,6 +631,9 @@ gst_cps_topk_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
 static gboolean
 gst_cps_topk_sink_query (GstPad * pad, GstObject * parent, GstQuery * query)
 {
+  if (cps_cuda_element_query (&GST_CPS_TOPK (parent)->cuda,
+          GST_ELEMENT (parent), query))
+    return TRUE;
   switch (GST_QUERY_TYPE (query)) {
     case GST_QUERY_ACCEPT_CAPS:
       return cps_video_accept_caps (GST_ELEMENT (parent), pad, query);
@@ -600,6 +651,8 @@ gst_cps_topk_src_query (GstPad * pad, GstObject * parent, GstQuery * query)
 {
   GstCpsTopK *self = GST_CPS_TOPK (parent);
 
+  if (cps_cuda_element_query (&self->cuda, GST_ELEMENT (self), query))
+    return TRUE;
   if (GST_QUERY_TYPE (query) == GST_QUERY_LATENCY) {
     gboolean live;
     GstClockTime min, max, held = 0;
@@ -627,6 +680,14 @@ gst_cps_topk_src_query (GstPad * pad, GstObject * parent, GstQuery * query)
   return gst_pad_query_default (pad, parent, query);
 }
 
+static void
+gst_cps_topk_set_context (GstElement * element, GstContext * context)
+{
+  cps_cuda_element_set_context (&GST_CPS_TOPK (element)->cuda, element,
+      context);
+  GST_ELEMENT_CLASS (parent_class)->set_context (element, context);
+}
+
 static GstStateChangeReturn
 gst_cps_topk_change_state (GstElement * element, GstStateChange transition)
 {
@@ -637,6 +698,8 @@ gst_cps_topk_change_state (GstElement * element, GstStateChange transition)
   if (transition == GST_STATE_CHANGE_PAUSED_TO_READY) {
     free_window (self);
     free_out_pool (self);
+    free_default_energy (self);
+    cps_cuda_element_close (&self->cuda);
     self->have_info = FALSE;
     self->window_index = 0;
     self->window_span = GST_CLOCK_TIME_NONE;
@@ -690,6 +753,9 @@ gst_cps_topk_set_property (GObject * object, guint prop_id,
     case PROP_STATIC_UNIFORM_FRAMES:
       p->select.static_uniform_frames = g_value_get_uint (value);
       break;
+    case PROP_CUDA_DEVICE_ID:
+      self->cuda.device_id = g_value_get_int (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -742,6 +808,9 @@ gst_cps_topk_get_property (GObject * object, guint prop_id, GValue * value,
     case PROP_STATIC_UNIFORM_FRAMES:
       g_value_set_uint (value, p->select.static_uniform_frames);
       break;
+    case PROP_CUDA_DEVICE_ID:
+      g_value_set_int (value, self->cuda.device_id);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -756,8 +825,8 @@ gst_cps_topk_finalize (GObject * object)
 
   free_window (self);
   free_out_pool (self);
-  g_free (self->energy);
-  g_free (self->energy_scratch);
+  free_default_energy (self);
+  cps_cuda_element_close (&self->cuda);
   gst_caps_replace (&self->src_caps, NULL);
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
@@ -850,8 +919,24 @@ gst_cps_topk_class_init (GstCpsTopKClass * klass)
       "Collects windows of frames and pushes the top-k ViT patches of each "
       "window (I-frame priority, optional static fallback) with metadata",
       "cps developers");
-  gst_element_class_add_static_pad_template (element_class, &sink_template);
-  gst_element_class_add_static_pad_template (element_class, &src_template);
+  /**
+   * GstCpsTopK:cuda-device-id:
+   *
+   * The CUDA device used when CUDA memory is negotiated; -1 takes the
+   * pipeline's context or device 0.
+   */
+  cps_cuda_install_device_property (gobject_class, PROP_CUDA_DEVICE_ID);
+  cps_video_add_templates (element_class, FALSE);
+  {
+    GstCaps *caps = cps_cuda_template_caps (CPS_PATCH_CAPS_NAME
+        "(" CPS_CUDA_MEMORY_FEATURE ")" PATCH_FIELDS,
+        CPS_PATCH_CAPS_NAME PATCH_FIELDS);
+
+    gst_element_class_add_pad_template (element_class,
+        gst_pad_template_new ("src", GST_PAD_SRC, GST_PAD_ALWAYS, caps));
+    gst_caps_unref (caps);
+  }
+  element_class->set_context = GST_DEBUG_FUNCPTR (gst_cps_topk_set_context);
   element_class->change_state = GST_DEBUG_FUNCPTR (gst_cps_topk_change_state);
 
   gst_type_mark_as_plugin_api (GST_TYPE_CPS_DTYPE, 0);
@@ -865,7 +950,11 @@ gst_cps_topk_init (GstCpsTopK * self)
 
   self->window_span = GST_CLOCK_TIME_NONE;
 
-  self->sinkpad = gst_pad_new_from_static_template (&sink_template, "sink");
+  GstElementClass *klass = GST_ELEMENT_GET_CLASS (self);
+
+  self->cuda.device_id = -1;
+  self->sinkpad = gst_pad_new_from_template
+      (gst_element_class_get_pad_template (klass, "sink"), "sink");
   gst_pad_set_chain_function (self->sinkpad,
       GST_DEBUG_FUNCPTR (gst_cps_topk_chain));
   gst_pad_set_event_function (self->sinkpad,
@@ -874,7 +963,8 @@ gst_cps_topk_init (GstCpsTopK * self)
       GST_DEBUG_FUNCPTR (gst_cps_topk_sink_query));
   gst_element_add_pad (GST_ELEMENT (self), self->sinkpad);
 
-  self->srcpad = gst_pad_new_from_static_template (&src_template, "src");
+  self->srcpad = gst_pad_new_from_template
+      (gst_element_class_get_pad_template (klass, "src"), "src");
   gst_pad_set_query_function (self->srcpad,
       GST_DEBUG_FUNCPTR (gst_cps_topk_src_query));
   gst_pad_use_fixed_caps (self->srcpad);

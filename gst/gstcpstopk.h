@@ -8,6 +8,7 @@
 #include <gst/video/video.h>
 #include "cps_compute.h"
 #include "cpsmeta.h"
+#include "cpscudaelement.h"
 
 G_BEGIN_DECLS
 
@@ -37,6 +38,10 @@ struct _GstCpsTopK {
   GstVideoInfo info;
   gboolean have_info;
   CpsColorMatrix matrix;
+  CpsCudaElement cuda;          /* cuda.device_id: property */
+  gboolean on_gpu;              /* CUDA memory negotiated */
+  gfloat *device_energy;        /* default fusion's map on the device */
+  GstBuffer *device_energy_buffer;
   GstCpsTopKConfig cfg;         /* of the window being filled */
   const CpsComputeOps *ops;
   CpsWindow *window;

@@ -65,8 +65,11 @@ elif mode == "truthful":      # each id step is the PTS step in frames
     frame = np.median(steps)
     assert np.array_equal(id_steps, np.rint(steps / frame).astype(np.int64)), (ids, steps)
 elif mode == "rate5":         # 5 frames per second of a 25 fps stream
+    # a slot goes to the first frame at or after it: with live timestamp
+    # jitter a step can be a frame longer or shorter, never drift
     assert np.all(np.abs(steps - 200e6) <= 45e6), steps
-    assert np.all(id_steps == 5), ids
+    assert np.all((id_steps >= 4) & (id_steps <= 6)), ids
+    assert abs((ids[-1] - ids[0]) / (len(ids) - 1) - 5) <= 0.5, ids
 print(f"{len(files)} windows, frames {ids[0]}..{ids[-1]}")
 PY
 }

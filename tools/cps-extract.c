@@ -337,28 +337,26 @@ nvidia_decoding_available (void)
   return FALSE;
 }
 
-/* Whether cpsmotion was built with the CUDA path: its sink template then
- * offers CUDA memory. */
+/* Whether cpsmotion runs on CUDA memory here: its sink template offers it
+ * (asked of the loaded class, not the registry's cached copy). */
 static gboolean
 gpu_processing_available (void)
 {
-  GstElementFactory *f = gst_element_factory_find ("cpsmotion");
+  GstElement *motion = gst_element_factory_make ("cpsmotion", NULL);
+  GstPadTemplate *t = motion ?
+      gst_element_class_get_pad_template (GST_ELEMENT_GET_CLASS (motion),
+      "sink") : NULL;
+  GstCaps *caps = t ? gst_pad_template_get_caps (t) : NULL;
   gboolean found = FALSE;
 
-  for (const GList * l = f ? gst_element_factory_get_static_pad_templates (f) :
-      NULL; l; l = l->next) {
-    GstStaticPadTemplate *t = l->data;
-    GstCaps *caps = gst_static_caps_get (&t->static_caps);
+  for (guint i = 0; caps && i < gst_caps_get_size (caps); i++) {
+    GstCapsFeatures *features = gst_caps_get_features (caps, i);
 
-    for (guint i = 0; i < gst_caps_get_size (caps); i++) {
-      GstCapsFeatures *features = gst_caps_get_features (caps, i);
-
-      found |= t->direction == GST_PAD_SINK && features &&
-          gst_caps_features_contains (features, "memory:CUDAMemory");
-    }
-    gst_caps_unref (caps);
+    found |= features &&
+        gst_caps_features_contains (features, "memory:CUDAMemory");
   }
-  gst_clear_object (&f);
+  gst_clear_caps (&caps);
+  gst_clear_object (&motion);
   return found;
 }
 
@@ -869,12 +867,21 @@ resolve_modes (Extract * x, gchar ** error)
     return FALSE;
   }
   if (x->process == MODE_GPU && !gpu_processing_available ()) {
-    *error = g_strdup ("--process gpu: this cps was built without its CUDA "
-        "path (meson -Dcuda=enabled with the CUDA toolkit installed)");
+    *error = g_strdup ("--process gpu: cps offers no CUDA processing here "
+        "(it needs a build with the CUDA toolkit, and, while that path is "
+        "experimental, GST_CPS_CUDA=1)");
     return FALSE;
   }
   if (x->decode == MODE_AUTO)
     x->decode = nvidia_decoding_available ()? MODE_GPU : MODE_CPU;
+  if (x->process == MODE_GPU && x->decode == MODE_CPU &&
+      !gst_registry_check_feature_version (gst_registry_get (), "cudaupload",
+          1, 0, 0)) {
+    *error = g_strdup ("--process gpu after CPU decoding needs cudaupload "
+        "(gst-plugins-bad's nvcodec, registered only where a CUDA driver "
+        "and GPU are found)");
+    return FALSE;
+  }
   /* auto processing follows decoding, where it can */
   if (x->process == MODE_AUTO)
     x->process = x->decode == MODE_GPU && gpu_processing_available ()?

@@ -1,0 +1,74 @@
+/* cps — codec patch selection
+ * Copyright (C) 2026 the cps developers
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * What the elements need to run on CUDA memory: caps, the pipeline's
+ * GstCudaContext, the compute table over device memory, device buffers.
+ * In a build without the CUDA kernels the same calls exist and say "no",
+ * so element code has no #ifdef.
+ *
+ * EXPERIMENTAL and unvalidated: no GPU was available when this was
+ * written.  The CUDA caps are offered only where the environment variable
+ * GST_CPS_CUDA=1 is set, so nothing changes for anyone else until the GPU
+ * tests (tests/gpu/, cuda/README.md) have run on a real device.
+ */
+#ifndef __CPS_CUDA_ELEMENT_H__
+#define __CPS_CUDA_ELEMENT_H__
+
+#include <gst/gst.h>
+#include "cps_compute.h"
+
+G_BEGIN_DECLS
+
+#define CPS_CUDA_MEMORY_FEATURE "memory:CUDAMemory"
+
+/* One element's CUDA state. */
+typedef struct {
+  gint device_id;               /* the cuda-device-id property, -1 = any */
+  GstObject *context;           /* the pipeline's GstCudaContext */
+  gpointer device;              /* the CpsCuda: the compute table's device */
+} CpsCudaElement;
+
+/* Whether elements offer CUDA memory in their templates: a build with the
+ * CUDA kernels, and GST_CPS_CUDA=1 (see above). */
+gboolean cps_cuda_enabled (void);
+
+/* @system_caps, preceded by @cuda_caps when cps_cuda_enabled(). */
+GstCaps *cps_cuda_template_caps (const gchar * cuda_caps,
+    const gchar * system_caps);
+
+gboolean cps_caps_are_cuda (const GstCaps * caps);
+
+/* Context sharing with nvh264dec, cudaupload and the like. */
+void cps_cuda_element_set_context (CpsCudaElement * ce, GstElement * element,
+    GstContext * context);
+gboolean cps_cuda_element_query (CpsCudaElement * ce, GstElement * element,
+    GstQuery * query);
+
+/* Finds or creates the context and loads the kernels on it; posts a
+ * clear element error and returns FALSE where that is impossible. */
+gboolean cps_cuda_element_open (CpsCudaElement * ce, GstElement * element);
+void cps_cuda_element_close (CpsCudaElement * ce);
+
+/* The compute table over device memory (NULL in a build without it). */
+const CpsComputeOps *cps_cuda_ops (void);
+
+/* Map flags that give device pointers for CUDA memory. */
+GstMapFlags cps_cuda_map_flags (void);
+
+/* A buffer of @size bytes of device memory, freed with the buffer; its
+ * "data" is a device pointer, for the metas' maps.  NULL on failure. */
+GstBuffer *cps_cuda_element_alloc (CpsCudaElement * ce, gsize size);
+
+/* A pool of @size-byte buffers of CUDA memory (GstCudaMemory, which a
+ * plain map downloads), for cpstopk's patch buffers. */
+GstBufferPool *cps_cuda_element_pool (CpsCudaElement * ce, gsize size);
+
+/* Installs the cuda-device-id property (-1 = any) as @prop_id. */
+void cps_cuda_install_device_property (GObjectClass * klass, guint prop_id);
+
+/* Waits for the device work queued so far (before pushing). */
+gboolean cps_cuda_element_sync (CpsCudaElement * ce);
+
+G_END_DECLS
+#endif
