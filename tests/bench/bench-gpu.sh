@@ -32,6 +32,7 @@ seconds() {
 has() { inspect "$1" >/dev/null 2>&1; }
 median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
+# the CUDA path is offered with GST_CPS_CUDA=1 while it is experimental
 cuda_cps() { inspect cpsmotion 2>/dev/null | grep -q 'memory:CUDAMemory'; }
 src="filesrc location=$clip ! parsebin"
 # the CPU decoder: avdec_h264, or openh264dec where libav is absent (bundle)
@@ -69,8 +70,12 @@ if ! cuda_cps; then
   echo "cpu->gpu: SKIP cps was built without its CUDA path"
   echo "gpu->gpu: SKIP cps was built without its CUDA path"
 else
-  bench "cpu->gpu" "$src ! $cpudec ! cudaupload ! fakesink" \
-    "$src ! $cpudec ! cudaupload ! $cps"
+  if has cudaupload; then
+    bench "cpu->gpu" "$src ! $cpudec ! cudaupload ! fakesink" \
+      "$src ! $cpudec ! cudaupload ! $cps"
+  else
+    echo "cpu->gpu: SKIP no cudaupload (no NVIDIA GPU or driver)"
+  fi
   if has nvh264dec; then
     bench "gpu->gpu" "$src ! nvh264dec ! fakesink" "$src ! nvh264dec ! $cps"
   else

@@ -64,7 +64,7 @@ for f in "$out"/lib/*.so*; do copy_deps "$f"; done
 cp -L "$build"/gst/libcps-1.0.so* "$out/lib/" 2>/dev/null || true
 cp assets/cps-demo.mp4 "$out/media/"
 [ -d ../shared/media ] && cp ../shared/media/demo.mp4 "$out/media/" 2>/dev/null || true
-cp tests/bench/bench-gpu.sh "$out/tests/"
+cp tests/bench/bench-gpu.sh tests/gpu/gpu-pipelines.sh "$out/tests/"
 
 cat >"$out/run.sh" <<'RUN'
 #!/usr/bin/env bash
@@ -90,11 +90,15 @@ case "${1:-check}" in
     bin test_algo --tap | tail -1
     ;;
   gpu)
+    # the experimental CUDA path on, with a registry of its own (the
+    # registry caches the templates GST_CPS_CUDA changes)
+    export GST_CPS_CUDA=1 GST_REGISTRY="${TMPDIR:-/tmp}/cps-bundle-registry-cuda.bin"
     bin gst-inspect-1.0 nvh264dec >/dev/null 2>&1 && echo "nvh264dec: available" ||
       echo "nvh264dec: NOT available (no NVIDIA driver visible to GStreamer)"
     for t in test_gpu_parity test_compute_parity; do
       [ -x "$here/bin/$t" ] && bin "$t" --tap
     done
+    BUNDLE="$here" bash "$here/tests/gpu-pipelines.sh"
     BUNDLE="$here" bash "$here/tests/bench-gpu.sh"
     ;;
   *)
