@@ -44,6 +44,18 @@ cps_caps_are_cuda (const GstCaps * caps)
   return f && gst_caps_features_contains (f, CPS_CUDA_MEMORY_FEATURE);
 }
 
+static const CpsComputeOps *cps_cuda_ops (void);
+
+const CpsComputeOps *
+cps_cuda_element_choose_ops (CpsCudaElement * ce, GstElement * element,
+    const GstCaps * caps, gboolean * on_gpu)
+{
+  *on_gpu = cps_caps_are_cuda (caps);
+  if (!*on_gpu)
+    return &cps_compute_cpu;
+  return cps_cuda_element_open (ce, element) ? cps_cuda_ops () : NULL;
+}
+
 #ifdef HAVE_CPS_CUDA
 
 #include <gst/video/video.h>
@@ -114,7 +126,7 @@ cps_cuda_element_close (CpsCudaElement * ce)
   gst_clear_object (&ce->context);
 }
 
-const CpsComputeOps *
+static const CpsComputeOps *
 cps_cuda_ops (void)
 {
   return &cps_compute_cuda;
@@ -225,7 +237,7 @@ cps_cuda_element_close (CpsCudaElement * ce)
 {
 }
 
-const CpsComputeOps *
+static const CpsComputeOps *
 cps_cuda_ops (void)
 {
   return NULL;

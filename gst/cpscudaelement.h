@@ -50,8 +50,11 @@ gboolean cps_cuda_element_query (CpsCudaElement * ce, GstElement * element,
 gboolean cps_cuda_element_open (CpsCudaElement * ce, GstElement * element);
 void cps_cuda_element_close (CpsCudaElement * ce);
 
-/* The compute table over device memory (NULL in a build without it). */
-const CpsComputeOps *cps_cuda_ops (void);
+/* The compute table for @caps: the CUDA one (after opening the device)
+ * for CUDA memory, the CPU one otherwise; sets @on_gpu.  NULL, with an
+ * element error posted, where CUDA memory cannot be used. */
+const CpsComputeOps *cps_cuda_element_choose_ops (CpsCudaElement * ce,
+    GstElement * element, const GstCaps * caps, gboolean * on_gpu);
 
 /* Map flags that give device pointers for CUDA memory. */
 GstMapFlags cps_cuda_map_flags (void);

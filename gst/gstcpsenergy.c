@@ -138,11 +138,12 @@ gst_cps_energy_set_info (GstVideoFilter * filter, GstCaps * incaps,
   GstCpsEnergy *self = GST_CPS_ENERGY (filter);
 
   clear_pool (self);
-  self->on_gpu = cps_caps_are_cuda (incaps);
-  if (self->on_gpu && !cps_cuda_element_open (&self->cuda,
-          GST_ELEMENT (self)))
+  self->ops = cps_cuda_element_choose_ops (&self->cuda, GST_ELEMENT (self),
+      incaps, &self->on_gpu);
+  if (!self->ops) {
+    self->ops = &cps_compute_cpu;
     return FALSE;
-  self->ops = self->on_gpu ? cps_cuda_ops () : &cps_compute_cpu;
+  }
   return TRUE;
 }
 

@@ -378,11 +378,12 @@ gst_cps_motion_set_info (GstVideoFilter * filter, GstCaps * incaps,
   g->radius = radius > 0 ? radius :
       cps_default_radius (g->lowres_width, g->lowres_height);
   /* the memory the caps carry decides where the work runs */
-  self->on_gpu = cps_caps_are_cuda (incaps);
-  if (self->on_gpu && !cps_cuda_element_open (&self->cuda,
-          GST_ELEMENT (self)))
+  self->ops = cps_cuda_element_choose_ops (&self->cuda, GST_ELEMENT (self),
+      incaps, &self->on_gpu);
+  if (!self->ops) {
+    self->ops = &cps_compute_cpu;
     return FALSE;
-  self->ops = self->on_gpu ? cps_cuda_ops () : &cps_compute_cpu;
+  }
   g->device = self->on_gpu ? self->cuda.device : NULL;
   self->state = self->ops->motion_new (g);
   if (!self->on_gpu)

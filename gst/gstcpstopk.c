@@ -584,10 +584,15 @@ handle_caps (GstCpsTopK * self, GstCaps * caps)
     free_out_pool (self);
     free_default_energy (self);
     gst_caps_replace (&self->src_caps, NULL);
-    if (gpu && !cps_cuda_element_open (&self->cuda, GST_ELEMENT (self)))
+    self->ops = cps_cuda_element_choose_ops (&self->cuda,
+        GST_ELEMENT (self), caps, &self->on_gpu);
+    if (!self->ops) {
+      /* not negotiated: nothing is processed until caps that work */
+      self->ops = &cps_compute_cpu;
+      self->on_gpu = FALSE;
+      self->have_info = FALSE;
       return FALSE;
-    self->on_gpu = gpu;
-    self->ops = gpu ? cps_cuda_ops () : &cps_compute_cpu;
+    }
   }
   self->info = info;
   self->have_info = TRUE;
