@@ -163,9 +163,8 @@ match_block16 (const float *prev_padded, int ps, const float *crow, int x,
   memcpy (mot + x + 8, &m1, sizeof (m1));
 }
 
-/* √(dx² + dy²) of every candidate, in scan order (dy, then dx). */
-static void
-fill_magnitudes (int r, float *mags)
+void
+cps_match_magnitudes (int r, float *mags)
 {
   int d = 0;
 
@@ -201,7 +200,7 @@ cps_motion_residual_padded (const float *prev_padded, int ps,
 {
   float mags[(2 * CPS_MAX_RADIUS + 1) * (2 * CPS_MAX_RADIUS + 1)];
 
-  fill_magnitudes (r, mags);
+  cps_match_magnitudes (r, mags);
   for (int y = 0; y < h; y++) {
     const float *crow = cur + (size_t) y * w;
     float *res = residual + (size_t) y * w, *mot = motion + (size_t) y * w;
@@ -308,7 +307,7 @@ cps_motion_residual_q2_padded (const int16_t * prev_padded, int ps,
 {
   float mags[(2 * CPS_MAX_RADIUS + 1) * (2 * CPS_MAX_RADIUS + 1)];
 
-  fill_magnitudes (r, mags);
+  cps_match_magnitudes (r, mags);
   for (int y = 0; y < h; y++) {
     const int16_t *crow = cur + (size_t) y * w;
     float *res = residual + (size_t) y * w, *mot = motion + (size_t) y * w;
@@ -440,6 +439,15 @@ cps_percentile (const float *values, size_t n, double fraction,
   return select_kth (scratch, (ptrdiff_t) n, (ptrdiff_t) k);
 }
 
+float
+cps_normaliser (const float *values, size_t n, double fraction,
+    float *scratch)
+{
+  float p = cps_percentile (values, n, fraction, scratch);
+
+  return p > CPS_PERCENTILE_FLOOR ? p : CPS_PERCENTILE_FLOOR;
+}
+
 static inline float
 fuse_one (float m, float r, float pm, float pr, float wm, float wr)
 {
@@ -464,13 +472,11 @@ cps_energy_fuse (const float *motion, const float *residual, size_t n,
     double percentile_fraction, float motion_weight, float residual_weight,
     float *scratch, float *energy)
 {
-  float pm = cps_percentile (motion, n, percentile_fraction, scratch);
-  float pr = cps_percentile (residual, n, percentile_fraction, scratch);
+  float pm = cps_normaliser (motion, n, percentile_fraction, scratch);
+  float pr = cps_normaliser (residual, n, percentile_fraction, scratch);
   v8f one, vpm, vpr, vwm, vwr;
   size_t i = 0;
 
-  pm = pm > CPS_PERCENTILE_FLOOR ? pm : CPS_PERCENTILE_FLOOR;
-  pr = pr > CPS_PERCENTILE_FLOOR ? pr : CPS_PERCENTILE_FLOOR;
   /* the same operations as fuse_one, eight lanes at a time */
   one = (v8f) { 0 } + 1.0f;
   vpm = one * pm;

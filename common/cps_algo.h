@@ -71,6 +71,10 @@ void cps_downscale_plane (const uint8_t * plane, int stride, int width,
  * w × h, displacements in [-r, r]².  Writes the displacement magnitude of
  * the first best match (scan order dy, then dx, from -r) to @motion and the
  * smallest absolute difference to @residual. */
+/* √(dx² + dy²) of every candidate displacement within ±@r, in the scan
+ * order of the matchers (dy, then dx, from −r): (2r + 1)² floats. */
+void cps_match_magnitudes (int r, float *mags);
+
 void cps_motion_residual (const float *prev, const float *cur, int w, int h,
     int r, float *motion, float *residual);
 
@@ -99,6 +103,11 @@ void cps_pad_frame_q2 (const int16_t * frame, int w, int h, int r,
  * ascending order (n >= 1).  @scratch holds n floats; @values is not
  * modified. */
 float cps_percentile (const float *values, size_t n, double fraction,
+    float *scratch);
+
+/* What SPEC §2 step 5 divides a map by: its percentile, floored at 1e-6.
+ * @scratch holds n floats. */
+float cps_normaliser (const float *values, size_t n, double fraction,
     float *scratch);
 
 /* SPEC §2 step 5: divides each map by its percentile (floored at 1e-6),

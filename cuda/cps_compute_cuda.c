@@ -13,7 +13,6 @@
 #include "cps_cuda.h"
 #include "cps_compute.h"
 
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,7 +43,7 @@ static CpsMotionState *
 cuda_motion_new (const CpsMotionGeometry * g)
 {
   CpsMotionState *s = calloc (1, sizeof (CpsMotionState));
-  int lw = g->lowres_width, lh = g->lowres_height, r = g->radius, d = 0;
+  int lw = g->lowres_width, lh = g->lowres_height, r = g->radius;
   CpsTap *yt = malloc (sizeof (CpsTap) * lh), *xt = malloc (sizeof (CpsTap) * lw);
   float mags[(2 * CPS_MAX_RADIUS + 1) * (2 * CPS_MAX_RADIUS + 1)];
 
@@ -52,13 +51,11 @@ cuda_motion_new (const CpsMotionGeometry * g)
   s->cuda = g->device;
   cps_bilinear_taps (g->height, lh, yt);
   cps_bilinear_taps (g->width, lw, xt);
-  /* √(dx² + dy²) in the kernels' scan order, as common/ computes it */
-  for (int dy = -r; dy <= r; dy++)
-    for (int dx = -r; dx <= r; dx++)
-      mags[d++] = sqrtf ((float) (dx * dx + dy * dy));
+  cps_match_magnitudes (r, mags);
   s->ytaps = upload_new (s->cuda, yt, sizeof (CpsTap) * lh);
   s->xtaps = upload_new (s->cuda, xt, sizeof (CpsTap) * lw);
-  s->mags = upload_new (s->cuda, mags, sizeof (float) * d);
+  s->mags = upload_new (s->cuda, mags, sizeof (float) * (2 * r + 1) *
+      (2 * r + 1));
   s->cur = cps_cuda_alloc (s->cuda, sizeof (float) * lw * lh);
   s->prev = cps_cuda_alloc (s->cuda, sizeof (float) * lw * lh);
   s->zeros = calloc ((size_t) lw * lh, sizeof (float));
@@ -131,12 +128,10 @@ cuda_energy_fuse (void *device, const float *motion, const float *residual,
   void *args[] = { &dm, &dr, &count, &pm, &pr, &wm, &wr, &de };
 
   cps_cuda_download (cuda, host, dm, sizeof (float) * n);
-  pm = cps_percentile (host, n, fraction, scratch);
+  pm = cps_normaliser (host, n, fraction, scratch);
   cps_cuda_download (cuda, host, dr, sizeof (float) * n);
-  pr = cps_percentile (host, n, fraction, scratch);
+  pr = cps_normaliser (host, n, fraction, scratch);
   free (host);
-  pm = pm > CPS_PERCENTILE_FLOOR ? pm : CPS_PERCENTILE_FLOOR;
-  pr = pr > CPS_PERCENTILE_FLOOR ? pr : CPS_PERCENTILE_FLOOR;
   cps_cuda_launch (cuda, CPS_KERNEL_ENERGY_FUSE, count, 1, NULL, args);
 }
 

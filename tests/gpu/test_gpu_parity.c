@@ -10,7 +10,6 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include <glib.h>
-#include <math.h>
 #include <string.h>
 
 #include "cps_algo.h"
@@ -118,13 +117,11 @@ test_motion (void)
     float cm[W * H], cr[W * H], gm[W * H], gr[W * H];
     float mags[(2 * CPS_MAX_RADIUS + 1) * (2 * CPS_MAX_RADIUS + 1)];
     CUdeviceptr dprev, dcur, dmags, dm, dr;
-    int d = 0, w = W, h = H;
+    int d = (2 * r + 1) * (2 * r + 1), w = W, h = H;
 
     cps_pad_frame (prev, W, H, r, padded);
     cps_motion_residual_padded (padded, ps, cur, W, H, r, cm, cr);
-    for (int dy = -r; dy <= r; dy++)
-      for (int dx = -r; dx <= r; dx++)
-        mags[d++] = sqrtf ((float) (dx * dx + dy * dy));
+    cps_match_magnitudes (r, mags);
     dprev = upload (prev, sizeof prev);
     dcur = upload (cur, sizeof cur);
     dmags = upload (mags, sizeof (float) * d);
@@ -164,8 +161,8 @@ test_energy (void)
     r[i] = bytes[N + i] * 0.5f;
   }
   cps_energy_fuse (m, r, N, 0.9, wm, wr, scratch, cpu);
-  pm = MAX (cps_percentile (m, N, 0.9, scratch), CPS_PERCENTILE_FLOOR);
-  pr = MAX (cps_percentile (r, N, 0.9, scratch), CPS_PERCENTILE_FLOOR);
+  pm = cps_normaliser (m, N, 0.9, scratch);
+  pr = cps_normaliser (r, N, 0.9, scratch);
   dm = upload (m, sizeof m);
   dr = upload (r, sizeof r);
   de = cps_cuda_alloc (cuda, sizeof gpu);
