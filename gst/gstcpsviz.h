@@ -24,11 +24,29 @@ struct _GstCpsViz {
   /* properties, under the object lock */
   GstCpsVizUnselected unselected;
   gdouble dim_level;
+  guint max_width;
+  gboolean caption, outline;
 
-  /* streaming state */
+  /* patch streaming thread */
   GstVideoInfo out_info;
   gboolean have_out_caps;
-  guint8 *last_seen;            /* newest selected content, undimmed */
+  guint8 *last_seen;            /* canvas mode: newest selected content */
+  gsize last_seen_size;
+
+  /* video streaming thread: the frames' caps, their scaler to RGB */
+  GstVideoInfo video_info, scaled_info;
+  GstVideoConverter *convert;
+
+  /* shared by both streaming threads, under lock */
+  GMutex lock;
+  GCond cond;                   /* a frame, EOS or flush on either pad */
+  GstPad *videopad;             /* the "video" request pad, or NULL */
+  GQueue frames;                /* stored frames, ascending frame_id */
+  gboolean have_seen_id;
+  guint64 seen_id;              /* newest frame_id on the video pad */
+  gboolean have_done_id;
+  guint64 done_id;              /* newest frame_id of a drawn window */
+  gboolean flushing, sink_eos, video_eos, eos_sent;
 };
 
 GST_ELEMENT_REGISTER_DECLARE (cpsviz);
