@@ -1,21 +1,54 @@
 #!/usr/bin/env bash
-# Regenerates assets/cps-demo-selection.png, the README's picture: one
-# frame of the bundled clip (left) next to what cpsviz draws of the same
-# frame's selection (right; selected patches bright, earlier ones dimmed).
-# Default parameters: 16-frame windows, k=512, 14x14 patches.
+# Regenerates assets/cps-demo-selection.png, the README's picture: what
+# cpsviz draws over the bundled clip (default parameters: 16-frame windows,
+# k=512, 14x14 patches) for one typical frame.
+#
+# Typical, by rule: of the clip's P-frames, the one with the median number
+# of selected patches (the lower median, the earliest frame on ties).
+# I-frames take their whole grid and say nothing about where the budget
+# goes; the busiest or emptiest P-frame would flatter or belittle it.
 #   bash assets/make-preview-image.sh [FRAME]     (needs scripts/build.sh)
+# prints the frame chosen and its caption.
 set -eu
 cd "$(dirname "$0")/.."
-frame=${1:-40}
 export GST_PLUGIN_PATH="$(cd "${BUILDDIR:-build}" && pwd)/gst"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-size="width=616,height=336"   # the 308x168 canvas, doubled
-gst-launch-1.0 -q compositor name=mix sink_1::xpos=624 background=white ! \
-  videoconvert ! pngenc ! multifilesink location="$tmp/%03d.png" \
-  filesrc location=assets/cps-demo.mp4 ! decodebin ! tee name=t \
-  t. ! queue max-size-buffers=64 ! videoconvert ! videoscale ! \
-    video/x-raw,format=RGB,$size ! mix.sink_0 \
-  t. ! queue ! cpsmotion ! cpsenergy ! cpstopk ! cpsviz ! \
-    videoscale method=nearest-neighbour ! video/x-raw,$size ! mix.sink_1
+# sampling is off (every frame processed), so the PNGs' index is frame_id
+gst-launch-1.0 -q filesrc location=assets/cps-demo.mp4 ! decodebin ! \
+  cpsmotion ! tee name=frames ! queue ! cpsenergy ! cpstopk ! tee name=t ! \
+  queue ! cpspatchsink location="$tmp/window-%05d.safetensors" \
+  t. ! queue ! viz.sink  frames. ! queue ! viz.video \
+  cpsviz name=viz ! videoconvert ! pngenc ! \
+  multifilesink location="$tmp/%03d.png"
+frame=${1:-$(/usr/bin/python3 - "$tmp" <<'PY'
+import array, glob, json, struct, sys
+
+counts = {}                       # P-frame id -> patches selected in it
+for path in sorted(glob.glob(sys.argv[1] + "/window-*.safetensors")):
+    with open(path, "rb") as f:
+        size, = struct.unpack("<Q", f.read(8))
+        header = json.loads(f.read(size))
+        data = f.read()
+
+    def tensor(name, code):
+        a = array.array(code)
+        begin, end = header[name]["data_offsets"]
+        a.frombytes(data[begin:end])
+        return a
+
+    ids, is_i, fields = tensor("frame_ids", "q"), tensor("is_i", "B"), \
+        tensor("fields", "q")
+    for t, fid in enumerate(ids):
+        if not is_i[t]:
+            counts[fid] = 0
+    for row in range(len(fields) // 6):
+        fid = fields[row * 6 + 1]
+        if fid in counts:
+            counts[fid] += 1
+ranked = sorted(counts, key=lambda fid: (counts[fid], fid))
+print(ranked[(len(ranked) - 1) // 2])
+PY
+)}
 cp "$tmp/$(printf %03d "$frame").png" assets/cps-demo-selection.png
+echo "frame $frame"
