@@ -534,14 +534,22 @@ window_last_id (const CpsPatchMeta * m)
   return last;
 }
 
+/* Under lock: whether no more frames will come on the video pad: it has
+ * ended, or there is none, or nothing is linked to it. */
+static gboolean
+video_done (GstCpsViz * self)
+{
+  return self->video_eos || !self->videopad ||
+      !gst_pad_is_linked (self->videopad);
+}
+
 /* Under lock: whether window frames up to @last_id can be drawn: the video
  * pad is past them (frames come in order, so a missing one will not
- * come), has ended, or cannot bring any. */
+ * come) or done. */
 static gboolean
 frames_ready (GstCpsViz * self, gint64 last_id)
 {
-  return !self->videopad || !gst_pad_is_linked (self->videopad) ||
-      self->video_eos || last_id < 0 ||
+  return video_done (self) || last_id < 0 ||
       (self->have_seen_id && self->seen_id >= (guint64) last_id);
 }
 
@@ -706,8 +714,8 @@ gst_cps_viz_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
   return ret;
 }
 
-/* EOS goes downstream once: when the patch pad has it and, with the video
- * pad, that one too. */
+/* EOS goes downstream once: when the patch pad has it and, with a linked
+ * video pad, that one too. */
 static void
 mark_eos (GstCpsViz * self, gboolean video)
 {
@@ -721,8 +729,7 @@ mark_eos (GstCpsViz * self, gboolean video)
   /* no window will come for stored frames after the patch pad's EOS */
   if (self->sink_eos)
     clear_frames (self);
-  send = self->sink_eos && (self->video_eos || !self->videopad) &&
-      !self->eos_sent;
+  send = self->sink_eos && video_done (self) && !self->eos_sent;
   self->eos_sent |= send;
   g_cond_broadcast (&self->cond);
   g_mutex_unlock (&self->lock);

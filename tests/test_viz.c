@@ -806,6 +806,58 @@ test_whole_frame_dimmed (void)
   viz_free (&v);
 }
 
+/* The store keeps at most 128 frames: older ones are dropped (their
+ * window then draws its patches), newer ones serve their window. */
+static void
+test_store_bounded (void)
+{
+  GstVideoInfo info;
+  GstBuffer *out;
+  GstMapInfo a;
+  Viz v;
+
+  viz_new (&v, "caption=false outline=false", 25);
+  push_frames (&v, 0, 130, 0);
+  g_assert_cmpint (gst_harness_push (v.h, make_window (0, 0, 2, two_frames,
+              G_N_ELEMENTS (two_frames), TRUE)), ==, GST_FLOW_OK);
+  g_assert_cmpint (gst_harness_push (v.h, make_window (1, 128, 2, two_frames,
+              G_N_ELEMENTS (two_frames), TRUE)), ==, GST_FLOW_OK);
+  out_info (&v, &info);
+  for (guint t = 0; t < 4; t++) {
+    out = gst_harness_pull (v.h);
+    gst_buffer_map (out, &a, GST_MAP_READ);
+    /* an unselected pixel: black where the frame was dropped */
+    if (t < 2)
+      assert_px (a.data, info.stride[0], 40, 8, 0, 0, 0);
+    else
+      g_assert_cmpuint (px (a.data, info.stride[0], 40, 8)[0], >, 0);
+    gst_buffer_unmap (out, &a);
+    gst_buffer_unref (out);
+  }
+  viz_free (&v);
+}
+
+/* A requested video pad that nothing is linked to holds nothing up: the
+ * window is drawn from its patches and EOS goes on. */
+static void
+test_unlinked_video_pad (void)
+{
+  GstElement *viz = make_viz ("");
+  GstPad *video = gst_element_request_pad_simple (viz, "video");
+  GstHarness *h = gst_harness_new_with_element (viz, "sink", "src");
+
+  gst_harness_set_src_caps_str (h, patch_caps);
+  g_assert_cmpint (gst_harness_push (h, make_window (0, 0, 2, two_frames,
+              G_N_ELEMENTS (two_frames), TRUE)), ==, GST_FLOW_OK);
+  g_assert_cmpuint (gst_harness_buffers_received (h), ==, 2);
+  g_assert_true (gst_harness_push_event (h, gst_event_new_eos ()));
+  g_assert_cmpuint (eos_events (h), ==, 1);
+  gst_harness_teardown (h);
+  gst_element_release_request_pad (viz, video);
+  gst_object_unref (video);
+  gst_object_unref (viz);
+}
+
 /* One video pad: a second request is refused; the pad can be released. */
 static void
 test_one_video_pad (void)
@@ -944,6 +996,8 @@ main (int argc, char **argv)
       test_window_waits_for_frames);
   g_test_add_func ("/viz/resolution-change", test_resolution_change);
   g_test_add_func ("/viz/whole-frame-dimmed", test_whole_frame_dimmed);
+  g_test_add_func ("/viz/store-bounded", test_store_bounded);
+  g_test_add_func ("/viz/unlinked-video-pad", test_unlinked_video_pad);
   g_test_add_func ("/viz/one-video-pad", test_one_video_pad);
   g_test_add_func ("/viz/untimed-stream-to-mp4", test_untimed_stream_to_mp4);
   {
