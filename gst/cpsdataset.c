@@ -8,9 +8,7 @@
 
 #include "cpsdataset.h"
 #include "cps_safetensors.h"
-#include "cpsupstream.h"
 
-#include <errno.h>
 #include <string.h>
 
 static const gchar *
@@ -29,14 +27,13 @@ uint_string (guint64 v)
 
 gboolean
 cps_dataset_write_window (const gchar * path, GstBuffer * patches,
-    const CpsPatchMeta * m, const gchar * source, const gchar * elements,
-    GError ** error)
+    const CpsPatchMeta * m, const gchar * source, GError ** error)
 {
   gsize n = m->n_patches, t = m->n_frames, p = m->patch_size;
   gint64 *pts = g_new (gint64, MAX (t, 1));
-  gchar *numbers[14];
+  gchar *numbers[13], *fps, *duration;
   GstMapInfo map;
-  int err;
+  gboolean ok;
 
   if (G_BYTE_ORDER != G_LITTLE_ENDIAN) {
     g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_WRITE,
@@ -54,6 +51,9 @@ cps_dataset_write_window (const gchar * path, GstBuffer * patches,
   for (gsize i = 0; i < t; i++)
     pts[i] = GST_CLOCK_TIME_IS_VALID (m->frame_pts[i]) ?
         (gint64) m->frame_pts[i] : -1;
+  fps = g_strdup_printf ("%d/%d", m->fps_n, m->fps_d);
+  duration = GST_CLOCK_TIME_IS_VALID (m->duration) ?
+      uint_string (m->duration) : g_strdup ("-1");
 
   {
     const CpsStTensor tensors[] = {
@@ -76,7 +76,7 @@ cps_dataset_write_window (const gchar * path, GstBuffer * patches,
       "source_width", "sequence_length", "n_frames", "k", "n_patches",
       "window_index"
     };
-    CpsStMetadata md[G_N_ELEMENTS (keys) + 7];
+    CpsStMetadata md[G_N_ELEMENTS (keys) + 9];
     gsize n_md = 0;
     gchar *gst_version = gst_version_string ();
 
@@ -84,6 +84,10 @@ cps_dataset_write_window (const gchar * path, GstBuffer * patches,
     "format", "cps-patches"};
     md[n_md++] = (CpsStMetadata) {
     "source", source ? source : ""};
+    md[n_md++] = (CpsStMetadata) {
+    "source_fps", fps};
+    md[n_md++] = (CpsStMetadata) {
+    "source_duration_ns", duration};
     md[n_md++] = (CpsStMetadata) {
     "dtype", cps_patch_dtype_to_string (m->dtype)};
     for (guint i = 0; i < G_N_ELEMENTS (keys); i++) {
@@ -99,83 +103,19 @@ cps_dataset_write_window (const gchar * path, GstBuffer * patches,
     md[n_md++] = (CpsStMetadata) {
     "gstreamer_version", gst_version};
     md[n_md++] = (CpsStMetadata) {
-    "elements", elements ? elements : ""};
+    "elements", m->elements ? m->elements : ""};
 
-    err = cps_safetensors_write_file (path, tensors, G_N_ELEMENTS (tensors),
-        md, n_md);
+    ok = cps_safetensors_write_file (path, tensors, G_N_ELEMENTS (tensors),
+        md, n_md, error);
     for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
       g_free (numbers[i]);
     g_free (gst_version);
   }
+  if (!ok)
+    g_prefix_error (error, "could not write \"%s\": ", path);
   gst_buffer_unmap (patches, &map);
+  g_free (duration);
+  g_free (fps);
   g_free (pts);
-  if (err) {
-    g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_WRITE,
-        "could not write \"%s\": %s", path, g_strerror (err));
-    return FALSE;
-  }
-  return TRUE;
-}
-
-static gboolean
-is_cps_element (GstElement * element)
-{
-  GstElementFactory *factory = gst_element_get_factory (element);
-  const gchar *plugin = factory ?
-      gst_plugin_feature_get_plugin_name (GST_PLUGIN_FEATURE (factory)) : NULL;
-
-  return g_strcmp0 (plugin, "cps") == 0;
-}
-
-/* "factory prop=value …" with the element's own properties. */
-static gchar *
-describe_element (GstElement * element)
-{
-  GString *s = g_string_new (GST_OBJECT_NAME (gst_element_get_factory
-          (element)));
-  guint n_props;
-  GParamSpec **props =
-      g_object_class_list_properties (G_OBJECT_GET_CLASS (element), &n_props);
-
-  for (guint i = 0; i < n_props; i++) {
-    GValue v = G_VALUE_INIT;
-    gchar *str;
-
-    if (props[i]->owner_type != G_OBJECT_TYPE (element) ||
-        !(props[i]->flags & G_PARAM_READABLE))
-      continue;
-    g_value_init (&v, props[i]->value_type);
-    g_object_get_property (G_OBJECT (element), props[i]->name, &v);
-    /* 15 digits: 0.15 reads back as the same double, and as 0.15 */
-    str = G_VALUE_HOLDS_DOUBLE (&v) ?
-        g_strdup_printf ("%.15g", g_value_get_double (&v)) :
-        gst_value_serialize (&v);
-    g_string_append_printf (s, " %s=%s", props[i]->name, str ? str : "?");
-    g_free (str);
-    g_value_unset (&v);
-  }
-  g_free (props);
-  return g_string_free (s, FALSE);
-}
-
-static gboolean
-collect_cps_element (GstElement * element, gpointer found)
-{
-  if (is_cps_element (element))
-    g_ptr_array_add (found, describe_element (element));
-  return TRUE;
-}
-
-gchar *
-cps_dataset_describe_upstream (GstPad * pad)
-{
-  GPtrArray *found = g_ptr_array_new_with_free_func (g_free);
-  GString *out = g_string_new (NULL);
-
-  cps_walk_upstream (pad, collect_cps_element, found);
-  for (guint i = found->len; i > 0; i--)
-    g_string_append_printf (out, "%s%s", out->len ? " ! " : "",
-        (gchar *) found->pdata[i - 1]);
-  g_ptr_array_unref (found);
-  return g_string_free (out, FALSE);
+  return ok;
 }

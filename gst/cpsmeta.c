@@ -97,6 +97,8 @@ patch_meta_init (GstMeta * meta, gpointer params, GstBuffer * buffer)
 
   memset ((guint8 *) m + sizeof (GstMeta), 0,
       sizeof (CpsPatchMeta) - sizeof (GstMeta));
+  m->fps_d = 1;
+  m->duration = GST_CLOCK_TIME_NONE;
   return TRUE;
 }
 
@@ -104,6 +106,7 @@ static void
 patch_meta_free (GstMeta * meta, GstBuffer * buffer)
 {
   g_free (((CpsPatchMeta *) meta)->fields);
+  g_free (((CpsPatchMeta *) meta)->elements);
 }
 
 static gboolean
@@ -131,6 +134,10 @@ patch_meta_transform (GstBuffer * dest, GstMeta * meta, GstBuffer * buffer,
   dst->window_index = src->window_index;
   dst->sequence_length = src->sequence_length;
   dst->k = src->k;
+  dst->fps_n = src->fps_n;
+  dst->fps_d = src->fps_d;
+  dst->duration = src->duration;
+  dst->elements = g_strdup (src->elements);
   memcpy (dst->fields, src->fields,
       sizeof (gint64) * src->n_patches * CPS_PATCH_N_FIELDS);
   memcpy (dst->scores, src->scores, sizeof (gfloat) * src->n_patches);
@@ -221,7 +228,10 @@ cps_buffer_add_patch_info_meta (GstBuffer * buffer, const CpsPatchMeta * m)
       "n-frames", G_TYPE_UINT, m->n_frames,
       "window-index", G_TYPE_UINT64, m->window_index,
       "sequence-length", G_TYPE_UINT, m->sequence_length,
-      "k", G_TYPE_UINT, m->k, NULL);
+      "k", G_TYPE_UINT, m->k,
+      "fps", GST_TYPE_FRACTION, m->fps_n, MAX (m->fps_d, 1),
+      "duration", G_TYPE_UINT64, m->duration,
+      "elements", G_TYPE_STRING, m->elements ? m->elements : "", NULL);
   set_bytes (s, "fields", m->fields,
       sizeof (gint64) * m->n_patches * CPS_PATCH_N_FIELDS);
   set_bytes (s, "scores", m->scores, sizeof (gfloat) * m->n_patches);
@@ -313,6 +323,7 @@ motion_meta_free (GstMeta * meta, GstBuffer * buffer)
   CpsMotionMeta *m = (CpsMotionMeta *) meta;
 
   release_map (&m->data, &m->map);
+  g_clear_pointer ((gchar **) & m->settings, g_ref_string_release);
 }
 
 static gboolean
@@ -321,8 +332,10 @@ motion_meta_transform (GstBuffer * dest, GstMeta * meta, GstBuffer * buffer,
 {
   CpsMotionMeta *src = (CpsMotionMeta *) meta, *dst;
 
-  /* The maps describe the frame's content at their own resolution, so
-   * they stay valid for copies and for scaled versions of the frame. */
+  /* Copied as is, with the size of the frame it was measured on: the
+   * consumers compare that with the frame it arrives on, since a copy
+   * (what GstBaseTransform asks for) is also what videoflip and videocrop
+   * make of it. */
   dst = cps_buffer_add_motion_meta (dest, src->data, src->width,
       src->height);
   if (!dst)
@@ -330,6 +343,14 @@ motion_meta_transform (GstBuffer * dest, GstMeta * meta, GstBuffer * buffer,
   dst->frame_id = src->frame_id;
   dst->is_i = src->is_i;
   dst->radius = src->radius;
+  dst->frame_width = src->frame_width;
+  dst->frame_height = src->frame_height;
+  dst->region_x = src->region_x;
+  dst->region_y = src->region_y;
+  dst->region_width = src->region_width;
+  dst->region_height = src->region_height;
+  dst->settings = src->settings ? g_ref_string_acquire ((gchar *)
+      src->settings) : NULL;
   return TRUE;
 }
 
@@ -381,16 +402,24 @@ energy_meta_free (GstMeta * meta, GstBuffer * buffer)
   CpsEnergyMeta *m = (CpsEnergyMeta *) meta;
 
   release_map (&m->data, &m->map);
+  g_clear_pointer ((gchar **) & m->settings, g_ref_string_release);
 }
 
 static gboolean
 energy_meta_transform (GstBuffer * dest, GstMeta * meta, GstBuffer * buffer,
     GQuark type, gpointer data)
 {
-  CpsEnergyMeta *src = (CpsEnergyMeta *) meta;
+  CpsEnergyMeta *src = (CpsEnergyMeta *) meta, *dst;
 
-  return cps_buffer_add_energy_meta (dest, src->data, src->width,
-      src->height) != NULL;
+  dst = cps_buffer_add_energy_meta (dest, src->data, src->width,
+      src->height);
+  if (!dst)
+    return FALSE;
+  dst->frame_width = src->frame_width;
+  dst->frame_height = src->frame_height;
+  dst->settings = src->settings ? g_ref_string_acquire ((gchar *)
+      src->settings) : NULL;
+  return TRUE;
 }
 
 CPS_DEFINE_API_TYPE (cps_energy_meta_api_get_type, "CpsEnergyMetaAPI");

@@ -87,6 +87,15 @@ typedef enum {
  * @frame_ids: T int64 source frame indices
  * @frame_pts: T presentation timestamps (GST_CLOCK_TIME_NONE if unknown)
  * @frame_is_i: T flags, 1 for I-frames (after the first-frame rule)
+ * @fps_n: the source's frame rate numerator (0 when unknown)
+ * @fps_d: the source's frame rate denominator
+ * @duration: the source's duration as answered upstream when the window
+ *   started (GST_CLOCK_TIME_NONE for live or unknown)
+ * @elements: the settings this window was computed with, in gst-launch
+ *   syntax ("cpsmotion downscale=4 search-radius=4 … ! cpstopk k=512 …"):
+ *   every property of each cps element as the window saw it, with derived
+ *   values resolved (the search radius the rule chose for 0, the pixel
+ *   bounds input-size² stands for); owned by the meta
  *
  * Attached by cpstopk to each patch buffer.  The buffer holds N patches,
  * each C × P × P (channels first, row-major), in ascending linear index
@@ -112,6 +121,10 @@ typedef struct {
   gint64 *frame_ids;
   GstClockTime *frame_pts;
   guint8 *frame_is_i;
+
+  gint fps_n, fps_d;
+  GstClockTime duration;
+  gchar *elements;
 } CpsPatchMeta;
 
 GType cps_patch_meta_api_get_type (void);
@@ -135,7 +148,8 @@ CpsPatchMeta *cps_buffer_get_patch_meta (GstBuffer * buffer);
  * are fields of the same names with dashes (n-patches, patch-size,
  * channels, dtype (string), grid-height, grid-width, target-height,
  * target-width, source-height, source-width, n-frames, window-index,
- * sequence-length, k); the arrays are #GBytes in native byte order:
+ * sequence-length, k, fps (fraction), duration (uint64, 2^64-1 where
+ * unknown), elements (string)); the arrays are #GBytes in native byte order:
  * fields (int64 N × 6), scores (float32 N), frame-ids (int64 T), frame-pts
  * (uint64 T, 2^64-1 where unknown) and frame-is-i (uint8 T).
  */
@@ -176,10 +190,24 @@ CpsKeyUnitMeta *cps_buffer_get_key_unit_meta (GstBuffer * buffer);
  * @radius: block-matching search radius used
  * @motion: width × height displacement magnitudes (pixels, low-res)
  * @residual: width × height smallest absolute luma differences
+ * @frame_width: width of the frame the maps were measured on (0: unknown)
+ * @frame_height: height of that frame
+ * @region_x: left edge of the part of that frame the maps cover: the
+ *   display window, which is smaller than the frame where the decoder left
+ *   part of the coded picture's crop to do
+ * @region_y: top edge of that part
+ * @region_width: its width (0: the whole frame)
+ * @region_height: its height
+ * @settings: cpsmotion's settings for this frame in gst-launch syntax, the
+ *   search radius resolved (a #GRefString, shared, read-only)
  *
  * Attached by cpsmotion.  The maps are read-only and live as long as the
  * meta.  On the (experimental) CUDA path, that is when the buffer's caps
  * carry memory:CUDAMemory, @motion and @residual are device pointers.
+ *
+ * The maps describe the frame they were measured on: consumers refuse a
+ * meta whose @frame_width × @frame_height differs from the frame it
+ * arrives on (an element in between rotated, cropped or scaled it).
  */
 typedef struct {
   GstMeta meta;
@@ -189,6 +217,9 @@ typedef struct {
   guint radius;
   const gfloat *motion;
   const gfloat *residual;
+  guint frame_width, frame_height;
+  guint region_x, region_y, region_width, region_height;
+  const gchar *settings;
 
   /*< private > */
   GstBuffer *data;
@@ -210,15 +241,21 @@ CpsMotionMeta *cps_buffer_get_motion_meta (GstBuffer * buffer);
  * @width: energy map width (same as the motion map)
  * @height: energy map height
  * @energy: width × height fused energy in [0, 1]; bilinearly resized to the
- *   frame it gives the per-pixel energy of SPEC §2 step 5
+ *   frame it gives the per-pixel energy of docs/algorithm.md
+ * @frame_width: width of the frame it was computed for (0: unknown)
+ * @frame_height: height of that frame
+ * @settings: cpsenergy's settings for this frame in gst-launch syntax (a
+ *   #GRefString, shared, read-only)
  *
  * Attached by cpsenergy.  A device pointer on the CUDA path, as for
- * #CpsMotionMeta.
+ * #CpsMotionMeta, and refused like it on a frame of another size.
  */
 typedef struct {
   GstMeta meta;
   guint width, height;
   const gfloat *energy;
+  guint frame_width, frame_height;
+  const gchar *settings;
 
   /*< private > */
   GstBuffer *data;

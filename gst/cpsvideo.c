@@ -4,6 +4,9 @@
  */
 #include "cpsvideo.h"
 #include "cpscudaelement.h"
+#include "cpsupstream.h"
+
+#include <gst/video/gstvideodecoder.h>
 
 void
 cps_image_layout_from_info (const GstVideoInfo * info, CpsImage * image)
@@ -33,6 +36,80 @@ cps_image_from_frame (const GstVideoFrame * frame, CpsImage * image)
     image->planes[i] = GST_VIDEO_FRAME_PLANE_DATA (frame, p);
     image->strides[i] = GST_VIDEO_FRAME_PLANE_STRIDE (frame, p);
   }
+}
+
+void
+cps_image_from_frame_region (const GstVideoFrame * frame,
+    const GstVideoRectangle * region, CpsImage * image)
+{
+  cps_image_from_frame (frame, image);
+  for (guint i = 0; i < 3; i++) {
+    gint xs = i ? image->chroma_x_shift : 0, ys = i ? image->chroma_y_shift : 0;
+    gint pixel = i && image->uv_interleaved ? 2 : 1;
+
+    image->planes[i] += (gsize) (region->y >> ys) * image->strides[i] +
+        (gsize) (region->x >> xs) * pixel;
+  }
+  image->width = region->w;
+  image->height = region->h;
+}
+
+static gboolean
+find_decoder (GstElement * element, gpointer decoder)
+{
+  if (!GST_IS_VIDEO_DECODER (element))
+    return TRUE;
+  *(GstElement **) decoder = gst_object_ref (element);
+  return FALSE;
+}
+
+/* The width and height of @pad's current caps. */
+static gboolean
+pad_size (GstElement * element, const gchar * name, gint * w, gint * h)
+{
+  GstPad *pad = gst_element_get_static_pad (element, name);
+  GstCaps *caps = pad ? gst_pad_get_current_caps (pad) : NULL;
+  GstStructure *s = caps ? gst_caps_get_structure (caps, 0) : NULL;
+  gboolean ok = s && gst_structure_get_int (s, "width", w) &&
+      gst_structure_get_int (s, "height", h);
+
+  gst_clear_caps (&caps);
+  gst_clear_object (&pad);
+  return ok;
+}
+
+void
+cps_video_display_window (GstPad * sinkpad, const GstVideoInfo * info,
+    GstVideoRectangle * region)
+{
+  GstElement *decoder = NULL;
+  gint w = GST_VIDEO_INFO_WIDTH (info), h = GST_VIDEO_INFO_HEIGHT (info);
+  gint out_w, out_h, disp_w, disp_h, dx, dy;
+
+  region->x = region->y = 0;
+  region->w = w;
+  region->h = h;
+  cps_walk_upstream (sinkpad, find_decoder, &decoder);
+  if (!decoder)
+    return;
+  /* only frames as the decoder made them: after a scaler the sizes
+   * compare to nothing */
+  if (pad_size (decoder, "src", &out_w, &out_h) && out_w == w && out_h == h &&
+      pad_size (decoder, "sink", &disp_w, &disp_h) && disp_w > 0 &&
+      disp_h > 0 && disp_w <= w && disp_h <= h) {
+    dx = w - disp_w;
+    dy = h - disp_h;
+    /* the coded crop is counted in chroma samples, so this holds; a window
+     * off the chroma grid would mean another cause: leave the frame be */
+    if (dx % (1 << GST_VIDEO_FORMAT_INFO_W_SUB (info->finfo, 1)) == 0 &&
+        dy % (1 << GST_VIDEO_FORMAT_INFO_H_SUB (info->finfo, 1)) == 0) {
+      region->x = dx;
+      region->y = dy;
+      region->w = disp_w;
+      region->h = disp_h;
+    }
+  }
+  gst_object_unref (decoder);
 }
 
 /* RGB in [0, 255] from the stream's own matrix and range (SPEC §2 notes:
@@ -73,6 +150,22 @@ cps_color_matrix_from_info (const GstVideoInfo * info,
         matrix->m[r][c] = (gfloat) m[r][c];
     }
   }
+}
+
+gboolean
+cps_video_check_meta_size (GstElement * element, const GstVideoInfo * info,
+    const gchar * meta_name, guint frame_width, guint frame_height)
+{
+  if (frame_width == 0 || (frame_width == (guint) info->width &&
+          frame_height == (guint) info->height))
+    return TRUE;
+  GST_ELEMENT_ERROR (element, STREAM, FORMAT,
+      ("%s was measured on %ux%u frames but arrives on %dx%d frames: an "
+          "element before %s rotated, cropped or scaled the video after "
+          "cpsmotion. Put such elements before cpsmotion.", meta_name,
+          frame_width, frame_height, info->width, info->height,
+          GST_ELEMENT_NAME (element)), (NULL));
+  return FALSE;
 }
 
 gboolean

@@ -28,8 +28,30 @@ void cps_video_add_templates (GstElementClass * klass, gboolean src);
 /* Sizes and chroma layout only (no plane pointers). */
 void cps_image_layout_from_info (const GstVideoInfo * info, CpsImage * image);
 void cps_image_from_frame (const GstVideoFrame * frame, CpsImage * image);
+/* The part @region of @frame (its origin on the chroma grid). */
+void cps_image_from_frame_region (const GstVideoFrame * frame,
+    const GstVideoRectangle * region, CpsImage * image);
+
+/* The display window inside the frames described by @info that arrive on
+ * @sinkpad: the whole frame, or the part the stream's own size leaves
+ * where the video decoder upstream did not apply the left or top crop of
+ * the coded picture (avdec_h264 with offsets not aligned to its buffers).
+ * The stream's size is the one the decoder's input caps report (the
+ * parser's display size); the excess is on the left and top, the crop the
+ * decoder skipped. */
+void cps_video_display_window (GstPad * sinkpad, const GstVideoInfo * info,
+    GstVideoRectangle * region);
 void cps_color_matrix_from_info (const GstVideoInfo * info,
     CpsColorMatrix * matrix);
+
+/* Whether metadata measured on a @frame_width × @frame_height frame (0:
+ * unknown) describes the frames of @info; if not, posts an error on
+ * @element: an element between the one that measured it and @element
+ * rotated, cropped or scaled the frames, and the maps no longer say where
+ * anything is. */
+gboolean cps_video_check_meta_size (GstElement * element,
+    const GstVideoInfo * info, const gchar * meta_name, guint frame_width,
+    guint frame_height);
 
 /* Answers an ACCEPT_CAPS query on @pad from its template and, when fixed
  * caps are refused, posts an error that names what is accepted. */

@@ -32,6 +32,8 @@
 #include "cpsmeta.h"
 #include "cpsvideo.h"
 
+#include <string.h>
+
 GST_DEBUG_CATEGORY_STATIC (gst_cps_energy_debug);
 #define GST_CAT_DEFAULT gst_cps_energy_debug
 
@@ -60,6 +62,7 @@ clear_pool (GstCpsEnergy * self)
     gst_clear_object (&self->pool);
   }
   g_clear_pointer (&self->scratch, g_free);
+  g_clear_pointer (&self->settings, g_ref_string_release);
   self->map_size = 0;
 }
 
@@ -85,12 +88,36 @@ ensure_pool (GstCpsEnergy * self, gsize n)
   return gst_buffer_pool_set_active (self->pool, TRUE);
 }
 
+/* The settings a frame is fused with, for its meta; rebuilt only when a
+ * property changed, the metas sharing the string. */
+static const gchar *
+frame_settings (GstCpsEnergy * self, gdouble pct, gdouble wm, gdouble wr)
+{
+  const gdouble v[3] = { pct, wm, wr };
+  gchar s[3][G_ASCII_DTOSTR_BUF_SIZE], *str;
+
+  if (self->settings && memcmp (v, self->settings_values, sizeof v) == 0)
+    return self->settings;
+  for (guint i = 0; i < 3; i++)
+    g_ascii_formatd (s[i], sizeof s[i], "%.15g", v[i]);
+  str = g_strdup_printf ("cpsenergy percentile=%s motion-weight=%s "
+      "residual-weight=%s cuda-device-id=%d", s[0], s[1], s[2],
+      self->cuda.device_id);
+  g_clear_pointer (&self->settings, g_ref_string_release);
+  self->settings = g_ref_string_new (str);
+  memcpy (self->settings_values, v, sizeof v);
+  g_free (str);
+  return self->settings;
+}
+
 static GstFlowReturn
 gst_cps_energy_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
 {
   GstCpsEnergy *self = GST_CPS_ENERGY (trans);
   CpsMotionMeta *motion = cps_buffer_get_motion_meta (buf);
+  GstVideoInfo *info = &GST_VIDEO_FILTER (trans)->in_info;
   GstBuffer *energy = NULL;
+  CpsEnergyMeta *meta;
   GstMapInfo map;
   gdouble pct, wm, wr;
   gsize n;
@@ -101,6 +128,9 @@ gst_cps_energy_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
         ("buffer %" GST_PTR_FORMAT " has no CpsMotionMeta", buf));
     return GST_FLOW_ERROR;
   }
+  if (!cps_video_check_meta_size (GST_ELEMENT (self), info, "CpsMotionMeta",
+          motion->frame_width, motion->frame_height))
+    return GST_FLOW_ERROR;
   n = (gsize) motion->width * motion->height;
   if (ensure_pool (self, n)) {
     if (self->on_gpu)
@@ -117,16 +147,22 @@ gst_cps_energy_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   }
 
   GST_OBJECT_LOCK (self);
-  pct = self->percentile / 100.0;
+  pct = self->percentile;
   wm = self->motion_weight;
   wr = self->residual_weight;
   GST_OBJECT_UNLOCK (self);
 
   self->ops->energy_fuse (self->cuda.device, motion->motion,
-      motion->residual, n, pct, wm, wr, self->scratch, (gfloat *) map.data);
+      motion->residual, n, pct / 100.0, wm, wr, self->scratch,
+      (gfloat *) map.data);
   gst_buffer_unmap (energy, &map);
-  cps_buffer_add_energy_meta (buf, energy, motion->width, motion->height);
+  meta = cps_buffer_add_energy_meta (buf, energy, motion->width,
+      motion->height);
   gst_buffer_unref (energy);
+  meta->frame_width = GST_VIDEO_INFO_WIDTH (info);
+  meta->frame_height = GST_VIDEO_INFO_HEIGHT (info);
+  meta->settings = g_ref_string_acquire ((gchar *) frame_settings (self, pct,
+          wm, wr));
   return GST_FLOW_OK;
 }
 

@@ -35,6 +35,8 @@ struct _GstCpsEnergy {
   GstBufferPool *pool;
   gsize map_size;
   gfloat *scratch;
+  gchar *settings;              /* GRefString of the values last used */
+  gdouble settings_values[3];
 };
 
 GST_ELEMENT_REGISTER_DECLARE (cpsenergy);

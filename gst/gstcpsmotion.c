@@ -336,6 +336,7 @@ clear_motion_state (GstCpsMotion * self)
   if (self->state)
     self->ops->motion_free (self->state);
   self->state = NULL;
+  g_clear_pointer (&self->settings, g_ref_string_release);
   if (self->map_pool) {
     gst_buffer_pool_set_active (self->map_pool, FALSE);
     gst_clear_object (&self->map_pool);
@@ -354,6 +355,25 @@ new_float_pool (gsize size)
   return pool;
 }
 
+/* The settings a frame is measured with, as its meta reports them: the
+ * search radius resolved. */
+static gchar *
+describe_settings (GstCpsMotion * self, gint downscale, gdouble rate)
+{
+  gchar r[G_ASCII_DTOSTR_BUF_SIZE], *s, *ref;
+
+  g_ascii_formatd (r, sizeof r, "%.15g", rate);
+  s = g_strdup_printf ("cpsmotion downscale=%d search-radius=%d "
+      "sampling=%s sampling-frames=%u sampling-rate=%s cuda-device-id=%d",
+      downscale, self->geometry.radius,
+      g_enum_get_value (g_type_class_peek (gst_cps_sampling_get_type ()),
+          self->active_sampling)->value_nick, self->uniform_frames, r,
+      self->cuda.device_id);
+  ref = g_ref_string_new (s);
+  g_free (s);
+  return ref;
+}
+
 static gboolean
 gst_cps_motion_set_info (GstVideoFilter * filter, GstCaps * incaps,
     GstVideoInfo * in_info, GstCaps * outcaps, GstVideoInfo * out_info)
@@ -361,22 +381,33 @@ gst_cps_motion_set_info (GstVideoFilter * filter, GstCaps * incaps,
   GstCpsMotion *self = GST_CPS_MOTION (filter);
   CpsMotionGeometry *g = &self->geometry;
   gint downscale, radius;
+  gdouble rate;
 
   GST_OBJECT_LOCK (self);
   downscale = self->downscale;
   radius = self->search_radius;
   self->active_sampling = self->sampling;
   self->uniform_frames = self->sampling_frames;
-  self->rate_interval = (GstClockTime) (GST_SECOND / self->sampling_rate);
+  rate = self->sampling_rate;
+  self->rate_interval = (GstClockTime) (GST_SECOND / rate);
   GST_OBJECT_UNLOCK (self);
 
   clear_motion_state (self);
-  g->width = GST_VIDEO_INFO_WIDTH (in_info);
-  g->height = GST_VIDEO_INFO_HEIGHT (in_info);
+  /* only the display window is measured (see the section doc) */
+  cps_video_display_window (GST_BASE_TRANSFORM_SINK_PAD (self), in_info,
+      &self->region);
+  if (self->region.w != GST_VIDEO_INFO_WIDTH (in_info) ||
+      self->region.h != GST_VIDEO_INFO_HEIGHT (in_info))
+    GST_INFO_OBJECT (self, "the decoder left %d columns and %d rows of the "
+        "coded crop: measuring the %dx%d display window only",
+        self->region.x, self->region.y, self->region.w, self->region.h);
+  g->width = self->region.w;
+  g->height = self->region.h;
   cps_lowres_size (g->width, g->height, downscale, &g->lowres_width,
       &g->lowres_height);
   g->radius = radius > 0 ? radius :
       cps_default_radius (g->lowres_width, g->lowres_height);
+  self->settings = describe_settings (self, downscale, rate);
   /* the memory the caps carry decides where the work runs */
   self->ops = cps_cuda_element_choose_ops (&self->cuda, GST_ELEMENT (self),
       incaps, &self->on_gpu);
@@ -438,7 +469,7 @@ gst_cps_motion_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
     gst_clear_buffer (&maps);
     goto map_failed;
   }
-  cps_image_from_frame (&frame, &image);
+  cps_image_from_frame_region (&frame, &self->region, &image);
   self->ops->motion_process (self->state, &image, (gfloat *) map.data,
       (gfloat *) map.data + n);
   gst_buffer_unmap (maps, &map);
@@ -451,6 +482,13 @@ gst_cps_motion_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   meta->frame_id = frame_id;
   meta->is_i = key ? key->key_unit : FALSE;
   meta->radius = g->radius;
+  meta->frame_width = GST_VIDEO_INFO_WIDTH (info);
+  meta->frame_height = GST_VIDEO_INFO_HEIGHT (info);
+  meta->region_x = self->region.x;
+  meta->region_y = self->region.y;
+  meta->region_width = self->region.w;
+  meta->region_height = self->region.h;
+  meta->settings = g_ref_string_acquire (self->settings);
   GST_LOG_OBJECT (self, "frame %" G_GUINT64_FORMAT " is_i %d", frame_id,
       meta->is_i);
   return GST_FLOW_OK;

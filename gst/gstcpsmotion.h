@@ -47,6 +47,8 @@ struct _GstCpsMotion {
   const CpsComputeOps *ops;
   CpsMotionState *state;
   CpsMotionGeometry geometry;
+  GstVideoRectangle region;     /* the display window of the frames */
+  gchar *settings;              /* GRefString for the metas */
   GstBufferPool *map_pool;
   GstCpsSampling active_sampling;
   CpsFrameCounter frames;       /* frame_id of each frame */

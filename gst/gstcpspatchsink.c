@@ -20,15 +20,27 @@
  * extraction is data processing, and a file should be read as fast as it
  * decodes (set sync=true to pace it at playback speed).  wait-on-eos is
  * %FALSE, so a gst-launch-1.0 pipeline with nobody pulling ends at EOS;
- * samples queued before EOS can still be pulled after it.  Without a
- * consumer every window stays queued: for throughput runs use
- * max-buffers=1 drop=true.
+ * samples queued before EOS can still be pulled after it.
  *
  * With #GstCpsPatchSink:location set, each window is also written to a
  * safetensors file (docs/formats.md) named by expanding the pattern with
  * the window index, as multifilesink does.  Files are written atomically:
  * a temporary file renamed into place, so a file under its final name is
- * always complete.  Appsink behaviour is unchanged.
+ * always complete.
+ *
+ * Memory: an appsink keeps every sample until it is pulled, which on a
+ * live source nobody pulls from (a gst-launch-1.0 line) grows without end.
+ * So the queue follows what the element is used for:
+ *
+ * - with location set, the files are the output: max-buffers defaults to
+ *   1 and drop to %TRUE, so at most the newest window waits for a pull and
+ *   memory stays bounded whether anyone pulls or not.  An application that
+ *   pulls every window while files are written sets max-buffers (0 for no
+ *   limit) or drop itself; an explicit setting always wins.
+ * - without location, pulling is the only output and it is a plain
+ *   appsink: every window is queued until pulled (bound it with
+ *   max-buffers, and drop=true where losing windows is acceptable, such as
+ *   a gst-launch-1.0 throughput run).
  *
  * ## Example launch line
  * |[
@@ -55,6 +67,8 @@ enum
   PROP_0,
   PROP_SYNC,
   PROP_WAIT_ON_EOS,
+  PROP_MAX_BUFFERS,
+  PROP_DROP,
   PROP_LOCATION,
 };
 
@@ -68,10 +82,23 @@ G_DEFINE_TYPE_WITH_CODE (GstCpsPatchSink, gst_cps_patch_sink,
 GST_ELEMENT_REGISTER_DEFINE (cpspatchsink, "cpspatchsink", GST_RANK_NONE,
     GST_TYPE_CPS_PATCH_SINK);
 
+/* With files as the output the queue is bounded, unless the application
+ * chose its own bounds (see the section doc). */
+static void
+update_queue_defaults (GstCpsPatchSink * self, gboolean writes_files)
+{
+  if (self->queue_set)
+    return;
+  gst_app_sink_set_max_buffers (GST_APP_SINK (self), writes_files ? 1 : 0);
+  gst_app_sink_set_drop (GST_APP_SINK (self), writes_files);
+}
+
 static void
 gst_cps_patch_sink_set_property (GObject * object, guint prop_id,
     const GValue * value, GParamSpec * pspec)
 {
+  GstCpsPatchSink *self = GST_CPS_PATCH_SINK (object);
+
   switch (prop_id) {
     case PROP_SYNC:
       gst_base_sink_set_sync (GST_BASE_SINK (object),
@@ -81,11 +108,25 @@ gst_cps_patch_sink_set_property (GObject * object, guint prop_id,
       gst_app_sink_set_wait_on_eos (GST_APP_SINK (object),
           g_value_get_boolean (value));
       break;
+    case PROP_MAX_BUFFERS:
+      /* the application's choice, against appsink's defaults */
+      update_queue_defaults (self, FALSE);
+      self->queue_set = TRUE;
+      gst_app_sink_set_max_buffers (GST_APP_SINK (object),
+          g_value_get_uint (value));
+      break;
+    case PROP_DROP:
+      update_queue_defaults (self, FALSE);
+      self->queue_set = TRUE;
+      gst_app_sink_set_drop (GST_APP_SINK (object),
+          g_value_get_boolean (value));
+      break;
     case PROP_LOCATION:
       GST_OBJECT_LOCK (object);
-      g_free (GST_CPS_PATCH_SINK (object)->location);
-      GST_CPS_PATCH_SINK (object)->location = g_value_dup_string (value);
+      g_free (self->location);
+      self->location = g_value_dup_string (value);
       GST_OBJECT_UNLOCK (object);
+      update_queue_defaults (self, g_value_get_string (value) != NULL);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -106,6 +147,14 @@ gst_cps_patch_sink_get_property (GObject * object, guint prop_id,
       g_value_set_boolean (value,
           gst_app_sink_get_wait_on_eos (GST_APP_SINK (object)));
       break;
+    case PROP_MAX_BUFFERS:
+      g_value_set_uint (value,
+          gst_app_sink_get_max_buffers (GST_APP_SINK (object)));
+      break;
+    case PROP_DROP:
+      g_value_set_boolean (value,
+          gst_app_sink_get_drop (GST_APP_SINK (object)));
+      break;
     case PROP_LOCATION:
       GST_OBJECT_LOCK (object);
       g_value_set_string (value, GST_CPS_PATCH_SINK (object)->location);
@@ -121,21 +170,22 @@ static gboolean
 gst_cps_patch_sink_start (GstBaseSink * sink)
 {
   GstCpsPatchSink *self = GST_CPS_PATCH_SINK (sink);
-  gchar *location, *example = NULL;
+  const gchar *problem;
+  gchar *location;
 
   GST_OBJECT_LOCK (self);
   location = g_strdup (self->location);
   GST_OBJECT_UNLOCK (self);
-  if (location && !(example = cps_format_location (location, 0))) {
+  if (location && (problem = cps_location_problem (location))) {
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-        ("location \"%s\" must hold exactly one integer conversion for the "
+        ("location \"%s\": %s. It needs one integer conversion for the "
             "window index, such as %%05d (e.g. out/window-%%05d.safetensors); "
-            "write %%%% for a literal percent sign.", location), (NULL));
+            "write %%%% for a literal percent sign.", location, problem),
+        (NULL));
     g_free (location);
     return FALSE;
   }
   g_free (location);
-  g_free (example);
   self->source_queried = FALSE;
   g_clear_pointer (&self->source_uri, g_free);
   self->files_written = 0;
@@ -162,7 +212,7 @@ static GstFlowReturn
 write_window (GstCpsPatchSink * self, GstBuffer * buffer)
 {
   CpsPatchMeta *meta = cps_buffer_get_patch_meta (buffer);
-  gchar *location, *path, *elements;
+  gchar *location, *path;
   GError *error = NULL;
   gboolean ok;
 
@@ -179,9 +229,8 @@ write_window (GstCpsPatchSink * self, GstBuffer * buffer)
     return GST_FLOW_ERROR;
   }
   path = cps_format_location (location, meta->window_index);
-  elements = cps_dataset_describe_upstream (GST_BASE_SINK_PAD (self));
   ok = cps_dataset_write_window (path, buffer, meta, source_uri (self),
-      elements, &error);
+      &error);
   if (ok) {
     GST_DEBUG_OBJECT (self, "wrote %s", path);
     self->files_written++;
@@ -190,7 +239,6 @@ write_window (GstCpsPatchSink * self, GstBuffer * buffer)
         (NULL));
   }
   g_clear_error (&error);
-  g_free (elements);
   g_free (path);
   g_free (location);
   return ok ? GST_FLOW_OK : GST_FLOW_ERROR;
@@ -248,7 +296,8 @@ gst_cps_patch_sink_class_init (GstCpsPatchSinkClass * klass)
    *
    * When set, every window is also written to a safetensors file whose
    * name is this pattern expanded with the window index (one integer
-   * conversion such as %05d).  The directory must exist.
+   * conversion such as %05d).  The directory must exist.  Setting it also
+   * bounds the sample queue, unless max-buffers or drop were set.
    */
   g_object_class_install_property (gobject_class, PROP_LOCATION,
       g_param_spec_string ("location", "File location pattern",
@@ -258,6 +307,30 @@ gst_cps_patch_sink_class_init (GstCpsPatchSinkClass * klass)
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));
 
+  /**
+   * GstCpsPatchSink:max-buffers:
+   *
+   * Shadows #GstAppSink:max-buffers: the most windows queued for pulling
+   * (0: no limit).  Defaults to 0, or to 1 while location is set; setting
+   * it (or drop) keeps the application's choice.
+   */
+  g_object_class_install_property (gobject_class, PROP_MAX_BUFFERS,
+      g_param_spec_uint ("max-buffers", "Max Buffers",
+          "The most windows queued for pulling (0 = unlimited; default 0, "
+          "or 1 while location is set)", 0, G_MAXUINT, 0,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+  /**
+   * GstCpsPatchSink:drop:
+   *
+   * Shadows #GstAppSink:drop: whether the oldest window is dropped when
+   * the queue is full (else the pipeline waits for a pull).  Defaults to
+   * %FALSE, or to %TRUE while location is set.
+   */
+  g_object_class_install_property (gobject_class, PROP_DROP,
+      g_param_spec_boolean ("drop", "Drop",
+          "Drop the oldest window when the queue is full (default false, or "
+          "true while location is set)", FALSE,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
   /**
    * GstCpsPatchSink:sync:
    *

@@ -17,6 +17,7 @@ struct _GstCpsPatchSink {
   GstAppSink parent;
 
   gchar *location;              /* file pattern, under the object lock */
+  gboolean queue_set;           /* max-buffers or drop set explicitly */
 
   /* streaming state */
   gchar *source_uri;            /* of the stream, NULL when unknown */

@@ -180,8 +180,16 @@ acquire_out_buffer (GstCpsTopK * self, gsize max_size, gsize size)
 }
 
 static void
+clear_window_settings (GstCpsTopK * self)
+{
+  g_clear_pointer (&self->motion_settings, g_ref_string_release);
+  g_clear_pointer (&self->energy_settings, g_ref_string_release);
+}
+
+static void
 free_window (GstCpsTopK * self)
 {
+  clear_window_settings (self);
   if (self->window)
     self->ops->window_free (self->window);
   self->window = NULL;
@@ -257,12 +265,30 @@ validate_config (GstCpsTopK * self, const GstCpsTopKConfig * cfg)
 
 /* Fixes the configuration of a new window and (re)builds the window store
  * when the geometry changed. */
+/* The part of the frame cpsmotion measured: its display window. */
+static void
+motion_region (GstCpsTopK * self, const CpsMotionMeta * motion,
+    GstVideoRectangle * region)
+{
+  if (motion->region_width > 0) {
+    region->x = motion->region_x;
+    region->y = motion->region_y;
+    region->w = motion->region_width;
+    region->h = motion->region_height;
+  } else {
+    region->x = region->y = 0;
+    region->w = GST_VIDEO_INFO_WIDTH (&self->info);
+    region->h = GST_VIDEO_INFO_HEIGHT (&self->info);
+  }
+}
+
 static GstFlowReturn
 begin_window (GstCpsTopK * self, const CpsMotionMeta * motion)
 {
   GstCpsTopKConfig cfg;
   CpsWindowGeometry g = { 0 };
   CpsImage layout;
+  gint64 duration;
 
   GST_OBJECT_LOCK (self);
   cfg = self->props;
@@ -270,8 +296,12 @@ begin_window (GstCpsTopK * self, const CpsMotionMeta * motion)
   if (!validate_config (self, &cfg))
     return GST_FLOW_ERROR;
 
-  g.source_width = GST_VIDEO_INFO_WIDTH (&self->info);
-  g.source_height = GST_VIDEO_INFO_HEIGHT (&self->info);
+  self->duration = gst_pad_peer_query_duration (self->sinkpad,
+      GST_FORMAT_TIME, &duration) && duration >= 0 ? (GstClockTime) duration :
+      GST_CLOCK_TIME_NONE;
+  motion_region (self, motion, &self->region);
+  g.source_width = self->region.w;
+  g.source_height = self->region.h;
   g.lowres_width = motion->width;
   g.lowres_height = motion->height;
   g.patch_size = cfg.patch_size;
@@ -300,7 +330,38 @@ begin_window (GstCpsTopK * self, const CpsMotionMeta * motion)
         g.target_height / g.patch_size);
   }
   self->cfg = cfg;
+  clear_window_settings (self);
+  if (motion->settings)
+    self->motion_settings = g_ref_string_acquire ((gchar *) motion->settings);
   return update_src_caps (self, &cfg);
+}
+
+/* The window's settings in gst-launch syntax, pixel bounds resolved. */
+static gchar *
+describe_window (GstCpsTopK * self)
+{
+  const GstCpsTopKConfig *c = &self->cfg;
+  GString *s = g_string_new (NULL);
+  guint square = c->input_size * c->input_size;
+  gchar a[G_ASCII_DTOSTR_BUF_SIZE], r[G_ASCII_DTOSTR_BUF_SIZE];
+
+  if (self->motion_settings)
+    g_string_append_printf (s, "%s ! ", self->motion_settings);
+  if (self->energy_settings)
+    g_string_append_printf (s, "%s ! ", self->energy_settings);
+  g_ascii_formatd (a, sizeof a, "%.15g", c->select.static_abs_thresh);
+  g_ascii_formatd (r, sizeof r, "%.15g", c->select.static_rel_thresh);
+  g_string_append_printf (s, "cpstopk sequence-length=%u k=%u input-size=%u "
+      "min-pixels=%u max-pixels=%u patch-size=%u dtype=%s selection-unit=%s "
+      "static-fallback=%s static-abs-thresh=%s static-rel-thresh=%s "
+      "static-uniform-frames=%u cuda-device-id=%d", c->sequence_length, c->k,
+      c->input_size, c->min_pixels ? c->min_pixels : square,
+      c->max_pixels ? c->max_pixels : square, c->patch_size,
+      cps_patch_dtype_to_string (c->dtype),
+      c->select.unit == CPS_UNIT_BLOCK2X2 ? "block2x2" : "patch",
+      c->select.static_fallback ? "true" : "false", a, r,
+      c->select.static_uniform_frames, self->cuda.device_id);
+  return g_string_free (s, FALSE);
 }
 
 static void
@@ -324,6 +385,10 @@ fill_patch_meta (GstCpsTopK * self, CpsPatchMeta * meta, const gint64 * idx,
   meta->window_index = self->window_index;
   meta->sequence_length = self->cfg.sequence_length;
   meta->k = self->cfg.k;
+  meta->fps_n = GST_VIDEO_INFO_FPS_N (&self->info);
+  meta->fps_d = GST_VIDEO_INFO_FPS_D (&self->info);
+  meta->duration = self->duration;
+  meta->elements = describe_window (self);
   for (guint t = 0; t < meta->n_frames; t++) {
     meta->frame_ids[t] = self->frame_ids[t];
     meta->frame_pts[t] = self->frame_pts[t];
@@ -457,8 +522,12 @@ frame_energy (GstCpsTopK * self, GstBuffer * buf, const CpsMotionMeta * motion)
   CpsEnergyMeta *e = cps_buffer_get_energy_meta (buf);
   gsize n = (gsize) motion->width * motion->height;
 
-  if (e && e->width == motion->width && e->height == motion->height)
+  if (e && e->width == motion->width && e->height == motion->height) {
+    /* the settings of the window's first scored frame */
+    if (!self->energy_settings && e->settings)
+      self->energy_settings = g_ref_string_acquire ((gchar *) e->settings);
     return e->energy;
+  }
   /* no cpsenergy upstream: the default fusion, into host or device memory */
   if (self->energy_size != n) {
     free_default_energy (self);
@@ -485,6 +554,15 @@ frame_energy (GstCpsTopK * self, GstBuffer * buf, const CpsMotionMeta * motion)
   return self->on_gpu ? self->device_energy : self->energy;
 }
 
+static gboolean
+energy_meta_fits (GstCpsTopK * self, GstBuffer * buf)
+{
+  CpsEnergyMeta *e = cps_buffer_get_energy_meta (buf);
+
+  return !e || cps_video_check_meta_size (GST_ELEMENT (self), &self->info,
+      "CpsEnergyMeta", e->frame_width, e->frame_height);
+}
+
 static GstClockTime
 frame_end_time (GstCpsTopK * self, GstBuffer * buf)
 {
@@ -503,6 +581,7 @@ gst_cps_topk_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
 {
   GstCpsTopK *self = GST_CPS_TOPK (parent);
   CpsMotionMeta *motion = cps_buffer_get_motion_meta (buf);
+  GstVideoRectangle region;
   GstVideoFrame frame;
   CpsImage image;
   const gfloat *energy = NULL;
@@ -519,10 +598,19 @@ gst_cps_topk_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
     gst_buffer_unref (buf);
     return GST_FLOW_ERROR;
   }
+  if (!cps_video_check_meta_size (GST_ELEMENT (self), &self->info,
+          "CpsMotionMeta", motion->frame_width, motion->frame_height) ||
+      !energy_meta_fits (self, buf)) {
+    gst_buffer_unref (buf);
+    return GST_FLOW_ERROR;
+  }
   t = window_frames (self);
-  /* maps of another size (cpsmotion renegotiated): finish the window */
+  motion_region (self, motion, &region);
+  /* maps of another size or another display window (cpsmotion
+   * renegotiated): finish the window */
   if (t > 0 && (motion->width != (guint) self->geometry.lowres_width ||
-          motion->height != (guint) self->geometry.lowres_height)) {
+          motion->height != (guint) self->geometry.lowres_height ||
+          memcmp (&region, &self->region, sizeof region) != 0)) {
     GstFlowReturn ret = finish_window (self);
 
     if (ret != GST_FLOW_OK) {
@@ -549,7 +637,7 @@ gst_cps_topk_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
     gst_buffer_unref (buf);
     return GST_FLOW_ERROR;
   }
-  cps_image_from_frame (&frame, &image);
+  cps_image_from_frame_region (&frame, &self->region, &image);
   self->ops->window_add (self->window, &image, &self->matrix, energy);
   gst_video_frame_unmap (&frame);
 
@@ -859,22 +947,55 @@ gst_cps_topk_class_init (GstCpsTopKClass * klass)
 
   /* Every property is read when a window starts, so changes while playing
    * apply from the next window on. */
+  /**
+   * GstCpsTopK:sequence-length:
+   *
+   * Frames per window, T.  A partial window at EOS is still processed.
+   */
   install_uint (gobject_class, PROP_SEQUENCE_LENGTH, "sequence-length",
       "Sequence length", "Frames per window (T); a partial window at EOS is "
       "still processed. Like every property here, a change applies from the "
       "next window", 1, MAX_SEQUENCE_LENGTH, DEFAULT_SEQUENCE_LENGTH);
+  /**
+   * GstCpsTopK:k:
+   *
+   * Patch budget per window: the output holds min(k, T · grid) patches.
+   */
   install_uint (gobject_class, PROP_K, "k", "K",
       "Patch budget per window; the output holds min(k, T*grid) patches",
       1, G_MAXINT, DEFAULT_K);
+  /**
+   * GstCpsTopK:input-size:
+   *
+   * Frames are resized to about input-size² pixels (smart resize, sides
+   * multiples of 2 · patch-size).
+   */
   install_uint (gobject_class, PROP_INPUT_SIZE, "input-size", "Input size",
       "Frames are resized to about input-size^2 pixels (smart resize)",
       1, MAX_INPUT_SIZE, DEFAULT_INPUT_SIZE);
+  /**
+   * GstCpsTopK:min-pixels:
+   *
+   * Smaller frames are scaled up to at least this many pixels; 0 stands
+   * for input-size² (window files record the value it stood for).
+   */
   install_uint (gobject_class, PROP_MIN_PIXELS, "min-pixels", "Min pixels",
       "Smaller frames are scaled up to this many pixels; 0 = input-size^2",
       0, MAX_PIXELS, 0);
+  /**
+   * GstCpsTopK:max-pixels:
+   *
+   * Larger frames are scaled down to at most this many pixels; 0 stands
+   * for input-size² (window files record the value it stood for).
+   */
   install_uint (gobject_class, PROP_MAX_PIXELS, "max-pixels", "Max pixels",
       "Larger frames are scaled down to this many pixels; 0 = input-size^2",
       0, MAX_PIXELS, 0);
+  /**
+   * GstCpsTopK:patch-size:
+   *
+   * Patch side P in pixels of the resized frame.
+   */
   install_uint (gobject_class, PROP_PATCH_SIZE, "patch-size", "Patch size",
       "Patch side P in pixels of the resized frame; sides become multiples "
       "of 2P", 1, MAX_PATCH_SIZE, DEFAULT_PATCH_SIZE);
@@ -906,21 +1027,40 @@ gst_cps_topk_class_init (GstCpsTopKClass * klass)
       g_param_spec_boolean ("static-fallback", "Static fallback",
           "In static windows, spend the P budget on whole evenly spaced "
           "frames", FALSE, flags));
+  /**
+   * GstCpsTopK:static-abs-thresh:
+   *
+   * With static-fallback, a window is static when the 95th percentile of
+   * the mean patch energy is below this (values above 1 are read on a
+   * 0–255 scale).
+   */
   g_object_class_install_property (gobject_class, PROP_STATIC_ABS_THRESH,
       g_param_spec_double ("static-abs-thresh", "Static absolute threshold",
           "Static when the 95th percentile of mean patch energy is below "
           "this (values > 1 are on a 0-255 scale)", 0.0, 255.0, 2.0, flags));
+  /**
+   * GstCpsTopK:static-rel-thresh:
+   *
+   * With static-fallback, a window is also static when that percentile is
+   * below twice static-abs-thresh and (p95 − p50) / p95 is below this.
+   */
   g_object_class_install_property (gobject_class, PROP_STATIC_REL_THRESH,
       g_param_spec_double ("static-rel-thresh", "Static relative threshold",
           "Also static when p95 < 2*abs and (p95-p50)/p95 is below this",
           0.0, 1.0, 0.15, flags));
+  /**
+   * GstCpsTopK:static-uniform-frames:
+   *
+   * In a static window, the number of evenly spaced P-frames given the
+   * P-frame budget.
+   */
   install_uint (gobject_class, PROP_STATIC_UNIFORM_FRAMES,
       "static-uniform-frames", "Static uniform frames",
       "Number of evenly spaced P-frames favoured in a static window", 1,
       MAX_SEQUENCE_LENGTH, 4);
 
   gst_element_class_set_static_metadata (element_class,
-      "CPS top-k patch selection", "Filter/Converter/Video",
+      "CPS top-k patch selection", "Filter/Converter/Video/Tensor",
       "Collects windows of frames and pushes the top-k ViT patches of each "
       "window (I-frame priority, optional static fallback) with metadata",
       "cps developers");

@@ -51,6 +51,10 @@ struct _GstCpsTopK {
   guint8 *frame_is_i;
   gfloat *energy, *energy_scratch;      /* default fusion */
   gsize energy_size;
+  GstVideoRectangle region;     /* of the window's frames (motion meta) */
+  gchar *motion_settings;       /* GRefStrings from the window's metas */
+  gchar *energy_settings;       /* NULL: cpstopk's default fusion */
+  GstClockTime duration;        /* the source's, when the window began */
   guint64 window_index;
   GstClockTime window_span;     /* first to last PTS of the last full
                                  * window: the latency a window adds */

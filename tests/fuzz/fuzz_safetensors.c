@@ -1,12 +1,15 @@
 /* cps — fuzz target: the safetensors header writer (JSON escaping,
- * offsets, padding) read back by an independent minimal JSON parser.
+ * UTF-8, offsets, padding) read back by an independent minimal JSON parser.
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * The input is split at NUL bytes into metadata keys and values (any
  * bytes: quotes, backslashes, control characters, invalid UTF-8) and a
- * tensor name; a shape comes from the first bytes.  The header must parse
- * as JSON, be padded to 8 bytes, and give back every string exactly. */
+ * tensor name; a shape comes from the first bytes.  The header must be
+ * UTF-8, parse as JSON, be padded to 8 bytes, and give back every string
+ * as its UTF-8 form (g_utf8_make_valid: invalid bytes become U+FFFD), the
+ * later value of a repeated key. */
 #include <assert.h>
+#include <glib.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,22 +18,47 @@
 
 int LLVMFuzzerTestOneInput (const uint8_t * data, size_t size);
 
-/* A JSON string at *p (after the opening quote): appends its decoded
- * bytes to @out (may be NULL) and returns 1 if well formed. */
+/* Appends the UTF-8 encoding of @v (below 0x10000, no surrogates). */
+static size_t
+put_utf8 (char *out, unsigned v)
+{
+  if (v < 0x80) {
+    out[0] = (char) v;
+    return 1;
+  }
+  if (v < 0x800) {
+    out[0] = (char) (0xc0 | v >> 6);
+    out[1] = (char) (0x80 | (v & 0x3f));
+    return 2;
+  }
+  out[0] = (char) (0xe0 | v >> 12);
+  out[1] = (char) (0x80 | ((v >> 6) & 0x3f));
+  out[2] = (char) (0x80 | (v & 0x3f));
+  return 3;
+}
+
+/* A JSON string at *p (after the opening quote): writes its decoded bytes
+ * to @out (may be NULL, else room for strlen(*p) bytes) and returns 1 if
+ * well formed. */
 static int
 json_string (const char **p, char *out, size_t *len)
 {
+  static const char short_in[] = "\"\\/bfnrt", short_out[] = "\"\\/\b\f\n\r\t";
+  char tmp[4];
   size_t n = 0;
 
   for (;;) {
     unsigned char c = (unsigned char) *(*p)++;
+    size_t k = 1;
 
+    tmp[0] = (char) c;
     if (c == '"')
       break;
     if (c == '\0' || c < 0x20)
       return 0;
     if (c == '\\') {
       char e = *(*p)++;
+      const char *s = e ? strchr (short_in, e) : NULL;
 
       if (e == 'u') {
         unsigned v = 0;
@@ -38,22 +66,22 @@ json_string (const char **p, char *out, size_t *len)
         for (int i = 0; i < 4; i++) {
           char h = *(*p)++;
 
-          if (!((h >= '0' && h <= '9') || (h >= 'a' && h <= 'f')))
+          if (!g_ascii_isxdigit (h))
             return 0;
-          v = v * 16 + (unsigned) (h <= '9' ? h - '0' : h - 'a' + 10);
+          v = v * 16 + (unsigned) g_ascii_xdigit_value (h);
         }
-        if (v >= 0x20)
-          return 0;             /* the writer escapes control bytes only */
-        c = (unsigned char) v;
-      } else if (e == '"' || e == '\\') {
-        c = (unsigned char) e;
+        if (v >= 0xd800 && v < 0xe000)
+          return 0;             /* the writer has no surrogates to escape */
+        k = put_utf8 (tmp, v);
+      } else if (s) {
+        tmp[0] = short_out[s - short_in];
       } else {
         return 0;
       }
     }
     if (out)
-      out[n] = (char) c;
-    n++;
+      memcpy (out + n, tmp, k);
+    n += k;
   }
   *len = n;
   return 1;
@@ -101,10 +129,24 @@ json_value (const char **p)
   return 0;
 }
 
+/* Reads the next "string" at *q (at its quote) and compares it. */
+static void
+expect_string (const char **q, const char *want)
+{
+  char *buf = malloc (strlen (*q) + 1);
+  size_t len;
+
+  assert (*(*q)++ == '"');
+  assert (json_string (q, buf, &len));
+  assert (len == strlen (want) && memcmp (buf, want, len) == 0);
+  free (buf);
+}
+
 int
 LLVMFuzzerTestOneInput (const uint8_t * data, size_t size)
 {
   char *copy = malloc (size + 1), *parts[5] = { "", "", "", "", "t" };
+  char *valid[4];
   CpsStMetadata md[2];
   CpsStTensor t = { 0 };
   uint8_t bytes[64] = { 0 };
@@ -129,26 +171,43 @@ LLVMFuzzerTestOneInput (const uint8_t * data, size_t size)
   t.data = bytes;
 
   header = cps_safetensors_header (&t, 1, md, 2, &header_len);
+  if (strcmp (t.name, "__metadata__") == 0) {
+    /* it would replace the metadata */
+    assert (header == NULL);
+    free (copy);
+    return 0;
+  }
   assert (header != NULL);
   assert (header_len % 8 == 0 && strlen (header) == header_len);
+  assert (g_utf8_validate (header, -1, NULL));
   /* {"__metadata__":{k0:v0,k1:v1},name:{...}} parses, strings intact */
   p = header;
   assert (json_value (&p));
   while (*p == ' ')
     p++;
   assert (*p == '\0');
+  for (int i = 0; i < 4; i++)
+    valid[i] = g_utf8_make_valid (parts[i], -1);
   {
-    const char *q = header + strlen ("{\"__metadata__\":{\"");
-    char buf[4096];
-    size_t len;
+    const char *q = header + strlen ("{\"__metadata__\":{");
 
-    for (int i = 0; i < 4; i++) {
-      assert (json_string (&q, buf, &len));
-      assert (len == strlen (parts[i]) && memcmp (buf, parts[i], len) == 0);
-      q += 2;                   /* ':"' or ',"' */
+    expect_string (&q, valid[0]);
+    assert (*q++ == ':');
+    if (strcmp (valid[0], valid[2]) == 0) {
+      /* one member, where the key first was, with the later value */
+      expect_string (&q, valid[3]);
+    } else {
+      expect_string (&q, valid[1]);
+      assert (*q++ == ',');
+      expect_string (&q, valid[2]);
+      assert (*q++ == ':');
+      expect_string (&q, valid[3]);
     }
+    assert (*q == '}');
   }
-  free (header);
+  for (int i = 0; i < 4; i++)
+    g_free (valid[i]);
+  g_free (header);
   free (copy);
   return 0;
 }
