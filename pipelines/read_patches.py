@@ -12,8 +12,8 @@ memoryview (no copy) and copied once, into float32, while converting from
 the stream's dtype.
 
 Needs Debian's python3-gi, python3-gst-1.0 and python3-numpy, and the cps
-plugin on GST_PLUGIN_PATH (scripts/build.sh, then
-GST_PLUGIN_PATH=build/gst).
+plugin: installed (bash scripts/run-demo.sh installs it into /usr), or a
+build tree's (GST_PLUGIN_PATH=$PWD/build/gst before the command).
 """
 import argparse
 import os
