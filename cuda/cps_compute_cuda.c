@@ -7,8 +7,8 @@
  * CUdeviceptr in a pointer), and the geometries' @device is the CpsCuda.
  * What crosses to the host: the two maps once per frame for their
  * percentiles, and the window's patch scores once per window for top-k,
- * as SPEC §2's selection needs them there.  Every launch is on the
- * default stream, and host copies synchronise with it.
+ * as the selection of docs/algorithm.md needs them there.  Every launch
+ * is on the default stream, and host copies synchronise with it.
  */
 #include "cps_cuda.h"
 #include "cps_compute.h"

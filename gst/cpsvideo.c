@@ -112,7 +112,7 @@ cps_video_display_window (GstPad * sinkpad, const GstVideoInfo * info,
   gst_object_unref (decoder);
 }
 
-/* RGB in [0, 255] from the stream's own matrix and range (SPEC §2 notes:
+/* RGB in [0, 255] from the stream's own matrix and range (docs/algorithm.md:
  * the plugin follows the colorimetry, unlike the reference). */
 void
 cps_color_matrix_from_info (const GstVideoInfo * info,

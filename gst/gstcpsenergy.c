@@ -7,7 +7,7 @@
  * @title: cpsenergy
  *
  * Fuses the motion and residual maps of #CpsMotionMeta into an energy map
- * (SPEC §2 step 5): each map is divided by its percentile value (95th by
+ * (docs/algorithm.md): each map is divided by its percentile value (95th by
  * default, floored at 1e-6) and clamped to [0, 1]; the energy is
  * motion-weight · motion + residual-weight · residual, clamped to [0, 1].
  * The energy map is attached as #CpsEnergyMeta; the frame passes through.

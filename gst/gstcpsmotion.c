@@ -8,7 +8,7 @@
  *
  * Measures, per frame, a block-matching motion proxy and a
  * motion-compensated residual proxy against the previous processed frame
- * (SPEC §2 steps 3–4): the luma plane is resized bilinearly to
+ * (docs/algorithm.md): the luma plane is resized bilinearly to
  * side / downscale (at least 32) and every low-resolution pixel is matched
  * against the previous frame within ±search-radius.  The maps are attached
  * as a #CpsMotionMeta together with the frame's index in the source stream
@@ -21,6 +21,23 @@
  * the decoder carries it to the decoded frame.  Without a decoder upstream
  * no frame is marked, and cpstopk treats the first frame of each window as
  * the I-frame.
+ *
+ * Only the display window is measured.  GStreamer 1.22's avdec_h264 does
+ * not apply a left or top crop of the coded picture that is not aligned to
+ * its buffers: a 300×168 stream whose SPS crops 26 columns on the left
+ * decodes to 326×168 frames.  cpsmotion compares the decoded size with
+ * the size the decoder's input caps report (the parser's display size)
+ * and, where the frames are larger, measures the part at their right and
+ * bottom, the display window; the #CpsMotionMeta records that window and
+ * cpstopk cuts its patches from it.
+ *
+ * The maps describe the frame they were measured on, and the meta records
+ * its size.  An element between cpsmotion and cpstopk that rotates, crops
+ * or scales the frames (videoflip, videocrop, videoscale) makes the maps
+ * describe another frame: cpsenergy and cpstopk then stop with an error
+ * naming both sizes, rather than dropping the meta in its transform
+ * function, since in GStreamer 1.22 those elements ask for the same plain
+ * copy as a queue does.  Put such elements before cpsmotion.
  *
  * Frame sampling happens here: every frame (default), a uniform sample of
  * sampling-frames frames over a file of known duration, or a target rate
@@ -250,7 +267,8 @@ uniform_id (GstCpsMotion * self, guint i)
   return (guint64) i *(self->uniform_total - 1) / (self->uniform_frames - 1);
 }
 
-/* SPEC §2 step 2 needs the frame count N of the whole stream. */
+/* Uniform sampling (docs/algorithm.md) needs the frame count N of the
+ * whole stream. */
 static gboolean
 start_uniform_sampling (GstCpsMotion * self)
 {

@@ -53,8 +53,8 @@ struct _GstCpsMotion {
   GstCpsSampling active_sampling;
   CpsFrameCounter frames;       /* frame_id of each frame */
   gboolean uniform_started;
-  guint64 uniform_total;        /* N of SPEC §2 step 2 */
-  guint uniform_frames;         /* T of SPEC §2 step 2 */
+  guint64 uniform_total;        /* N of uniform sampling */
+  guint uniform_frames;         /* T of uniform sampling */
   guint uniform_next;           /* index i of the next sample */
   GstClockTime rate_interval;
   GstClockTime rate_next;

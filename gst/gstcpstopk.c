@@ -7,9 +7,11 @@
  * @title: cpstopk
  *
  * Collects windows of sequence-length processed frames and pushes, per
- * window, one buffer holding the k patches that matter (SPEC §2 steps
- * 6–11): each frame is resized to a patch grid (smart resize: about
- * input-size² pixels, sides multiples of 2·patch-size), every patch is
+ * window, one buffer holding the k patches that matter
+ * (docs/algorithm.md): each frame is resized to a patch grid (smart
+ * resize: about input-size² pixels, sides multiples of 2·patch-size), and
+ * the part of it cpsmotion measured (the display window) only; every
+ * patch is
  * scored by the energy summed over its pixels, and the global top-k is
  * chosen with I-frame priority, optional static fallback and an optional
  * 2×2 block unit.  Patches are cut from the resized RGB frame, channels
@@ -38,6 +40,14 @@
  *
  * Needs #CpsMotionMeta (cpsmotion upstream).  Uses #CpsEnergyMeta when
  * cpsenergy is upstream, and fuses with the defaults itself otherwise.
+ * Both must have been measured on frames of the size that arrives: an
+ * element that rotates, crops or scales the frames after cpsmotion is an
+ * error (see cpsmotion).
+ *
+ * Each patch buffer's #CpsPatchMeta records the settings its window was
+ * computed with (cpsmotion's and cpsenergy's from their metas, cpstopk's
+ * from the window's start, derived values resolved), the source's frame
+ * rate and its duration; cpspatchsink writes them into the window files.
  *
  * ## Example launch line
  * |[
@@ -627,7 +637,7 @@ gst_cps_topk_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
       return ret;
     }
   }
-  /* The first frame of a sequence has zero motion (SPEC §2 step 4). */
+  /* The first frame of a sequence has zero motion (docs/algorithm.md). */
   if (t > 0)
     energy = frame_energy (self, buf, motion);
   if (!gst_video_frame_map (&frame, &self->info, buf, GST_MAP_READ |
@@ -1021,7 +1031,7 @@ gst_cps_topk_class_init (GstCpsTopKClass * klass)
    * GstCpsTopK:static-fallback:
    *
    * When the window looks static, give whole evenly spaced P-frames the
-   * P-frame budget (SPEC §2 step 9).
+   * P-frame budget (docs/algorithm.md).
    */
   g_object_class_install_property (gobject_class, PROP_STATIC_FALLBACK,
       g_param_spec_boolean ("static-fallback", "Static fallback",

@@ -5,6 +5,7 @@
 #include <gst/gst.h>
 #include <gst/app/gstappsink.h>
 #include <gst/video/video.h>
+#include <glib/gstdio.h>
 #include <math.h>
 #include <string.h>
 
@@ -255,7 +256,7 @@ test_decodebin_key_frames (void)
   g_free (path);
 }
 
-/* SPEC §2 step 2 on a file: ids floor(i·(N−1)/(T−1)), one window. */
+/* Uniform sampling (docs/algorithm.md) on a file: ids floor(i·(N−1)/(T−1)), one window. */
 static void
 test_uniform_sampling (void)
 {
@@ -286,7 +287,7 @@ test_uniform_sampling (void)
   g_free (path);
 }
 
-/* The reference path of SPEC §2 written independently of common/: each
+/* The reference path of docs/algorithm.md written independently of common/: each
  * full-size pixel is converted to RGB (BT.709 limited range, the clip's
  * colorimetry; chroma upsampled bilinearly from MPEG-2 sited samples) and
  * clamped, then the RGB frame is resized bilinearly (half-pixel centres). */
@@ -437,6 +438,106 @@ test_patch_pixels_match_resized_frame (void)
   g_free (path);
 }
 
+/* The clip of an SPS crop that avdec_h264 (GStreamer 1.22) applies only in
+ * part: 300x168 displayed, 26 columns cropped on the left.  The
+ * conformance clip where the media has it, else the same layout made here
+ * with ffmpeg: a grey picture whose 26 cropped columns are red, so a red
+ * patch pixel is a pixel from outside the display window. */
+static gchar *
+crop_clip (gchar ** tmpdir)
+{
+  const gchar *dir = g_getenv ("CPS_MEDIA_DIR");
+  GDir *d = g_dir_open (dir ? dir : "../shared/media", 0, NULL);
+  const gchar *name;
+  gchar *path = NULL;
+  gint status = -1;
+
+  while (d && !path && (name = g_dir_read_name (d)))
+    if (g_str_has_prefix (name, "cropping_300x168_conformance"))
+      path = g_build_filename (dir ? dir : "../shared/media", name, NULL);
+  if (d)
+    g_dir_close (d);
+  *tmpdir = NULL;
+  if (path)
+    return path;
+  *tmpdir = g_dir_make_tmp ("cps-crop-XXXXXX", NULL);
+  path = g_build_filename (*tmpdir, "crop.h264", NULL);
+  {
+    gchar *argv[] = { "ffmpeg", "-v", "error", "-f", "lavfi", "-i",
+      "color=c=gray:size=336x176:rate=25", "-vf",
+      "drawbox=x=0:y=0:w=26:h=176:color=red:t=fill", "-frames:v", "8",
+      "-c:v", "libx264", "-pix_fmt", "yuv420p", "-bsf:v",
+      "h264_metadata=crop_left=26:crop_right=10:crop_bottom=8", path, NULL
+    };
+
+    if (!g_spawn_sync (NULL, argv, NULL, G_SPAWN_SEARCH_PATH |
+            G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL, NULL,
+            NULL, NULL, NULL, &status, NULL) || status != 0) {
+      g_test_skip ("no cropping_300x168_conformance clip in the media, and "
+          "ffmpeg with libx264 cannot make one: skipped");
+      g_rmdir (*tmpdir);
+      g_clear_pointer (tmpdir, g_free);
+      g_clear_pointer (&path, g_free);
+    }
+  }
+  return path;
+}
+
+/* Only the display window the parser reports is processed: the patches
+ * come from a 300x168 frame, and none holds a cropped (red) pixel. */
+static void
+test_unaligned_sps_crop (void)
+{
+  gchar *tmpdir, *path = crop_clip (&tmpdir);
+  gchar *desc;
+  GstElement *pipe;
+  GstSample *sample;
+  guint windows = 0;
+
+  if (!path)
+    return;
+  desc = g_strdup_printf ("filesrc location=\"%s\" ! parsebin ! avdec_h264 ! "
+      "cpsmotion ! cpstopk sequence-length=4 k=100000 dtype=u8 ! "
+      "cpspatchsink name=s", path);
+  pipe = gst_parse_launch (desc, NULL);
+  gst_element_set_state (pipe, GST_STATE_PLAYING);
+  while ((sample = pull (pipe))) {
+    GstBuffer *buf = gst_sample_get_buffer (sample);
+    CpsPatchMeta *m = cps_buffer_get_patch_meta (buf);
+    guint red = 0;
+    GstMapInfo map;
+
+    g_assert_cmpuint (m->source_width, ==, 300);
+    g_assert_cmpuint (m->source_height, ==, 168);
+    /* every patch of every frame: the whole window */
+    g_assert_cmpuint (m->n_patches, ==, m->n_frames * m->grid_height *
+        m->grid_width);
+    gst_buffer_map (buf, &map, GST_MAP_READ);
+    for (gsize i = 0; tmpdir && i < m->n_patches; i++) {
+      const guint8 *p = map.data + i * 3 * m->patch_size * m->patch_size;
+      gsize plane = (gsize) m->patch_size * m->patch_size;
+
+      for (gsize j = 0; j < plane; j++)
+        red += p[j] > p[plane + j] + 100 && p[j] > p[2 * plane + j] + 100;
+    }
+    gst_buffer_unmap (buf, &map);
+    g_assert_cmpuint (red, ==, 0);
+    windows++;
+    gst_sample_unref (sample);
+  }
+  assert_no_error (pipe);
+  g_assert_cmpuint (windows, >, 0);
+  gst_element_set_state (pipe, GST_STATE_NULL);
+  gst_object_unref (pipe);
+  if (tmpdir) {
+    g_remove (path);
+    g_rmdir (tmpdir);
+  }
+  g_free (tmpdir);
+  g_free (desc);
+  g_free (path);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -451,6 +552,7 @@ main (int argc, char **argv)
   g_test_add_func ("/pipeline/decodebin-key-frames", test_decodebin_key_frames);
   g_test_add_func ("/pipeline/patch-pixels-match-resized-frame",
       test_patch_pixels_match_resized_frame);
+  g_test_add_func ("/pipeline/unaligned-sps-crop", test_unaligned_sps_crop);
   {
     int ret = g_test_run ();
 
