@@ -781,29 +781,67 @@ gst_cps_viz_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
   return gst_pad_event_default (pad, parent, event);
 }
 
-/* The frames' RGB size and the scaler to it, from the video pad's caps. */
+/* The frames' layout; the scaler follows with the first frame. */
 static gboolean
 set_video_caps (GstCpsViz * self, GstCaps * caps)
 {
-  GstVideoInfo in, out;
+  if (!gst_video_info_from_caps (&self->video_info, caps))
+    return FALSE;
+  g_clear_pointer (&self->convert, gst_video_converter_free);
+  return TRUE;
+}
+
+/* The part of the frame the patch grid covers: cpsmotion's display window
+ * (smaller than the frame where the decoder left a crop undone), else the
+ * whole frame. */
+static void
+frame_region (GstCpsViz * self, const CpsMotionMeta * mm,
+    GstVideoRectangle * r)
+{
+  gint w = GST_VIDEO_INFO_WIDTH (&self->video_info);
+  gint h = GST_VIDEO_INFO_HEIGHT (&self->video_info);
+
+  r->x = r->y = 0;
+  r->w = w;
+  r->h = h;
+  if (mm->region_width > 0 && mm->region_height > 0 &&
+      mm->region_x + mm->region_width <= (guint) w &&
+      mm->region_y + mm->region_height <= (guint) h) {
+    r->x = mm->region_x;
+    r->y = mm->region_y;
+    r->w = mm->region_width;
+    r->h = mm->region_height;
+  }
+}
+
+/* The scaler of @region of the caps' frames to RGB at most max-width
+ * wide, rebuilt when the caps or the region change. */
+static gboolean
+ensure_converter (GstCpsViz * self, const GstVideoRectangle * region)
+{
+  GstVideoInfo *in = &self->video_info, out;
   gint w, h, max_width;
 
-  if (!gst_video_info_from_caps (&in, caps))
-    return FALSE;
+  if (self->convert && memcmp (region, &self->region, sizeof *region) == 0)
+    return TRUE;
   GST_OBJECT_LOCK (self);
   max_width = self->max_width;
   GST_OBJECT_UNLOCK (self);
-  cps_viz_output_size (GST_VIDEO_INFO_WIDTH (&in),
-      GST_VIDEO_INFO_HEIGHT (&in), max_width, &w, &h);
+  cps_viz_output_size (region->w, region->h, max_width, &w, &h);
   gst_video_info_set_format (&out, GST_VIDEO_FORMAT_RGB, w, h);
-  GST_VIDEO_INFO_FPS_N (&out) = GST_VIDEO_INFO_FPS_N (&in);
-  GST_VIDEO_INFO_FPS_D (&out) = GST_VIDEO_INFO_FPS_D (&in);
-  GST_VIDEO_INFO_PAR_N (&out) = GST_VIDEO_INFO_PAR_N (&in);
-  GST_VIDEO_INFO_PAR_D (&out) = GST_VIDEO_INFO_PAR_D (&in);
+  GST_VIDEO_INFO_FPS_N (&out) = GST_VIDEO_INFO_FPS_N (in);
+  GST_VIDEO_INFO_FPS_D (&out) = GST_VIDEO_INFO_FPS_D (in);
+  GST_VIDEO_INFO_PAR_N (&out) = GST_VIDEO_INFO_PAR_N (in);
+  GST_VIDEO_INFO_PAR_D (&out) = GST_VIDEO_INFO_PAR_D (in);
   g_clear_pointer (&self->convert, gst_video_converter_free);
-  self->convert = gst_video_converter_new (&in, &out, NULL);
-  self->video_info = in;
+  self->convert = gst_video_converter_new (in, &out,
+      gst_structure_new ("GstVideoConverter",
+          GST_VIDEO_CONVERTER_OPT_SRC_X, G_TYPE_INT, region->x,
+          GST_VIDEO_CONVERTER_OPT_SRC_Y, G_TYPE_INT, region->y,
+          GST_VIDEO_CONVERTER_OPT_SRC_WIDTH, G_TYPE_INT, region->w,
+          GST_VIDEO_CONVERTER_OPT_SRC_HEIGHT, G_TYPE_INT, region->h, NULL));
   self->scaled_info = out;
+  self->region = *region;
   return self->convert != NULL;
 }
 
@@ -929,6 +967,7 @@ gst_cps_viz_video_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
 {
   GstCpsViz *self = GST_CPS_VIZ (parent);
   CpsMotionMeta *mm = cps_buffer_get_motion_meta (buf);
+  GstVideoRectangle region;
   gboolean unwanted;
   StoredFrame *f;
 
@@ -939,7 +978,9 @@ gst_cps_viz_video_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
             "has no CpsMotionMeta."), (NULL));
     return GST_FLOW_ERROR;
   }
-  if (!self->convert) {
+  frame_region (self, mm, &region);
+  if (!GST_VIDEO_INFO_FORMAT (&self->video_info) ||
+      !ensure_converter (self, &region)) {
     gst_buffer_unref (buf);
     return GST_FLOW_NOT_NEGOTIATED;
   }
@@ -1017,6 +1058,7 @@ reset_streams (GstCpsViz * self)
   g_mutex_unlock (&self->lock);
   reset_canvas (self);
   self->have_out_caps = FALSE;
+  gst_video_info_init (&self->video_info);
   g_clear_pointer (&self->convert, gst_video_converter_free);
 }
 

@@ -33,8 +33,10 @@ struct _GstCpsViz {
   guint8 *last_seen;            /* canvas mode: newest selected content */
   gsize last_seen_size;
 
-  /* video streaming thread: the frames' caps, their scaler to RGB */
+  /* video streaming thread: the frames' caps, the part of them drawn and
+   * its scaler to RGB */
   GstVideoInfo video_info, scaled_info;
+  GstVideoRectangle region;
   GstVideoConverter *convert;
 
   /* shared by both streaming threads, under lock */

@@ -858,6 +858,51 @@ test_unlinked_video_pad (void)
   gst_object_unref (viz);
 }
 
+/* Only cpsmotion's display window of the frame is drawn (the patch grid
+ * covers it, not the part a decoder left uncropped): a 64 × 32 window
+ * at (32, 16) of a 128 × 64 frame, white in a black frame. */
+static void
+test_display_window (void)
+{
+  GstVideoInfo info;
+  GstBuffer *out;
+  GstMapInfo a;
+  Viz v;
+
+  viz_new (&v, "dim-level=1 caption=false outline=false", 25);
+  for (guint64 id = 0; id < 2; id++) {
+    GstBuffer *buf = make_video_frame (SRC_W, SRC_H, id, 0);
+    CpsMotionMeta *mm = cps_buffer_get_motion_meta (buf);
+    GstMapInfo map;
+
+    gst_buffer_map (buf, &map, GST_MAP_WRITE);
+    memset (map.data, 16, SRC_W * SRC_H);
+    memset (map.data + SRC_W * SRC_H, 128, SRC_W * SRC_H / 2);
+    for (gint y = 16; y < 48; y++)
+      memset (map.data + y * SRC_W + 32, 235, 64);
+    gst_buffer_unmap (buf, &map);
+    mm->region_x = 32;
+    mm->region_y = 16;
+    mm->region_width = 64;
+    mm->region_height = 32;
+    g_assert_cmpint (gst_harness_push (v.hv, buf), ==, GST_FLOW_OK);
+  }
+  g_assert_cmpint (gst_harness_push (v.h, make_window (0, 0, 2, two_frames,
+              G_N_ELEMENTS (two_frames), TRUE)), ==, GST_FLOW_OK);
+  out_info (&v, &info);
+  g_assert_cmpint (info.width, ==, 64);
+  g_assert_cmpint (info.height, ==, 32);
+  out = gst_harness_pull (v.h);
+  gst_buffer_map (out, &a, GST_MAP_READ);
+  for (gint y = 0; y < 32; y++)
+    for (gint x = 0; x < 64; x++)
+      g_assert_cmpuint (px (a.data, info.stride[0], x, y)[1], >=, 250);
+  gst_buffer_unmap (out, &a);
+  gst_buffer_unref (out);
+  gst_buffer_unref (gst_harness_pull (v.h));
+  viz_free (&v);
+}
+
 /* One video pad: a second request is refused; the pad can be released. */
 static void
 test_one_video_pad (void)
@@ -997,6 +1042,7 @@ main (int argc, char **argv)
   g_test_add_func ("/viz/resolution-change", test_resolution_change);
   g_test_add_func ("/viz/whole-frame-dimmed", test_whole_frame_dimmed);
   g_test_add_func ("/viz/store-bounded", test_store_bounded);
+  g_test_add_func ("/viz/display-window", test_display_window);
   g_test_add_func ("/viz/unlinked-video-pad", test_unlinked_video_pad);
   g_test_add_func ("/viz/one-video-pad", test_one_video_pad);
   g_test_add_func ("/viz/untimed-stream-to-mp4", test_untimed_stream_to_mp4);
