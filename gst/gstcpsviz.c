@@ -424,7 +424,7 @@ draw_overlay (const CpsPatchMeta * m, const guint8 * patches, guint t,
     cps_viz_dim (src, out, size, s->dim_level);
   else
     memset (out, 0, size);
-  for (guint i = 0; i < m->n_patches && !all; i++) {
+  for (guint i = 0; i < m->n_patches && !(src && all); i++) {
     const gint64 *row = m->fields + (gsize) i * CPS_PATCH_N_FIELDS;
 
     if (row[CPS_PATCH_FIELD_SEQ_POS] != t)
@@ -437,6 +437,8 @@ draw_overlay (const CpsPatchMeta * m, const guint8 * patches, guint t,
       cps_viz_paint_patch_scaled (patches + i * patch_bytes,
           (CpsDtype) m->dtype, m->patch_size, out, stride, &r);
   }
+  if (!src && all)
+    cps_viz_dim (out, out, size, s->dim_level);
   if (s->outline && n > 0)
     cps_viz_outline (out, stride, &grid, mask,
         MAX (1, grid.out_width / 480), outline_rgb);

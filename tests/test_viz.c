@@ -804,6 +804,20 @@ test_whole_frame_dimmed (void)
   }
   gst_buffer_unref (gst_harness_pull (v.h));
   viz_free (&v);
+
+  /* ... and, without the source frame, its patches at the dim level */
+  viz_new (&v, "dim-level=0.5 caption=false outline=false", 25);
+  g_assert_true (gst_harness_push_event (v.hv, gst_event_new_eos ()));
+  g_assert_cmpint (gst_harness_push (v.h, make_window (0, 0, 2, cells, n,
+              TRUE)), ==, GST_FLOW_OK);
+  out = gst_harness_pull (v.h);
+  gst_buffer_map (out, &a, GST_MAP_READ);
+  assert_px (a.data, OUT_W * 3, 0, 0, 5, 10, 15);
+  assert_px (a.data, OUT_W * 3, 63, 31, 40, 80, 120);
+  gst_buffer_unmap (out, &a);
+  gst_buffer_unref (out);
+  gst_buffer_unref (gst_harness_pull (v.h));
+  viz_free (&v);
 }
 
 /* The store keeps at most 128 frames: older ones are dropped (their
