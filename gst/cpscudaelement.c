@@ -10,18 +10,51 @@
 
 #include <string.h>
 
+static gboolean cps_cuda_built (void);
+
 GstCaps *
 cps_cuda_template_caps (const gchar * cuda_caps, const gchar * system_caps)
 {
   gchar *both;
   GstCaps *caps;
 
-  if (!cps_cuda_enabled ())
+  if (!cps_cuda_built ())
     return gst_caps_from_string (system_caps);
   both = g_strdup_printf ("%s; %s", cuda_caps, system_caps);
   caps = gst_caps_from_string (both);
   g_free (both);
   return caps;
+}
+
+static gboolean
+is_system_memory (GstCapsFeatures * features, GstStructure * s, gpointer x)
+{
+  return !gst_caps_features_contains (features, CPS_CUDA_MEMORY_FEATURE);
+}
+
+GstCaps *
+cps_cuda_filter_caps (GstCaps * caps)
+{
+  if (!cps_cuda_unavailable () || gst_caps_is_any (caps))
+    return caps;
+  caps = gst_caps_make_writable (caps);
+  gst_caps_filter_and_map_in_place (caps, is_system_memory, NULL);
+  return caps;
+}
+
+void
+cps_cuda_filter_caps_query (GstQuery * query)
+{
+  GstCaps *caps;
+
+  if (GST_QUERY_TYPE (query) != GST_QUERY_CAPS)
+    return;
+  gst_query_parse_caps_result (query, &caps);
+  if (!caps)
+    return;
+  caps = cps_cuda_filter_caps (gst_caps_ref (caps));
+  gst_query_set_caps_result (query, caps);
+  gst_caps_unref (caps);
 }
 
 void
@@ -64,10 +97,24 @@ cps_cuda_element_choose_ops (CpsCudaElement * ce, GstElement * element,
 #include <gst/cuda/gstcudautils.h>
 #include "cps_cuda.h"
 
-gboolean
-cps_cuda_enabled (void)
+static gboolean
+cps_cuda_built (void)
 {
-  return g_strcmp0 (g_getenv ("GST_CPS_CUDA"), "1") == 0;
+  return TRUE;
+}
+
+/* Read at every negotiation: the environment of this process decides. */
+const gchar *
+cps_cuda_unavailable (void)
+{
+  if (g_strcmp0 (g_getenv ("GST_CPS_CUDA"), "1") != 0)
+    return "the CUDA path is experimental and offered only with "
+        "GST_CPS_CUDA=1 in the environment";
+  /* libgstcuda asserts on any call into a driver it could not load */
+  if (!gst_cuda_load_library ())
+    return "GST_CPS_CUDA=1 is set but this host has no CUDA driver "
+        "(libcuda.so.1)";
+  return NULL;
 }
 
 void
@@ -204,10 +251,16 @@ cps_cuda_element_sync (CpsCudaElement * ce)
 
 #else /* a build without the CUDA kernels: every answer is "no" */
 
-gboolean
-cps_cuda_enabled (void)
+static gboolean
+cps_cuda_built (void)
 {
   return FALSE;
+}
+
+const gchar *
+cps_cuda_unavailable (void)
+{
+  return "this cps was built without its CUDA path";
 }
 
 void

@@ -11,6 +11,13 @@
  * written.  The CUDA caps are offered only where the environment variable
  * GST_CPS_CUDA=1 is set, so nothing changes for anyone else until the GPU
  * tests (tests/gpu/, cuda/README.md) have run on a real device.
+ *
+ * That is decided at negotiation time, never in the pad templates: the
+ * registry caches templates, so a template that followed the environment
+ * when the plugin was registered would keep that answer in every later
+ * process.  A build with the CUDA path always lists CUDA memory in its
+ * templates; caps queries and accept-caps drop or refuse it unless
+ * cps_cuda_unavailable() says it is offered now.
  */
 #ifndef __CPS_CUDA_ELEMENT_H__
 #define __CPS_CUDA_ELEMENT_H__
@@ -29,13 +36,23 @@ typedef struct {
   gpointer device;              /* the CpsCuda: the compute table's device */
 } CpsCudaElement;
 
-/* Whether elements offer CUDA memory in their templates: a build with the
- * CUDA kernels, and GST_CPS_CUDA=1 (see above). */
-gboolean cps_cuda_enabled (void);
+/* NULL when the elements offer CUDA memory now: a build with the CUDA
+ * kernels, GST_CPS_CUDA=1 in this process's environment and a CUDA driver
+ * that loads.  Otherwise the reason, a sentence for error messages. */
+const gchar *cps_cuda_unavailable (void);
 
-/* @system_caps, preceded by @cuda_caps when cps_cuda_enabled(). */
+/* Pad template caps: @system_caps, preceded by @cuda_caps in a build with
+ * the CUDA path, whatever the environment (see above). */
 GstCaps *cps_cuda_template_caps (const gchar * cuda_caps,
     const gchar * system_caps);
+
+/* @caps (taken) without its CUDA memory structures unless CUDA is offered
+ * now. */
+GstCaps *cps_cuda_filter_caps (GstCaps * caps);
+
+/* Filters the result of an answered CAPS query with
+ * cps_cuda_filter_caps(); other queries are left alone. */
+void cps_cuda_filter_caps_query (GstQuery * query);
 
 gboolean cps_caps_are_cuda (const GstCaps * caps);
 

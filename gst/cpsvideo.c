@@ -175,7 +175,7 @@ cps_video_accept_caps (GstElement * element, GstPad * pad, GstQuery * query)
   gboolean ok;
 
   gst_query_parse_accept_caps (query, &caps);
-  tmpl = gst_pad_get_pad_template_caps (pad);
+  tmpl = cps_cuda_filter_caps (gst_pad_get_pad_template_caps (pad));
   ok = gst_caps_can_intersect (caps, tmpl) &&
       (!gst_caps_is_fixed (caps) || gst_caps_is_subset (caps, tmpl));
   gst_caps_unref (tmpl);
@@ -186,10 +186,16 @@ cps_video_accept_caps (GstElement * element, GstPad * pad, GstQuery * query)
   if (!ok && gst_caps_is_fixed (caps)) {
     gchar *s = gst_caps_to_string (caps);
 
-    GST_ELEMENT_ERROR (element, CORE, NEGOTIATION,
-        ("%s accepts raw video in " CPS_VIDEO_FORMATS_TEXT " only; put "
-            "videoconvert before it for other formats.",
-            GST_ELEMENT_NAME (element)), ("refused caps: %s", s));
+    if (cps_caps_are_cuda (caps))
+      GST_ELEMENT_ERROR (element, CORE, NEGOTIATION,
+          ("%s does not take CUDA memory here: %s.",
+              GST_ELEMENT_NAME (element), cps_cuda_unavailable ()),
+          ("refused caps: %s", s));
+    else
+      GST_ELEMENT_ERROR (element, CORE, NEGOTIATION,
+          ("%s accepts raw video in " CPS_VIDEO_FORMATS_TEXT " only; put "
+              "videoconvert before it for other formats.",
+              GST_ELEMENT_NAME (element)), ("refused caps: %s", s));
     g_free (s);
   }
   return TRUE;

@@ -554,8 +554,12 @@ gst_cps_motion_query (GstBaseTransform * trans, GstPadDirection direction,
       GST_QUERY_ACCEPT_CAPS)
     return cps_video_accept_caps (GST_ELEMENT (trans),
         GST_BASE_TRANSFORM_SINK_PAD (trans), query);
-  return GST_BASE_TRANSFORM_CLASS (parent_class)->query (trans, direction,
-      query);
+  if (!GST_BASE_TRANSFORM_CLASS (parent_class)->query (trans, direction,
+          query))
+    return FALSE;
+  /* CUDA memory is in the templates but offered per environment */
+  cps_cuda_filter_caps_query (query);
+  return TRUE;
 }
 
 static gboolean

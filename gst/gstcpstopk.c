@@ -744,6 +744,12 @@ gst_cps_topk_sink_query (GstPad * pad, GstObject * parent, GstQuery * query)
       /* frames are read through GstVideoMeta, so any stride will do */
       gst_query_add_allocation_meta (query, GST_VIDEO_META_API_TYPE, NULL);
       return TRUE;
+    case GST_QUERY_CAPS:
+      /* CUDA memory is in the template but offered per environment */
+      if (!gst_pad_query_default (pad, parent, query))
+        return FALSE;
+      cps_cuda_filter_caps_query (query);
+      return TRUE;
     default:
       return gst_pad_query_default (pad, parent, query);
   }
@@ -780,7 +786,10 @@ gst_cps_topk_src_query (GstPad * pad, GstObject * parent, GstQuery * query)
     gst_query_set_latency (query, live, min, max);
     return TRUE;
   }
-  return gst_pad_query_default (pad, parent, query);
+  if (!gst_pad_query_default (pad, parent, query))
+    return FALSE;
+  cps_cuda_filter_caps_query (query);
+  return TRUE;
 }
 
 static void
