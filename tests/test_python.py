@@ -90,6 +90,12 @@ def t_metadata():
     assert meta["gstreamer_version"].startswith("GStreamer 1.")
     assert meta["elements"].startswith("cpsmotion ")
     assert " ! cpstopk " in meta["elements"] and " k=512 " in meta["elements"]
+    # the window's effective values: the radius the rule chose for 0, the
+    # pixel bounds input-size^2 stood for; the source's rate and duration
+    assert re.search(r" search-radius=[1-9] ", meta["elements"]), meta["elements"]
+    assert " min-pixels=50176 max-pixels=50176 " in meta["elements"], meta["elements"]
+    assert re.match(r"[1-9]\d*/[1-9]\d*$", meta["source_fps"]), meta["source_fps"]
+    assert int(meta["source_duration_ns"]) > 0, meta["source_duration_ns"]
     assert meta["fields_columns"] == \
         "seq_pos,frame_id,is_i,patch_linear_idx,patch_h_idx,patch_w_idx"
 
