@@ -256,7 +256,8 @@ test_decodebin_key_frames (void)
   g_free (path);
 }
 
-/* Uniform sampling (docs/algorithm.md) on a file: ids floor(i·(N−1)/(T−1)), one window. */
+/* Uniform sampling (docs/algorithm.md) on a file: ids floor(i·(N−1)/(T−1)),
+ * one window. */
 static void
 test_uniform_sampling (void)
 {
@@ -287,10 +288,11 @@ test_uniform_sampling (void)
   g_free (path);
 }
 
-/* The reference path of docs/algorithm.md written independently of common/: each
- * full-size pixel is converted to RGB (BT.709 limited range, the clip's
- * colorimetry; chroma upsampled bilinearly from MPEG-2 sited samples) and
- * clamped, then the RGB frame is resized bilinearly (half-pixel centres). */
+/* The reference path of docs/algorithm.md written independently of
+ * common/: each full-size pixel is converted to RGB (BT.709 limited range,
+ * the clip's colorimetry; chroma upsampled bilinearly from MPEG-2 sited
+ * samples) and clamped, then the RGB frame is resized bilinearly
+ * (half-pixel centres). */
 static gdouble
 plane_at (const guint8 * p, gint stride, gint w, gint h, gdouble x, gdouble y)
 {
