@@ -63,15 +63,19 @@ find_decoder (GstElement * element, gpointer decoder)
   return FALSE;
 }
 
-/* The width and height of @pad's current caps. */
+/* The width and height of @pad's current caps; with @parsed, only where a
+ * parser set them (a container's idea of the size does not count). */
 static gboolean
-pad_size (GstElement * element, const gchar * name, gint * w, gint * h)
+pad_size (GstElement * element, const gchar * name, gboolean parsed,
+    gint * w, gint * h)
 {
   GstPad *pad = gst_element_get_static_pad (element, name);
   GstCaps *caps = pad ? gst_pad_get_current_caps (pad) : NULL;
   GstStructure *s = caps ? gst_caps_get_structure (caps, 0) : NULL;
+  gboolean by_parser = FALSE;
   gboolean ok = s && gst_structure_get_int (s, "width", w) &&
-      gst_structure_get_int (s, "height", h);
+      gst_structure_get_int (s, "height", h) && (!parsed ||
+      (gst_structure_get_boolean (s, "parsed", &by_parser) && by_parser));
 
   gst_clear_caps (&caps);
   gst_clear_object (&pad);
@@ -94,9 +98,9 @@ cps_video_display_window (GstPad * sinkpad, const GstVideoInfo * info,
     return;
   /* only frames as the decoder made them: after a scaler the sizes
    * compare to nothing */
-  if (pad_size (decoder, "src", &out_w, &out_h) && out_w == w && out_h == h &&
-      pad_size (decoder, "sink", &disp_w, &disp_h) && disp_w > 0 &&
-      disp_h > 0 && disp_w <= w && disp_h <= h) {
+  if (pad_size (decoder, "src", FALSE, &out_w, &out_h) && out_w == w &&
+      out_h == h && pad_size (decoder, "sink", TRUE, &disp_w, &disp_h) &&
+      disp_w > 0 && disp_h > 0 && disp_w <= w && disp_h <= h) {
     dx = w - disp_w;
     dy = h - disp_h;
     /* the coded crop is counted in chroma samples, so this holds; a window

@@ -36,9 +36,9 @@ void cps_image_from_frame_region (const GstVideoFrame * frame,
  * @sinkpad: the whole frame, or the part the stream's own size leaves
  * where the video decoder upstream did not apply the left or top crop of
  * the coded picture (avdec_h264 with offsets not aligned to its buffers).
- * The stream's size is the one the decoder's input caps report (the
- * parser's display size); the excess is on the left and top, the crop the
- * decoder skipped. */
+ * The stream's size is the one the decoder's input caps report when a
+ * parser set them (parsed=true: the display size of the SPS); the excess
+ * is on the left and top, the crop the decoder skipped. */
 void cps_video_display_window (GstPad * sinkpad, const GstVideoInfo * info,
     GstVideoRectangle * region);
 void cps_color_matrix_from_info (const GstVideoInfo * info,
