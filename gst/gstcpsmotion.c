@@ -376,7 +376,8 @@ new_float_pool (gsize size)
 /* The settings a frame is measured with, as its meta reports them: the
  * search radius resolved. */
 static gchar *
-describe_settings (GstCpsMotion * self, gint downscale, gdouble rate)
+describe_settings (GstCpsMotion * self, gint downscale, gdouble rate,
+    gint device_id)
 {
   gchar r[G_ASCII_DTOSTR_BUF_SIZE], *s, *ref;
 
@@ -386,7 +387,7 @@ describe_settings (GstCpsMotion * self, gint downscale, gdouble rate)
       downscale, self->geometry.radius,
       g_enum_get_value (g_type_class_peek (gst_cps_sampling_get_type ()),
           self->active_sampling)->value_nick, self->uniform_frames, r,
-      self->cuda.device_id);
+      device_id);
   ref = g_ref_string_new (s);
   g_free (s);
   return ref;
@@ -398,11 +399,12 @@ gst_cps_motion_set_info (GstVideoFilter * filter, GstCaps * incaps,
 {
   GstCpsMotion *self = GST_CPS_MOTION (filter);
   CpsMotionGeometry *g = &self->geometry;
-  gint downscale, radius;
+  gint downscale, radius, device_id;
   gdouble rate;
 
   GST_OBJECT_LOCK (self);
   downscale = self->downscale;
+  device_id = self->cuda.device_id;
   radius = self->search_radius;
   self->active_sampling = self->sampling;
   self->uniform_frames = self->sampling_frames;
@@ -425,7 +427,7 @@ gst_cps_motion_set_info (GstVideoFilter * filter, GstCaps * incaps,
       &g->lowres_height);
   g->radius = radius > 0 ? radius :
       cps_default_radius (g->lowres_width, g->lowres_height);
-  self->settings = describe_settings (self, downscale, rate);
+  self->settings = describe_settings (self, downscale, rate, device_id);
   /* the memory the caps carry decides where the work runs */
   self->ops = cps_cuda_element_choose_ops (&self->cuda, GST_ELEMENT (self),
       incaps, &self->on_gpu);
