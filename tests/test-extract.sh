@@ -48,8 +48,9 @@ report "summary line: frames decoded and processed, windows, patches, time" $? "
 frames=$(ffprobe -v error -count_frames -select_streams v:0 \
   -show_entries stream=nb_read_frames,width,height -of csv=p=0 "$tmp/demo/preview.mp4" 2>&1)
 leftovers=$(find "$tmp/demo" -name '*.partial' | wc -l)
-report "preview.mp4: 100 frames of 308x168, no .partial file left" \
-  $([ "$frames" = "308,168,100" ] && [ "$leftovers" -eq 0 ]; echo $?) "ffprobe: $frames, leftovers: $leftovers"
+# cpsviz draws over the source frames (640x360, under its max-width)
+report "preview.mp4: 100 frames of 640x360, no .partial file left" \
+  $([ "$frames" = "640,360,100" ] && [ "$leftovers" -eq 0 ]; echo $?) "ffprobe: $frames, leftovers: $leftovers"
 
 # 4: a second run into the same directory is refused, --overwrite replaces
 expect_failure "existing window files are not mixed with a new run" 1 \

@@ -35,7 +35,9 @@ def extract(path, out, *options):
     p = subprocess.run([EXTRACT, "-q", "--overwrite", path, "-o", out, *options],
                        capture_output=True, text=True, timeout=120)
     assert p.returncode in (0, 1), f"exit status {p.returncode}: {p.stderr}"
-    names = sorted(os.listdir(out)) if os.path.isdir(out) else []
+    # cps-extract's own dot files (its manifest) aside
+    names = sorted(n for n in os.listdir(out) if not n.startswith(".")) \
+        if os.path.isdir(out) else []
     assert all(n.endswith(".safetensors") for n in names), names  # no .partial
     return p.returncode, p.stderr, [read_safetensors(os.path.join(out, n)) for n in names]
 

@@ -5,12 +5,13 @@
  * cps-extract: a video file or URI in, one safetensors file per window out
  * (and optionally a preview video of the selection).  It builds
  *
- *   uridecodebin ! cpsmotion ! cpsenergy ! cpstopk ! [tee !] cpspatchsink
- *                                                    [tee. ! cpsviz ! encoder]
+ *   uridecodebin ! [videoconvert !] cpsmotion ! cpsenergy ! cpstopk
+ *       ! [tee !] cpspatchsink
+ *   [tee. ! preview bin: queue ! cpsviz ! encodebin ! filesink]
  *
  * and exposes every cpsmotion, cpsenergy and cpstopk property as an option
- * of the same name, generated from the elements themselves so names,
- * ranges and defaults cannot drift.
+ * of the same name (and cpsviz's as --preview-NAME), generated from the
+ * elements themselves so names, ranges and defaults cannot drift.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -20,25 +21,22 @@
 #include <glib/gstdio.h>
 #include <glib-unix.h>
 #include <gst/gst.h>
-#include <gst/app/gstappsink.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cpsmeta.h"
+#include "extract-options.h"
+#include "extract-output.h"
+#include "extract-preview.h"
+#include "extract-rules.h"
 
 #define EXIT_USAGE 2
-#define WINDOW_PATTERN "window-%05d.safetensors"
+#define EXIT_INTERRUPTED 130
 
-static const gchar *tuned_elements[] = { "cpsmotion", "cpsenergy", "cpstopk" };
-
-/* One generated option: a property of one of the tuned elements. */
-typedef struct {
-  const gchar *element;
-  GParamSpec *pspec;
-  gchar *value;                 /* as given on the command line, or NULL */
-  gchar *description, *arg_description;
-} PropertyOption;
+static const gchar *tuned_elements[] =
+    { "cpsmotion", "cpsenergy", "cpstopk", NULL };
 
 typedef enum { MODE_AUTO, MODE_CPU, MODE_GPU } Mode;
 
@@ -47,41 +45,42 @@ typedef struct {
   gchar *output_dir, *preview, *decode_arg, *process_arg;
   gint64 max_windows;
   gdouble progress_interval;
-  gboolean overwrite, quiet, verbose;
-  GPtrArray *properties;        /* PropertyOption */
-  GOptionEntry *property_entries;
+  gboolean overwrite, quiet, verbose, version;
+  ExtractOptions *options;      /* cpsmotion, cpsenergy, cpstopk */
+  ExtractOptions *preview_options;      /* cpsviz */
   Mode decode, process;
 
   /* the run */
-  const gchar *input;           /* as given, for messages */
+  gchar *input;                 /* as given, for messages */
   gchar *uri;
-  GstElement *pipeline, *decodebin, *motion;
+  ExtractOutput *out;
+  GstElement *pipeline, *decodebin, *motion, *sink;
+  ExtractPreview *preview_branch;
   GMainLoop *loop;
-  gchar *preview_partial;
-  gchar *preview_encoder;       /* "videoconvert ! encoder ! muxer" */
   gchar *decoder_name;
   gboolean video_linked;
   gint exit_code;
   gint interrupts;
+  GThread *eos_thread;          /* sends the EOS of the first ^C */
   gint64 start_us;
   guint64 total_frames;         /* estimate, 0 if unknown */
 
   /* counters, updated from streaming threads */
   gint frames_decoded, frames_processed, windows;
-  gint64 patches;
 } Extract;
 
 static void
-fail (Extract * x, const gchar * format, ...) G_GNUC_PRINTF (2, 3);
+fail_with (Extract * x, gint exit_code, const gchar * format, ...)
+G_GNUC_PRINTF (3, 4);
 
 /* Reports the first error only: later ones are usually its consequences. */
 static void
-fail (Extract * x, const gchar * format, ...)
+fail_with (Extract * x, gint exit_code, const gchar * format, ...)
 {
   va_list ap;
   gchar *msg;
 
-  if (x->exit_code != 0)
+  if (x->exit_code != 0 && x->exit_code != EXIT_INTERRUPTED)
     return;
   va_start (ap, format);
   msg = g_strdup_vprintf (format, ap);
@@ -89,194 +88,18 @@ fail (Extract * x, const gchar * format, ...)
   fprintf (stderr, "%scps-extract: error: %s\n", isatty (2) ? "\r\033[K" : "",
       msg);
   g_free (msg);
-  x->exit_code = 1;
+  x->exit_code = exit_code;
   if (x->loop)
     g_main_loop_quit (x->loop);
 }
 
-/* ---- options generated from element properties ---------------------- */
+#define fail(x, ...) fail_with (x, 1, __VA_ARGS__)
 
-static gchar *
-describe_range (GParamSpec * p)
+/* "1 window", "2 windows" */
+static const gchar *
+plural (guint64 n, const gchar * one, const gchar * many)
 {
-  if (G_IS_PARAM_SPEC_UINT (p))
-    return g_strdup_printf ("%u-%u", G_PARAM_SPEC_UINT (p)->minimum,
-        G_PARAM_SPEC_UINT (p)->maximum);
-  if (G_IS_PARAM_SPEC_INT (p))
-    return g_strdup_printf ("%d-%d", G_PARAM_SPEC_INT (p)->minimum,
-        G_PARAM_SPEC_INT (p)->maximum);
-  if (G_IS_PARAM_SPEC_DOUBLE (p))
-    return g_strdup_printf ("%g-%g", G_PARAM_SPEC_DOUBLE (p)->minimum,
-        G_PARAM_SPEC_DOUBLE (p)->maximum);
-  if (G_IS_PARAM_SPEC_BOOLEAN (p))
-    return g_strdup ("true|false");
-  if (G_IS_PARAM_SPEC_ENUM (p)) {
-    GEnumClass *e = G_PARAM_SPEC_ENUM (p)->enum_class;
-    GString *s = g_string_new (NULL);
-
-    for (guint i = 0; i < e->n_values; i++)
-      g_string_append_printf (s, "%s%s", i ? "|" : "", e->values[i].value_nick);
-    return g_string_free (s, FALSE);
-  }
-  return g_strdup ("VALUE");
-}
-
-static gchar *
-describe_default (GParamSpec * p)
-{
-  const GValue *def = g_param_spec_get_default_value (p);
-
-  if (G_IS_PARAM_SPEC_ENUM (p))
-    return g_strdup (g_enum_get_value (G_PARAM_SPEC_ENUM (p)->enum_class,
-            g_value_get_enum (def))->value_nick);
-  if (G_IS_PARAM_SPEC_DOUBLE (p))
-    return g_strdup_printf ("%g", g_value_get_double (def));
-  return gst_value_serialize (def);
-}
-
-static void
-property_option_free (PropertyOption * o)
-{
-  g_free (o->value);
-  g_free (o->description);
-  g_free (o->arg_description);
-  g_param_spec_unref (o->pspec);
-  g_free (o);
-}
-
-/* Collects the writable properties each tuned element declares itself. */
-static gboolean
-collect_property_options (Extract * x)
-{
-  x->properties = g_ptr_array_new_with_free_func ((GDestroyNotify)
-      property_option_free);
-  for (guint e = 0; e < G_N_ELEMENTS (tuned_elements); e++) {
-    GstElementFactory *factory = gst_element_factory_find (tuned_elements[e]);
-    GstPluginFeature *loaded;
-    GObjectClass *klass;
-    GParamSpec **props;
-    guint n;
-
-    if (!factory)
-      return FALSE;
-    loaded = gst_plugin_feature_load (GST_PLUGIN_FEATURE (factory));
-    gst_object_unref (factory);
-    if (!loaded)
-      return FALSE;
-    klass = g_type_class_ref (gst_element_factory_get_element_type
-        (GST_ELEMENT_FACTORY (loaded)));
-    props = g_object_class_list_properties (klass, &n);
-    for (guint i = 0; i < n; i++) {
-      PropertyOption *o;
-      gchar *def;
-
-      if (props[i]->owner_type != G_OBJECT_CLASS_TYPE (klass) ||
-          !(props[i]->flags & G_PARAM_WRITABLE))
-        continue;
-      o = g_new0 (PropertyOption, 1);
-      o->element = tuned_elements[e];
-      o->pspec = g_param_spec_ref (props[i]);
-      def = describe_default (props[i]);
-      o->description = g_strdup_printf ("%s: %s (default: %s)",
-          tuned_elements[e], g_param_spec_get_blurb (props[i]), def);
-      o->arg_description = describe_range (props[i]);
-      g_free (def);
-      g_ptr_array_add (x->properties, o);
-    }
-    g_free (props);
-    g_type_class_unref (klass);
-    gst_object_unref (loaded);
-  }
-  return TRUE;
-}
-
-static GOptionGroup *
-property_option_group (Extract * x)
-{
-  GOptionGroup *group = g_option_group_new ("elements",
-      "Selection parameters (properties of cpsmotion, cpsenergy, cpstopk):",
-      "Show the selection parameters", NULL, NULL);
-  GOptionEntry *entries = g_new0 (GOptionEntry, x->properties->len + 1);
-
-  x->property_entries = entries;        /* the group does not own them */
-  for (guint i = 0; i < x->properties->len; i++) {
-    PropertyOption *o = x->properties->pdata[i];
-
-    entries[i] = (GOptionEntry) {
-    g_param_spec_get_name (o->pspec), 0, 0, G_OPTION_ARG_STRING, &o->value,
-          o->description, o->arg_description};
-  }
-  g_option_group_add_entries (group, entries);
-  return group;
-}
-
-/* Parses @o->value for its property, refusing out-of-range values instead
- * of letting GObject clamp them. */
-static gboolean
-property_option_value (const PropertyOption * o, GValue * v, gchar ** error)
-{
-  GValue checked = G_VALUE_INIT;
-  gboolean out_of_range;
-
-  g_value_init (v, o->pspec->value_type);
-  if (!gst_value_deserialize (v, o->value)) {
-    gchar *range = describe_range (o->pspec);
-
-    *error = g_strdup_printf ("--%s: \"%s\" is not valid (expected %s)",
-        o->pspec->name, o->value, range);
-    g_free (range);
-    g_value_unset (v);
-    return FALSE;
-  }
-  g_value_init (&checked, o->pspec->value_type);
-  g_value_copy (v, &checked);
-  out_of_range = g_param_value_validate (o->pspec, &checked);
-  g_value_unset (&checked);
-  if (out_of_range) {
-    gchar *range = describe_range (o->pspec);
-
-    *error = g_strdup_printf ("--%s: %s is out of range (%s)",
-        o->pspec->name, o->value, range);
-    g_free (range);
-    g_value_unset (v);
-    return FALSE;
-  }
-  return TRUE;
-}
-
-static gboolean
-check_property_options (Extract * x, gchar ** error)
-{
-  for (guint i = 0; i < x->properties->len; i++) {
-    PropertyOption *o = x->properties->pdata[i];
-    GValue v = G_VALUE_INIT;
-
-    if (!o->value)
-      continue;
-    if (!property_option_value (o, &v, error))
-      return FALSE;
-    g_value_unset (&v);
-  }
-  return TRUE;
-}
-
-static void
-apply_property_options (Extract * x)
-{
-  for (guint i = 0; i < x->properties->len; i++) {
-    PropertyOption *o = x->properties->pdata[i];
-    GstElement *element;
-    GValue v = G_VALUE_INIT;
-    gchar *unused = NULL;
-
-    if (!o->value)
-      continue;
-    element = gst_bin_get_by_name (GST_BIN (x->pipeline), o->element);
-    if (property_option_value (o, &v, &unused))
-      g_object_set_property (G_OBJECT (element), o->pspec->name, &v);
-    g_value_unset (&v);
-    gst_object_unref (element);
-  }
+  return n == 1 ? one : many;
 }
 
 /* ---- decoder choice ------------------------------------------------- */
@@ -399,54 +222,14 @@ on_autoplug_sort (GstElement * bin, GstPad * pad, GstCaps * caps,
 
 /* ---- pipeline ------------------------------------------------------- */
 
-/* An encoder and muxer for the preview, by file extension. */
-static gchar *
-preview_branch (const gchar * path, gchar ** error)
-{
-  static const struct {
-    const gchar *extension, *encoders[3], *muxer;
-  } formats[] = {
-    {".mp4", {"x264enc", "openh264enc", NULL}, "mp4mux"},
-    {".mov", {"x264enc", "openh264enc", NULL}, "qtmux"},
-    {".mkv", {"x264enc", "openh264enc", "vp8enc"}, "matroskamux"},
-    {".webm", {"vp8enc", "vp9enc", NULL}, "webmmux"},
-  };
-  gchar *lower = g_ascii_strdown (path, -1);
-
-  for (guint i = 0; i < G_N_ELEMENTS (formats); i++) {
-    if (!g_str_has_suffix (lower, formats[i].extension))
-      continue;
-    g_free (lower);
-    for (guint e = 0; e < 3 && formats[i].encoders[e]; e++) {
-      const gchar *enc = formats[i].encoders[e];
-      GstElementFactory *f = gst_element_factory_find (enc);
-
-      if (!f)
-        continue;
-      gst_object_unref (f);
-      /* I420: 4:4:4 H.264 (what x264enc picks for RGB input) plays in few
-       * players */
-      return g_strdup_printf ("videoconvert ! video/x-raw,format=I420 ! %s%s ! %s%s",
-          enc, g_str_equal (enc, "x264enc") ? " speed-preset=faster" : "",
-          g_str_has_suffix (enc, "264enc") ? "h264parse ! " : "",
-          formats[i].muxer);
-    }
-    *error = g_strdup_printf ("--preview %s: no encoder for this format is "
-        "installed (tried x264enc, openh264enc, vp8enc)", path);
-    return NULL;
-  }
-  g_free (lower);
-  *error = g_strdup_printf ("--preview %s: unsupported extension (use .mp4, "
-      ".mov, .mkv or .webm)", path);
-  return NULL;
-}
-
+/* The processing part, without file names: those are set as properties,
+ * byte for byte, once the elements exist. */
 static gchar *
 processing_description (Extract * x)
 {
   GString *d = g_string_new (NULL);
-  gchar *pattern = g_build_filename (x->output_dir, WINDOW_PATTERN, NULL);
-  gchar *quoted = g_strescape (pattern, NULL);
+  gboolean frames = x->preview_branch &&
+      extract_preview_wants_frames (x->preview_branch);
 
   if (x->process == MODE_GPU) {
     if (x->decode == MODE_CPU)
@@ -457,22 +240,65 @@ processing_description (Extract * x)
     /* caps without features: system memory, which NVDEC downloads to */
     g_string_append (d, "capsfilter name=in caps=video/x-raw ! ");
   }
-  g_string_append (d, "cpsmotion name=cpsmotion ! cpsenergy name=cpsenergy "
-      "! cpstopk name=cpstopk ! ");
-  if (x->preview)
-    g_string_append (d, "tee name=t ! queue ! ");
-  g_string_append_printf (d, "cpspatchsink name=sink max-buffers=1 drop=true "
-      "location=\"%s\"", quoted);
-  if (x->preview) {
-    gchar *partial = g_strescape (x->preview_partial, NULL);
-
-    g_string_append_printf (d, " t. ! queue ! cpsviz ! %s ! filesink "
-        "location=\"%s\"", x->preview_encoder, partial);
-    g_free (partial);
-  }
-  g_free (pattern);
-  g_free (quoted);
+  g_string_append (d, "cpsmotion name=cpsmotion ! ");
+  /* a tee whose branch went away (an abandoned preview) is not an error */
+  if (frames)
+    g_string_append (d, "tee name=frames allow-not-linked=true ! queue ! ");
+  g_string_append (d, "cpsenergy name=cpsenergy ! cpstopk name=cpstopk ! ");
+  if (x->preview_branch)
+    g_string_append (d, "tee name=t allow-not-linked=true ! queue ! ");
+  g_string_append (d, "cpspatchsink name=sink max-buffers=1 drop=true");
   return g_string_free (d, FALSE);
+}
+
+/* Whether cps accepts @caps as they are: what the first element and,
+ * behind it, cpsmotion answer to a caps query. */
+static gboolean
+accepted_as_is (GstPad * sinkpad, GstCaps * caps)
+{
+  GstCaps *accepted = gst_pad_query_caps (sinkpad, NULL);
+  gboolean ok = gst_caps_can_intersect (caps, accepted);
+
+  gst_caps_unref (accepted);
+  return ok;
+}
+
+/* cpsmotion reads 8-bit YUV; other formats (10-bit, RGB) are converted to
+ * the nearest of its formats on the CPU, which costs one pass over each
+ * frame, so only when needed. */
+static GstPad *
+converter_before (Extract * x, GstPad * sinkpad, GstCaps * caps)
+{
+  GstElement *convert = gst_element_factory_make ("videoconvert", NULL);
+  GstPad *convert_sink = gst_element_get_static_pad (convert, "sink");
+  GstPad *convert_src = gst_element_get_static_pad (convert, "src");
+  gchar *format = g_strdup (gst_structure_get_string
+      (gst_caps_get_structure (caps, 0), "format"));
+
+  if (!x->quiet)
+    fprintf (stderr, "%scps-extract: converting %s video to 8-bit YUV for "
+        "cpsmotion (videoconvert)\n", isatty (2) ? "\r\033[K" : "",
+        format ? format : "its");
+  g_free (format);
+  gst_bin_add (GST_BIN (x->pipeline), convert);
+  gst_pad_link (convert_src, sinkpad);
+  gst_object_unref (convert_src);
+  gst_element_sync_state_with_parent (convert);
+  return convert_sink;
+}
+
+static void
+end_pad_here (Extract * x, GstPad * pad)
+{
+  GstElement *sink = gst_element_factory_make ("fakesink", NULL);
+  GstPad *sinkpad;
+
+  g_object_set (sink, "sync", FALSE, "async", FALSE, NULL);
+  gst_bin_add (GST_BIN (x->pipeline), sink);
+  gst_element_sync_state_with_parent (sink);
+  sinkpad = gst_element_get_static_pad (sink, "sink");
+  gst_pad_link (pad, sinkpad);
+  gst_object_unref (sinkpad);
 }
 
 static void
@@ -486,32 +312,32 @@ on_pad_added (GstElement * decodebin, GstPad * pad, Extract * x)
 
   if (!g_str_has_prefix (media, "video/") || x->video_linked) {
     /* audio, subtitles, a second video stream: not ours, end them here */
-    GstElement *sink = gst_element_factory_make ("fakesink", NULL);
-
-    g_object_set (sink, "sync", FALSE, "async", FALSE, NULL);
-    gst_bin_add (GST_BIN (x->pipeline), sink);
-    gst_element_sync_state_with_parent (sink);
-    sinkpad = gst_element_get_static_pad (sink, "sink");
-    gst_pad_link (pad, sinkpad);
-    gst_object_unref (sinkpad);
+    end_pad_here (x, pad);
     gst_clear_caps (&caps);
     return;
   }
-  gst_clear_caps (&caps);
   first = gst_bin_get_by_name (GST_BIN (x->pipeline), "in");
   sinkpad = gst_element_get_static_pad (first, "sink");
   gst_object_unref (first);
+  if (!accepted_as_is (sinkpad, caps)) {
+    GstPad *convert_sink = converter_before (x, sinkpad, caps);
+
+    gst_object_unref (sinkpad);
+    sinkpad = convert_sink;
+  }
   if (gst_pad_link (pad, sinkpad) != GST_PAD_LINK_OK)
     fail (x, "%s: could not link the decoded video to cps", x->input);
   else
     x->video_linked = TRUE;
   gst_object_unref (sinkpad);
+  gst_clear_caps (&caps);
 }
 
 static void
 on_no_more_pads (GstElement * decodebin, Extract * x)
 {
-  if (!x->video_linked)
+  /* an interruption may end the stream before its video was found */
+  if (!x->video_linked && !x->interrupts)
     fail (x, "%s: no video stream", x->input);
 }
 
@@ -539,18 +365,25 @@ end_stream (Extract * x)
   return G_SOURCE_REMOVE;
 }
 
-/* Before cpspatchsink: counts windows and patches, and drops windows past
- * --max-windows so that neither a file nor a sample is made of them. */
+/* Before cpspatchsink: drops windows past --max-windows so that neither a
+ * file nor a sample is made of them, and has the output directory record
+ * each window before it is written. */
 static GstPadProbeReturn
 count_window (GstPad * pad, GstPadProbeInfo * info, Extract * x)
 {
   CpsPatchMeta *meta = cps_buffer_get_patch_meta (GST_PAD_PROBE_INFO_BUFFER
       (info));
+  GError *err = NULL;
 
   if (x->max_windows > 0 && g_atomic_int_get (&x->windows) >= x->max_windows)
     return GST_PAD_PROBE_DROP;
-  if (meta)
-    x->patches += meta->n_patches;      /* only this thread writes it */
+  if (meta && !extract_output_begin_window (x->out, meta->window_index,
+          meta->n_patches, &err)) {
+    gst_element_post_message (x->sink,
+        gst_message_new_error (GST_OBJECT (x->sink), err, NULL));
+    g_clear_error (&err);
+    return GST_PAD_PROBE_DROP;
+  }
   if (g_atomic_int_add (&x->windows, 1) + 1 == x->max_windows)
     g_idle_add ((GSourceFunc) end_stream, x);
   return GST_PAD_PROBE_OK;
@@ -566,25 +399,43 @@ add_probe (GstElement * element, const gchar * pad_name,
   gst_object_unref (pad);
 }
 
+/* Links a new src pad of the tee @tee_name to @bin's sink pad @pad_name. */
 static gboolean
-build_pipeline (Extract * x, gchar ** error)
+link_tee (Extract * x, const gchar * tee_name, GstElement * bin,
+    const gchar * pad_name)
 {
-  GError *err = NULL;
-  gchar *description = processing_description (x);
-  GstElement *topk, *sink;
+  GstElement *tee = gst_bin_get_by_name (GST_BIN (x->pipeline), tee_name);
+  GstPad *src = gst_element_request_pad_simple (tee, "src_%u");
+  GstPad *sink = gst_element_get_static_pad (bin, pad_name);
+  gboolean ok = gst_pad_link (src, sink) == GST_PAD_LINK_OK;
 
-  if (x->verbose)
-    fprintf (stderr, "cps-extract: uridecodebin uri=%s ! %s\n", x->uri,
-        description);
-  x->pipeline = gst_parse_launch_full (description, NULL,
-      GST_PARSE_FLAG_FATAL_ERRORS, &err);
-  g_free (description);
-  if (!x->pipeline) {
-    *error = g_strdup_printf ("could not build the pipeline: %s",
-        err->message);
-    g_clear_error (&err);
+  gst_object_unref (sink);
+  gst_object_unref (src);
+  gst_object_unref (tee);
+  return ok;
+}
+
+static gboolean
+add_preview (Extract * x, gchar ** error)
+{
+  GstElement *bin = extract_preview_make_bin (x->preview_branch, error);
+
+  if (!bin)
+    return FALSE;
+  gst_bin_add (GST_BIN (x->pipeline), bin);
+  if (!link_tee (x, "t", bin, "sink") ||
+      (extract_preview_wants_frames (x->preview_branch) &&
+          !link_tee (x, "frames", bin, "video"))) {
+    *error = g_strdup_printf ("--preview %s: could not link cpsviz",
+        x->preview);
     return FALSE;
   }
+  return TRUE;
+}
+
+static void
+add_decoder (Extract * x)
+{
   x->decodebin = gst_element_factory_make ("uridecodebin", "decode");
   g_object_set (x->decodebin, "uri", x->uri, NULL);
   g_signal_connect (x->decodebin, "autoplug-select",
@@ -594,21 +445,49 @@ build_pipeline (Extract * x, gchar ** error)
   g_signal_connect (x->decodebin, "pad-added", G_CALLBACK (on_pad_added), x);
   g_signal_connect (x->decodebin, "no-more-pads",
       G_CALLBACK (on_no_more_pads), x);
+  gst_bin_add (GST_BIN (x->pipeline), x->decodebin);
+}
+
+static gboolean
+build_pipeline (Extract * x, gchar ** error)
+{
+  GError *err = NULL;
+  gchar *description = processing_description (x);
+  gchar *location;
+  GstElement *topk;
+
+  if (x->verbose)
+    fprintf (stderr, "cps-extract: uridecodebin ! %s\n", description);
+  x->pipeline = gst_parse_launch_full (description, NULL,
+      GST_PARSE_FLAG_FATAL_ERRORS, &err);
+  g_free (description);
+  if (!x->pipeline) {
+    *error = g_strdup_printf ("could not build the pipeline: %s",
+        err->message);
+    g_clear_error (&err);
+    return FALSE;
+  }
   g_signal_connect (x->pipeline, "deep-element-added",
       G_CALLBACK (on_element_added), x);
-  gst_bin_add (GST_BIN (x->pipeline), x->decodebin);
+  add_decoder (x);
+  if (x->preview_branch && !add_preview (x, error))
+    return FALSE;
 
-  apply_property_options (x);
+  extract_options_apply (x->options, GST_BIN (x->pipeline));
+  if (x->preview_options)
+    extract_options_apply (x->preview_options, GST_BIN (x->pipeline));
   x->motion = gst_bin_get_by_name (GST_BIN (x->pipeline), "cpsmotion");
+  x->sink = gst_bin_get_by_name (GST_BIN (x->pipeline), "sink");
+  location = extract_output_location (x->out);
+  g_object_set (x->sink, "location", location, NULL);
+  g_free (location);
   topk = gst_bin_get_by_name (GST_BIN (x->pipeline), "cpstopk");
-  sink = gst_bin_get_by_name (GST_BIN (x->pipeline), "sink");
   add_probe (x->motion, "sink", (GstPadProbeCallback) count_frame,
       &x->frames_decoded);
   add_probe (topk, "sink", (GstPadProbeCallback) count_frame,
       &x->frames_processed);
-  add_probe (sink, "sink", (GstPadProbeCallback) count_window, x);
+  add_probe (x->sink, "sink", (GstPadProbeCallback) count_window, x);
   gst_object_unref (topk);
-  gst_object_unref (sink);
   return TRUE;
 }
 
@@ -645,6 +524,7 @@ static gboolean
 print_progress (Extract * x)
 {
   gint frames = g_atomic_int_get (&x->frames_decoded);
+  gint windows = g_atomic_int_get (&x->windows);
   gdouble t = elapsed_s (x);
   gchar *total;
 
@@ -652,50 +532,142 @@ print_progress (Extract * x)
   total = x->total_frames ?
       g_strdup_printf ("/%" G_GUINT64_FORMAT " frames (%.0f%%)",
       x->total_frames, MIN (100.0, 100.0 * frames / x->total_frames)) :
-      g_strdup (" frames");
+      g_strdup (plural (frames, " frame", " frames"));
   /* a terminal gets one line rewritten in place, a log plain lines */
-  fprintf (stderr, "%scps-extract: %d%s, %.1f fps, %d windows%s",
+  fprintf (stderr, "%scps-extract: %d%s, %.1f fps, %d %s%s",
       isatty (2) ? "\r\033[K" : "", frames, total, t > 0 ? frames / t : 0.0,
-      g_atomic_int_get (&x->windows), isatty (2) ? "" : "\n");
+      windows, plural (windows, "window", "windows"), isatty (2) ? "" : "\n");
   fflush (stderr);
   g_free (total);
   return G_SOURCE_CONTINUE;
 }
 
+/* What the run did, counting only the files that are on disk now: an
+ * abort can cut the last windows and the preview off. */
 static void
 print_summary (Extract * x)
 {
   gdouble t = elapsed_s (x);
+  guint64 patches;
+  guint windows = extract_output_windows_on_disk (x->out, &patches);
+  gboolean preview = x->preview_branch && g_file_test (x->preview,
+      G_FILE_TEST_IS_REGULAR);
 
-  fprintf (stderr, "%scps-extract: %d frames decoded (%s), %d processed, "
-      "%d windows, %" G_GINT64_FORMAT " patches in %.2f s (%.1f fps)\n",
+  fprintf (stderr, "%scps-extract: %d %s decoded (%s), %d processed, "
+      "%u %s, %" G_GUINT64_FORMAT " %s in %.2f s (%.1f fps)\n",
       isatty (2) ? "\r\033[K" : "", x->frames_decoded,
+      plural (x->frames_decoded, "frame", "frames"),
       x->decoder_name ? x->decoder_name : "no decoder", x->frames_processed,
-      x->windows, x->patches, t, t > 0 ? x->frames_decoded / t : 0.0);
-  fprintf (stderr, "cps-extract: windows in %s%s%s\n", x->output_dir,
-      x->preview ? ", preview in " : "", x->preview ? x->preview : "");
+      windows, plural (windows, "window", "windows"), patches,
+      plural (patches, "patch", "patches"), t,
+      t > 0 ? x->frames_decoded / t : 0.0);
+  if (windows)
+    fprintf (stderr, "cps-extract: windows in %s%s%s\n", x->output_dir,
+        preview ? ", preview in " : "", preview ? x->preview : "");
+  else if (preview)
+    fprintf (stderr, "cps-extract: preview in %s\n", x->preview);
 }
 
 /* ---- main loop ------------------------------------------------------ */
 
 static gboolean
+is_in (GstObject * object, GstElement * ancestor)
+{
+  return ancestor && (object == GST_OBJECT (ancestor) ||
+      gst_object_has_as_ancestor (object, GST_OBJECT (ancestor)));
+}
+
+static gboolean
+is_tuned_element (GstObject * object)
+{
+  return g_strv_contains (tuned_elements, GST_OBJECT_NAME (object));
+}
+
+/* What an error concerns, in the user's terms: the preview file, the
+ * output directory, an element's settings, or the input. */
+static gchar *
+error_subject (Extract * x, GstObject * src)
+{
+  if (x->preview_branch && extract_preview_contains (x->preview_branch, src))
+    return g_strdup_printf ("--preview %s", x->preview);
+  if (is_in (src, x->sink))
+    return g_strdup_printf ("-o %s", x->output_dir);
+  if (is_tuned_element (src))
+    return g_strdup_printf ("%s (%s)", x->input, GST_OBJECT_NAME (src));
+  return g_strdup (x->input);
+}
+
+/* The last line of a GStreamer debug string: the system error or file
+ * name behind a resource error ("No such file \"/x.mp4\""). */
+static const gchar *
+debug_detail (const gchar * debug)
+{
+  const gchar *nl = debug ? strrchr (debug, '\n') : NULL;
+
+  return nl ? nl + 1 : debug;
+}
+
+static void
+report_error (Extract * x, GstMessage * msg)
+{
+  GError *err = NULL;
+  gchar *debug = NULL, *subject = error_subject (x, GST_MESSAGE_SRC (msg));
+  const gchar *detail;
+
+  gst_message_parse_error (msg, &err, &debug);
+  detail = debug_detail (debug);
+  /* the elements' own checks of their settings are option errors */
+  if (is_tuned_element (GST_MESSAGE_SRC (msg)) &&
+      g_error_matches (err, GST_LIBRARY_ERROR, GST_LIBRARY_ERROR_SETTINGS))
+    fail_with (x, EXIT_USAGE, "%s: %s", GST_MESSAGE_SRC_NAME (msg),
+        err->message);
+  else if (err->domain == GST_RESOURCE_ERROR && detail && *detail)
+    fail (x, "%s: %s (%s)", subject, err->message, detail);
+  else
+    fail (x, "%s: %s", subject, err->message);
+  if (x->verbose && debug)
+    fprintf (stderr, "cps-extract: %s: %s\n", GST_MESSAGE_SRC_NAME (msg),
+        debug);
+  g_clear_error (&err);
+  g_free (debug);
+  g_free (subject);
+}
+
+/* The preview is optional: its errors end the preview, not the run. */
+static void
+abandon_preview (Extract * x, GstMessage * msg)
+{
+  GError *err = NULL;
+
+  gst_message_parse_error (msg, &err, NULL);
+  fprintf (stderr, "%scps-extract: warning: --preview %s: %s; the preview "
+      "is abandoned, the windows are still written\n",
+      isatty (2) ? "\r\033[K" : "", x->preview, err->message);
+  g_clear_error (&err);
+  extract_preview_abandon (x->preview_branch, GST_BIN (x->pipeline));
+}
+
+static gboolean
 on_bus_message (GstBus * bus, GstMessage * msg, Extract * x)
 {
   GError *err = NULL;
-  gchar *debug = NULL;
 
   switch (GST_MESSAGE_TYPE (msg)) {
     case GST_MESSAGE_ERROR:
-      gst_message_parse_error (msg, &err, &debug);
-      fail (x, "%s: %s", x->input, err->message);
-      if (x->verbose && debug)
-        fprintf (stderr, "cps-extract: %s: %s\n", GST_MESSAGE_SRC_NAME (msg),
-            debug);
+      if (x->preview_branch &&
+          extract_preview_contains (x->preview_branch, GST_MESSAGE_SRC (msg)))
+      {
+        if (!extract_preview_abandoned (x->preview_branch))
+          abandon_preview (x, msg);
+      } else {
+        report_error (x, msg);
+      }
       break;
     case GST_MESSAGE_WARNING:
-      gst_message_parse_warning (msg, &err, &debug);
+      gst_message_parse_warning (msg, &err, NULL);
       fprintf (stderr, "%scps-extract: warning: %s\n",
           isatty (2) ? "\r\033[K" : "", err->message);
+      g_clear_error (&err);
       break;
     case GST_MESSAGE_EOS:
       g_main_loop_quit (x->loop);
@@ -703,51 +675,82 @@ on_bus_message (GstBus * bus, GstMessage * msg, Extract * x)
     default:
       break;
   }
-  g_clear_error (&err);
-  g_free (debug);
   return G_SOURCE_CONTINUE;
 }
 
-/* First ^C: end the stream, so the window being filled is still written.
- * Second: stop at once. */
+static gpointer
+send_eos (GstElement * pipeline)
+{
+  gst_element_send_event (pipeline, gst_event_new_eos ());
+  return NULL;
+}
+
+/* ^C or SIGTERM.  First: end the stream, so the window being filled is
+ * still written (before any video was found there is nothing to finish).
+ * The EOS is sent from a thread of its own: a source blocked in a read (a
+ * pipe) holds it up, and a second ^C must still get through.  Second: stop
+ * at once. */
 static gboolean
 on_interrupt (Extract * x)
 {
-  if (x->interrupts++ == 0) {
+  if (x->interrupts++ == 0 && x->video_linked) {
     fprintf (stderr, "%scps-extract: interrupted, finishing the current "
         "window (^C again to abort)\n", isatty (2) ? "\r\033[K" : "");
-    gst_element_send_event (x->pipeline, gst_event_new_eos ());
+    x->eos_thread = g_thread_new ("cps-extract-eos", (GThreadFunc) send_eos,
+        x->pipeline);
   } else {
-    x->exit_code = 130;
+    fprintf (stderr, "%scps-extract: interrupted\n",
+        isatty (2) ? "\r\033[K" : "");
+    x->exit_code = EXIT_INTERRUPTED;
     g_main_loop_quit (x->loop);
   }
   return G_SOURCE_CONTINUE;
+}
+
+/* Start-up errors (a file that cannot be opened, an unknown URI scheme)
+ * make the state change fail; their message is on the bus. */
+static void
+report_start_failure (Extract * x, GstBus * bus)
+{
+  GstMessage *msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+
+  if (msg) {
+    report_error (x, msg);
+    gst_message_unref (msg);
+  } else {
+    fail (x, "%s: could not start the pipeline", x->input);
+  }
 }
 
 static gboolean
 run (Extract * x)
 {
   GstBus *bus = gst_element_get_bus (x->pipeline);
-  guint progress = 0, signal_id;
+  guint progress = 0, sigint, sigterm;
 
   x->loop = g_main_loop_new (NULL, FALSE);
-  gst_bus_add_watch (bus, (GstBusFunc) on_bus_message, x);
-  signal_id = g_unix_signal_add (SIGINT, (GSourceFunc) on_interrupt, x);
+  sigint = g_unix_signal_add (SIGINT, (GSourceFunc) on_interrupt, x);
+  sigterm = g_unix_signal_add (SIGTERM, (GSourceFunc) on_interrupt, x);
   if (!x->quiet)
     progress = g_timeout_add (MAX (1, x->progress_interval * 1000),
         (GSourceFunc) print_progress, x);
   x->start_us = g_get_monotonic_time ();
   if (gst_element_set_state (x->pipeline, GST_STATE_PLAYING) ==
-      GST_STATE_CHANGE_FAILURE)
-    fail (x, "%s: could not start the pipeline", x->input);
-  else
+      GST_STATE_CHANGE_FAILURE) {
+    report_start_failure (x, bus);
+  } else {
+    gst_bus_add_watch (bus, (GstBusFunc) on_bus_message, x);
     g_main_loop_run (x->loop);
+    gst_bus_remove_watch (bus);
+  }
 
   if (progress)
     g_source_remove (progress);
-  g_source_remove (signal_id);
+  g_source_remove (sigint);
+  g_source_remove (sigterm);
   gst_element_set_state (x->pipeline, GST_STATE_NULL);
-  gst_bus_remove_watch (bus);
+  if (x->eos_thread)
+    g_thread_join (x->eos_thread);
   gst_object_unref (bus);
   g_main_loop_unref (x->loop);
   x->loop = NULL;
@@ -781,59 +784,34 @@ input_uri (const gchar * input, gchar ** error)
 }
 
 static gboolean
-is_window_file (const gchar * name)
+same_file (const gchar * a, const gchar * b)
 {
-  return g_str_has_prefix (name, "window-") &&
-      g_str_has_suffix (name, ".safetensors");
+  struct stat sa, sb;
+
+  return a && b && g_stat (a, &sa) == 0 && g_stat (b, &sb) == 0 &&
+      sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
-/* The output directory exists and holds no windows of an earlier run
- * (removed with --overwrite): a dataset never mixes two runs. */
+/* The preview replaces its path at the end: it must not be the input (a
+ * path or file:// URI, also through another name) nor the output
+ * directory. */
 static gboolean
-prepare_output_dir (Extract * x, gchar ** error)
+check_preview_path (Extract * x, gchar ** error)
 {
-  GError *err = NULL;
-  GDir *dir;
-  const gchar *name;
+  gchar *input = g_filename_from_uri (x->uri, NULL, NULL);
+  const gchar *clash = NULL;
 
-  if (g_mkdir_with_parents (x->output_dir, 0755) != 0) {
-    *error = g_strdup_printf ("%s: %s", x->output_dir, g_strerror (errno));
-    return FALSE;
-  }
-  dir = g_dir_open (x->output_dir, 0, &err);
-  if (!dir) {
-    *error = g_strdup_printf ("%s", err->message);
-    g_clear_error (&err);
-    return FALSE;
-  }
-  while ((name = g_dir_read_name (dir))) {
-    gchar *path;
-
-    if (!is_window_file (name))
-      continue;
-    if (!x->overwrite) {
-      *error = g_strdup_printf ("%s already holds window files from an "
-          "earlier run; pass --overwrite to replace them", x->output_dir);
-      g_dir_close (dir);
-      return FALSE;
-    }
-    path = g_build_filename (x->output_dir, name, NULL);
-    g_unlink (path);
-    g_free (path);
-  }
-  g_dir_close (dir);
-  return TRUE;
-}
-
-static void
-finish_preview (Extract * x, gboolean ok)
-{
-  if (!x->preview_partial)
-    return;
-  if (ok && g_rename (x->preview_partial, x->preview) != 0)
-    fail (x, "%s: %s", x->preview, g_strerror (errno));
-  if (!ok)
-    g_unlink (x->preview_partial);
+  if (same_file (x->preview, input) || same_file (x->preview, x->input) ||
+      same_file (extract_preview_partial (x->preview_branch), input))
+    clash = "is the input";
+  else if (same_file (x->preview, x->output_dir) ||
+      g_file_test (x->preview, G_FILE_TEST_IS_DIR))
+    clash = "is a directory";
+  g_free (input);
+  if (clash)
+    *error = g_strdup_printf ("--preview %s: %s; the preview needs a file "
+        "of its own", x->preview, clash);
+  return clash == NULL;
 }
 
 /* ---- main ----------------------------------------------------------- */
@@ -889,108 +867,223 @@ resolve_modes (Extract * x, gchar ** error)
   return TRUE;
 }
 
-int
-main (int argc, char **argv)
+static gboolean
+check_main_options (Extract * x, gchar ** error)
 {
-  Extract x = { 0 };
-  gchar *error = NULL;
-  GError *err = NULL;
-  gboolean ok;
-  GOptionContext *ctx;
+  if (x->max_windows < 0 || x->progress_interval < 0) {
+    *error = g_strdup ("--max-windows and --progress-interval must not be "
+        "negative");
+    return FALSE;
+  }
+  if (x->quiet && x->progress_interval > 0) {
+    *error = g_strdup ("--progress-interval has no effect with --quiet");
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* Everything that can be checked before the input is opened; errors are
+ * usage errors (exit status 2). */
+static gboolean
+check_options (Extract * x, gchar ** error)
+{
+  if (!check_main_options (x, error) ||
+      !extract_output_check_name (x->output_dir, error) ||
+      !extract_options_check (x->options, error) ||
+      !extract_options_check (x->preview_options, error) ||
+      !resolve_modes (x, error) ||
+      !extract_check_option_effects (x->options, x->process == MODE_GPU,
+          error))
+    return FALSE;
+  if (!x->preview) {
+    if (extract_options_any_set (x->preview_options)) {
+      *error = g_strdup ("the --preview-… options have no effect without "
+          "--preview");
+      return FALSE;
+    }
+    return TRUE;
+  }
+  x->preview_branch = extract_preview_new (x->preview, error);
+  return x->preview_branch != NULL;
+}
+
+static gboolean
+parse_command_line (Extract * x, int *argc, char ***argv)
+{
   const GOptionEntry entries[] = {
-    {"output", 'o', 0, G_OPTION_ARG_FILENAME, &x.output_dir,
+    {"output", 'o', 0, G_OPTION_ARG_FILENAME, &x->output_dir,
         "Directory for the window files (default: cps-output)", "DIR"},
-    {"preview", 0, 0, G_OPTION_ARG_FILENAME, &x.preview,
+    {"preview", 0, 0, G_OPTION_ARG_FILENAME, &x->preview,
         "Also write a video of the selection (.mp4, .mov, .mkv, .webm)",
         "FILE"},
-    {"decode", 0, 0, G_OPTION_ARG_STRING, &x.decode_arg,
+    {"decode", 0, 0, G_OPTION_ARG_STRING, &x->decode_arg,
         "Decoder: cpu, gpu (NVDEC) or auto (gpu where available; default)",
         "auto|cpu|gpu"},
-    {"process", 0, 0, G_OPTION_ARG_STRING, &x.process_arg,
+    {"process", 0, 0, G_OPTION_ARG_STRING, &x->process_arg,
         "Where cps runs: cpu, gpu (CUDA) or auto (follows --decode; default)",
         "auto|cpu|gpu"},
-    {"max-windows", 0, 0, G_OPTION_ARG_INT64, &x.max_windows,
+    {"max-windows", 0, 0, G_OPTION_ARG_INT64, &x->max_windows,
         "Stop after this many windows (default 0: the whole input)", "N"},
-    {"progress-interval", 0, 0, G_OPTION_ARG_DOUBLE, &x.progress_interval,
+    {"progress-interval", 0, 0, G_OPTION_ARG_DOUBLE, &x->progress_interval,
         "Seconds between progress reports on stderr (default: 0.25 on a "
           "terminal, 5 otherwise)", "SECONDS"},
-    {"overwrite", 'f', 0, G_OPTION_ARG_NONE, &x.overwrite,
-        "Replace window files of an earlier run in the output directory",
-        NULL},
-    {"quiet", 'q', 0, G_OPTION_ARG_NONE, &x.quiet,
+    {"overwrite", 'f', 0, G_OPTION_ARG_NONE, &x->overwrite,
+        "Replace the window files (and preview) an earlier run wrote into "
+          "the output directory", NULL},
+    {"quiet", 'q', 0, G_OPTION_ARG_NONE, &x->quiet,
         "No progress, only errors and the summary", NULL},
-    {"verbose", 'v', 0, G_OPTION_ARG_NONE, &x.verbose,
+    {"verbose", 'v', 0, G_OPTION_ARG_NONE, &x->verbose,
         "Print the pipeline and error details", NULL},
+    {"version", 0, 0, G_OPTION_ARG_NONE, &x->version,
+        "Print the version and exit", NULL},
     {NULL}
   };
+  GOptionContext *ctx = g_option_context_new ("FILE|URI - write the "
+      "selected patches of a video as safetensors files");
+  GError *err = NULL;
+  gchar **joined = extract_options_join_boolean_values (x->options, *argv);
+  gchar **args = extract_options_join_boolean_values (x->preview_options,
+      joined);
+  gboolean ok;
 
-  gst_init (&argc, &argv);
-  find_plugin ();
-  if (!collect_property_options (&x)) {
-    fprintf (stderr, "cps-extract: error: the cps plugin is not installed "
-        "(no cpsmotion element; check GST_PLUGIN_PATH)\n");
-    return 1;
-  }
-  ctx = g_option_context_new ("FILE|URI - write the selected patches of a "
-      "video as safetensors files");
+  g_strfreev (joined);
+
   g_option_context_set_description (ctx,
       "Writes DIR/window-NNNNN.safetensors for each window of "
       "sequence-length frames:\npatches [N,3,P,P], fields [N,6], scores [N], "
       "frame_ids [T], frame_pts_ns [T], is_i [T].\nSelection parameters "
       "(--help-elements) are the properties of the elements, same names "
-      "and defaults.\n");
+      "and defaults; --help-preview lists cpsviz's.\nOne run at a time "
+      "writes into DIR (it is locked).  ^C or SIGTERM ends the stream: the "
+      "window being filled is still written; a second one aborts.\n");
   g_option_context_add_main_entries (ctx, entries, NULL);
-  g_option_context_add_group (ctx, property_option_group (&x));
+  g_option_context_add_group (ctx, extract_options_group (x->options,
+          "elements", "Selection parameters (properties of cpsmotion, "
+          "cpsenergy, cpstopk):", "Show the selection parameters"));
+  g_option_context_add_group (ctx, extract_options_group
+      (x->preview_options, "preview", "Preview options (properties of "
+          "cpsviz, with --preview):", "Show the preview options"));
   g_option_context_add_group (ctx, gst_init_get_option_group ());
-  ok = g_option_context_parse (ctx, &argc, &argv, &err);
+  ok = g_option_context_parse_strv (ctx, &args, &err);
   g_option_context_free (ctx);
-  if (!ok || argc != 2 || x.max_windows < 0 || x.progress_interval < 0) {
-    fprintf (stderr, "cps-extract: error: %s\nTry cps-extract --help\n",
-        err ? err->message : argc < 2 ? "no input given" :
-        argc > 2 ? "more than one input given" :
-        "--max-windows and --progress-interval must not be negative");
-    g_clear_error (&err);
-    return EXIT_USAGE;
+  if (ok && x->version) {
+    g_strfreev (args);
+    return TRUE;
   }
-  if (!x.output_dir)
-    x.output_dir = g_strdup ("cps-output");
-  if (x.progress_interval == 0)
-    x.progress_interval = isatty (2) ? 0.25 : 5.0;
+  if (!ok || g_strv_length (args) != 2) {
+    fprintf (stderr, "cps-extract: error: %s\nTry cps-extract --help\n",
+        err ? err->message : g_strv_length (args) < 2 ? "no input given" :
+        "more than one input given");
+    g_clear_error (&err);
+    g_strfreev (args);
+    return FALSE;
+  }
+  x->input = g_strdup (args[1]);
+  g_strfreev (args);
+  return TRUE;
+}
 
-  if (!check_property_options (&x, &error) || !resolve_modes (&x, &error) ||
-      (x.preview && !(x.preview_encoder = preview_branch (x.preview,
-                  &error)))) {
+static void
+print_version (void)
+{
+  gchar *gst = gst_version_string ();
+
+  printf ("cps-extract %s (%s)\n", VERSION, gst);
+  g_free (gst);
+}
+
+static void
+extract_clear (Extract * x)
+{
+  gst_clear_object (&x->motion);
+  gst_clear_object (&x->sink);
+  gst_clear_object (&x->pipeline);
+  if (x->preview_branch)
+    extract_preview_free (x->preview_branch);
+  if (x->out)
+    extract_output_close (x->out);
+  if (x->options)
+    extract_options_free (x->options);
+  if (x->preview_options)
+    extract_options_free (x->preview_options);
+  g_free (x->input);
+  g_free (x->uri);
+  g_free (x->output_dir);
+  g_free (x->preview);
+  g_free (x->decoder_name);
+  g_free (x->decode_arg);
+  g_free (x->process_arg);
+}
+
+/* Runs the extraction; returns the exit status. */
+static gint
+extract (Extract * x)
+{
+  gchar *error = NULL;
+  gboolean ok;
+
+  if (!check_options (x, &error)) {
     fprintf (stderr, "cps-extract: error: %s\n", error);
     g_free (error);
     return EXIT_USAGE;
   }
-  if (x.preview)
-    x.preview_partial = g_strdup_printf ("%s.partial", x.preview);
-  x.input = argv[1];
-  if (!(x.uri = input_uri (argv[1], &error)) ||
-      !prepare_output_dir (&x, &error) || !build_pipeline (&x, &error)) {
+  if (!(x->uri = input_uri (x->input, &error))) {
     fprintf (stderr, "cps-extract: error: %s\n", error);
     g_free (error);
     return 1;
   }
+  if (x->preview && !check_preview_path (x, &error)) {
+    fprintf (stderr, "cps-extract: error: %s\n", error);
+    g_free (error);
+    return EXIT_USAGE;
+  }
+  if (!(x->out = extract_output_open (x->output_dir, x->overwrite,
+              x->preview, &error)) || !build_pipeline (x, &error)) {
+    fprintf (stderr, "cps-extract: error: %s\n", error);
+    g_free (error);
+    return 1;
+  }
+  ok = run (x);
+  if (x->preview_branch && !extract_preview_finish (x->preview_branch, ok,
+          &error)) {
+    fail (x, "%s", error);
+    g_free (error);
+  }
+  if (x->exit_code == 0 || x->exit_code == EXIT_INTERRUPTED)
+    print_summary (x);
+  return x->exit_code;
+}
 
-  ok = run (&x);
-  finish_preview (&x, ok);
-  if (x.exit_code == 0 || x.exit_code == 130)
-    print_summary (&x);
+int
+main (int argc, char **argv)
+{
+  static const gchar *viz[] = { "cpsviz", NULL };
+  Extract x = { 0 };
+  gint status;
 
-  gst_object_unref (x.motion);
-  gst_object_unref (x.pipeline);
-  g_ptr_array_unref (x.properties);
-  g_free (x.property_entries);
-  g_free (x.uri);
-  g_free (x.output_dir);
-  g_free (x.preview);
-  g_free (x.preview_partial);
-  g_free (x.preview_encoder);
-  g_free (x.decoder_name);
-  g_free (x.decode_arg);
-  g_free (x.process_arg);
+  gst_init (&argc, &argv);
+  find_plugin ();
+  x.options = extract_options_new (tuned_elements, "");
+  x.preview_options = extract_options_new (viz, "preview-");
+  if (!x.options || !x.preview_options) {
+    fprintf (stderr, "cps-extract: error: the cps plugin is not installed "
+        "(no cpsmotion element; check GST_PLUGIN_PATH)\n");
+    extract_clear (&x);
+    return 1;
+  }
+  if (!parse_command_line (&x, &argc, &argv)) {
+    status = EXIT_USAGE;
+  } else if (x.version) {
+    print_version ();
+    status = 0;
+  } else {
+    if (!x.output_dir)
+      x.output_dir = g_strdup ("cps-output");
+    if (x.progress_interval == 0 && !x.quiet)
+      x.progress_interval = isatty (2) ? 0.25 : 5.0;
+    status = extract (&x);
+  }
+  extract_clear (&x);
   gst_deinit ();                /* lets GST_TRACERS=leaks report */
-  return x.exit_code;
+  return status;
 }
