@@ -61,9 +61,9 @@ def digests(directory):
     return {n: digest(os.path.join(directory, n)) for n in windows(directory)}
 
 
-def manifest_pid(directory):
+def manifest_started(directory):
     text = open(os.path.join(directory, ".cps-extract-manifest")).read()
-    return int(re.search(r"^pid=(\d+)$", text, re.M).group(1))
+    return int(re.search(r"^started=(\d+)$", text, re.M).group(1))
 
 
 def ffmpeg(*args):
@@ -189,13 +189,16 @@ def t_overwrite_removes_exactly_what_a_run_wrote():
     d = tmp("ow2")
     rc, err = run("-q", CLIP, "-o", d, "--max-windows", "4")
     assert rc == 0, err
-    pid = manifest_pid(d)
-    # what a run killed while writing window 3 leaves, and foreign files
-    stale = f"window-00003.safetensors.{pid}.partial"
+    started = manifest_started(d)
+    # what a run killed while writing window 3 leaves (GLib's temporary
+    # file), and foreign files, one named like a temporary file but older
+    # than the run
+    stale = "window-00003.safetensors.Ab3xY9"
     foreign = ["notes.txt", "window-00002.safetensors.bak",
-               f"window-00001.safetensors.{pid + 1}.partial"]
+               "window-00001.safetensors.Zz9yX1"]
     for name in [stale] + foreign:
         open(os.path.join(d, name), "w").write("x")
+    os.utime(os.path.join(d, foreign[2]), (started - 3600, started - 3600))
     rc, err = run("-q", CLIP, "-o", d, "-f", "--max-windows", "2")
     assert rc == 0, err
     names = sorted(os.listdir(d))

@@ -7,10 +7,9 @@
  *   .cps-extract.lock      flock()ed by the run writing into it (removed at
  *                          the end; it holds that run's process id)
  *   .cps-extract-manifest  what the last run wrote (GKeyFile, replaced
- *                          atomically): its process id, which names the
- *                          .partial files it may have left when killed; the
- *                          number of windows it started; its preview, when
- *                          that lies in the directory
+ *                          atomically): when it started, the number of
+ *                          windows it began to write, its preview when that
+ *                          lies in the directory
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -33,7 +32,7 @@
 
 /* What one run wrote into the directory. */
 typedef struct {
-  gint64 pid;
+  gint64 started;               /* seconds since the epoch */
   guint64 windows;              /* indices 0 … windows - 1 */
   gchar *preview;               /* a file name in the directory, or NULL */
 } Manifest;
@@ -197,7 +196,8 @@ read_manifest (ExtractOutput * out)
   gchar *path = in_dir (out, MANIFEST_NAME);
 
   if (g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, NULL)) {
-    out->earlier.pid = g_key_file_get_int64 (kf, MANIFEST_GROUP, "pid", NULL);
+    out->earlier.started = g_key_file_get_int64 (kf, MANIFEST_GROUP,
+        "started", NULL);
     out->earlier.windows = g_key_file_get_uint64 (kf, MANIFEST_GROUP,
         "windows", NULL);
     out->earlier.preview = g_key_file_get_string (kf, MANIFEST_GROUP,
@@ -215,7 +215,7 @@ write_manifest (ExtractOutput * out, GError ** error)
   gsize len;
   gboolean ok;
 
-  g_key_file_set_int64 (kf, MANIFEST_GROUP, "pid", out->ours.pid);
+  g_key_file_set_int64 (kf, MANIFEST_GROUP, "started", out->ours.started);
   g_key_file_set_uint64 (kf, MANIFEST_GROUP, "windows", out->ours.windows);
   if (out->ours.preview)
     g_key_file_set_string (kf, MANIFEST_GROUP, "preview", out->ours.preview);
@@ -285,7 +285,7 @@ extract_output_open (const gchar * dir, gboolean overwrite,
   out->dir = g_strdup (dir);
   out->lock_fd = -1;
   out->overwrite = overwrite;
-  out->ours.pid = getpid ();
+  out->ours.started = g_get_real_time () / G_USEC_PER_SEC;
   out->patches = g_array_new (FALSE, TRUE, sizeof (guint));
   g_mutex_init (&out->lock);
   if (!make_dir (out, error) || !take_lock (out, error)) {
@@ -324,10 +324,61 @@ remove_file (ExtractOutput * out, const gchar * name)
   g_free (path);
 }
 
-/* Removes what the earlier run recorded: its windows, the .partial files
- * the window writer (cps_safetensors_write_file) names after the writing
- * process, its preview and the preview's .partial, but not the .partial
- * this run's preview is being written to. */
+/* A temporary file of g_file_set_contents_full(), which writes the window
+ * files (common/cps_safetensors.c): NAME.XXXXXX (six letters or digits),
+ * renamed to NAME once complete.  @index is that of NAME. */
+static gboolean
+parse_temporary_name (const gchar * name, guint64 * index)
+{
+  const gchar *dot = strrchr (name, '.');
+  gchar *window;
+  gboolean ok;
+
+  if (!dot || strlen (dot + 1) != 6)
+    return FALSE;
+  for (const gchar * c = dot + 1; *c; c++)
+    if (!g_ascii_isalnum (*c))
+      return FALSE;
+  window = g_strndup (name, dot - name);
+  ok = parse_window_name (window, index);
+  g_free (window);
+  return ok;
+}
+
+static gboolean
+modified_since (const gchar * path, gint64 seconds)
+{
+  struct stat st;
+
+  return g_stat (path, &st) == 0 && st.st_mtime >= seconds;
+}
+
+/* The temporary files a killed run left: those of its windows, made after
+ * it started. */
+static void
+remove_temporary_files (ExtractOutput * out, const Manifest * m)
+{
+  GDir *dir = g_dir_open (out->dir, 0, NULL);
+  const gchar *name;
+  guint64 index;
+
+  while (dir && (name = g_dir_read_name (dir))) {
+    gchar *path;
+
+    if (!parse_temporary_name (name, &index) || index >= m->windows)
+      continue;
+    path = in_dir (out, name);
+    if (modified_since (path, m->started))
+      g_unlink (path);
+    g_free (path);
+  }
+  if (dir)
+    g_dir_close (dir);
+}
+
+/* Removes what the earlier run recorded: its windows and their temporary
+ * files, its preview and the preview's .partial, but not the .partial this
+ * run's preview is being written to. */
 static void
 remove_earlier_run (ExtractOutput * out)
 {
@@ -335,14 +386,11 @@ remove_earlier_run (ExtractOutput * out)
 
   for (guint64 i = 0; i < m->windows; i++) {
     gchar *name = window_name (i);
-    gchar *partial = g_strdup_printf ("%s.%" G_GINT64_FORMAT ".partial",
-        name, m->pid);
 
     remove_file (out, name);
-    remove_file (out, partial);
-    g_free (partial);
     g_free (name);
   }
+  remove_temporary_files (out, m);
   if (m->preview && !strchr (m->preview, G_DIR_SEPARATOR)) {
     gchar *partial = g_strconcat (m->preview, ".partial", NULL);
 
