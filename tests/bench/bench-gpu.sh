@@ -69,6 +69,10 @@ fi
 if ! cuda_cps; then
   echo "cpu->gpu: SKIP cps was built without its CUDA path"
   echo "gpu->gpu: SKIP cps was built without its CUDA path"
+elif [ "${GST_CPS_CUDA:-}" != 1 ]; then
+  # every CUDA build's templates list the feature; the offer needs this
+  echo "cpu->gpu: SKIP cps offers CUDA memory only with GST_CPS_CUDA=1"
+  echo "gpu->gpu: SKIP cps offers CUDA memory only with GST_CPS_CUDA=1"
 else
   if has cudaupload; then
     bench "cpu->gpu" "$src ! $cpudec ! cudaupload ! fakesink" \
