@@ -4,7 +4,8 @@
  * Properties: never a crash or an out-of-bounds access (ASan, libFuzzer);
  * a pattern without a single integer conversion is refused; an accepted
  * one expands to the pattern with "%%" halved and the conversion replaced
- * by the decimal or hexadecimal index, nothing else. */
+ * by the decimal or hexadecimal index, nothing else; cps_location_problem()
+ * names a problem exactly for the refused ones. */
 #include <assert.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -31,6 +32,7 @@ LLVMFuzzerTestOneInput (const uint8_t * data, size_t size)
   memcpy (pattern, data, size);
   pattern[size] = '\0';
   out = cps_format_location (pattern, index);
+  assert ((out == NULL) == (cps_location_problem (pattern) != NULL));
   for (const char *p = pattern; *p; p++)
     percents += *p == '%';
   if (percents == 0)
