@@ -109,7 +109,7 @@ cps_downscale_plane (const uint8_t * plane, int stride, int width,
 typedef float v8f __attribute__ ((vector_size (32)));
 typedef int v8i __attribute__ ((vector_size (32)));
 
-static inline v8f
+static CPS_ALWAYS_INLINE v8f
 load8 (const float *p)
 {
   v8f v;
@@ -118,14 +118,14 @@ load8 (const float *p)
   return v;
 }
 
-static inline v8f
+static CPS_ALWAYS_INLINE v8f
 select8 (v8i mask, v8f a, v8f b)
 {
   return (v8f) ((mask & (v8i) a) | (~mask & (v8i) b));
 }
 
 /* One best-match update of 8 pixels against candidate @p. */
-static inline void
+static CPS_ALWAYS_INLINE void
 match8 (v8f c, const float *p, v8f mag, v8f * best, v8f * mot)
 {
   v8f e = (v8f) ((v8i) (c - load8 (p)) & 0x7fffffff);  /* |c - p| */
@@ -139,7 +139,7 @@ match8 (v8f c, const float *p, v8f mag, v8f * best, v8f * mot)
  * stay in registers over every candidate.  Scan order dy, then dx, from
  * -r; the strict "<" keeps the first displacement reaching the minimum
  * (the reference's tie rule). */
-static inline void
+static CPS_ALWAYS_INLINE void
 match_block16 (const float *prev_padded, int ps, const float *crow, int x,
     int y, int r, const float *mags, float *res, float *mot)
 {
@@ -265,7 +265,7 @@ cps_downscale_plane_q2 (const uint8_t * plane, int stride, int width,
   }
 }
 
-static inline v16s
+static CPS_ALWAYS_INLINE v16s
 load16s (const int16_t * p)
 {
   v16s v;
@@ -274,7 +274,7 @@ load16s (const int16_t * p)
   return v;
 }
 
-static inline void
+static CPS_ALWAYS_INLINE void
 match_block16_q2 (const int16_t * prev_padded, int ps, const int16_t * crow,
     int x, int y, int r, const float *mags, float *res, float *mot)
 {
@@ -461,7 +461,7 @@ fuse_one (float m, float r, float pm, float pr, float wm, float wr)
   return e < 1.0f ? e : 1.0f;
 }
 
-static inline v8f
+static CPS_ALWAYS_INLINE v8f
 min8 (v8f a, v8f b)
 {
   return select8 (a < b, a, b);

@@ -26,6 +26,25 @@ extern "C" {
 #define CPS_HOT
 #endif
 
+/* Every helper of a CPS_HOT function that takes, returns or computes
+ * 32-byte vectors is CPS_ALWAYS_INLINE.  An out-of-line helper is compiled
+ * once, for the default target, which passes such vectors in memory, while
+ * the avx2 clone calling it passes them in %ymm registers: the call reads
+ * garbage (and one that only computes vectors runs without AVX2).  -O2 and
+ * -O3 happen to inline the helpers, but -Os left select8 and the block
+ * matchers out of line and -O0 inlines nothing unless told: those builds
+ * crashed on every input.  GCC and clang honour always_inline at every
+ * optimisation level, and a helper they cannot inline is a compile error
+ * rather than a mismatched call.  The helpers cannot take the callers'
+ * target instead: target ("avx2") would put AVX2 code in the default
+ * clone, and GCC 12 crashes compiling a target_clones function that
+ * returns a vector. */
+#if defined(__GNUC__)
+#define CPS_ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define CPS_ALWAYS_INLINE inline
+#endif
+
 #define CPS_DEFAULT_DOWNSCALE 4
 #define CPS_MIN_LOWRES_SIDE 32
 #define CPS_MAX_AUTO_RADIUS 4
