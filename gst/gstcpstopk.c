@@ -464,8 +464,7 @@ finish_window (GstCpsTopK * self)
 {
   const CpsWindowGeometry *g = &self->geometry;
   guint n_frames = window_frames (self);
-  gint hb = g->target_height / g->patch_size;
-  gint wb = g->target_width / g->patch_size;
+  gint hb, wb;
   gsize patch_bytes, max_patches;
   const gfloat *scores;
   gint64 *idx;
@@ -474,8 +473,11 @@ finish_window (GstCpsTopK * self)
   GstMapInfo map;
   CpsPatchMeta *meta;
 
+  /* no frame, and maybe no caps yet: the geometry may still be all zero */
   if (n_frames == 0)
     return GST_FLOW_OK;
+  hb = g->target_height / g->patch_size;
+  wb = g->target_width / g->patch_size;
   cps_resolve_is_i (self->frame_is_i, n_frames);
   update_window_span (self, n_frames);
   scores = self->ops->window_scores (self->window);
