@@ -100,7 +100,7 @@ cps_downscale_plane (const uint8_t * plane, int stride, int width,
 /* Out-of-frame candidates read this value from the border of the padded
  * previous frame: their error (~1e30) never beats, nor ties with, the
  * always-valid (0,0) candidate (error <= 255), which is exactly skipping
- * them as SPEC §2 step 4 says. */
+ * them as docs/algorithm.md step 4 says. */
 #define CPS_BORDER 1e30f
 #define CPS_BLOCK 16
 
@@ -667,7 +667,8 @@ typedef struct {
   int64_t idx;
 } Ranked;
 
-/* Higher key first; ties go to the lower linear index (SPEC §2 step 8). */
+/* Higher key first; ties go to the lower linear index (docs/algorithm.md
+ * step 8). */
 static int
 ranked_cmp (const void *pa, const void *pb)
 {
@@ -697,7 +698,8 @@ take_top (const float *keys, const uint8_t * unit_is_i, size_t n, int want_i,
   free (r);
 }
 
-/* SPEC §2 step 9: adds a bonus to every unit of evenly spaced P frames. */
+/* docs/algorithm.md step 9: adds a bonus to every unit of evenly spaced P
+ * frames. */
 static void
 add_static_bonus (float *keys, const uint8_t * is_i, int n_frames,
     size_t per_frame, int uniform_frames)

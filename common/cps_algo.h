@@ -2,11 +2,12 @@
  * Copyright (C) 2026 the cps developers
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * The reference selection algorithm (SPEC §2) in plain C: no GStreamer or
- * GLib types, so it can be unit-tested alone and mirrored by the CUDA path.
+ * The selection algorithm of docs/algorithm.md in plain C: no GStreamer
+ * or GLib types, so it can be unit-tested alone and mirrored by the CUDA
+ * path.
  *
- * "round" in SPEC §2 is Python's round(), i.e. half to even; every rounding
- * here uses rint() under the default rounding mode for that reason.
+ * "round" in docs/algorithm.md rounds half to even; every rounding here
+ * uses rint() under the default rounding mode for that reason.
  */
 #ifndef CPS_ALGO_H
 #define CPS_ALGO_H
@@ -64,12 +65,12 @@ void cps_bilinear_taps (int in_len, int out_len, CpsTap * taps);
  * cps_bilinear_taps applies at (o + 0.5) · in/out − 0.5. */
 CpsTap cps_tap_at (double c, int len);
 
-/* SPEC §2 step 3: the low-resolution size, side / factor clamped to
- * [32, side]. */
+/* docs/algorithm.md step 3: the low-resolution size, side / factor
+ * clamped to [32, side]. */
 void cps_lowres_size (int width, int height, int factor,
     int *lowres_width, int *lowres_height);
 
-/* SPEC §2 step 4: r = clamp(min(hs, ws) / 2, 1, 4). */
+/* docs/algorithm.md step 4: r = clamp(min(hs, ws) / 2, 1, 4). */
 int cps_default_radius (int lowres_width, int lowres_height);
 
 /* The two halves of a separable bilinear resize: @out = (1 − w1)·r0 +
@@ -86,8 +87,8 @@ void cps_downscale_plane (const uint8_t * plane, int stride, int width,
     const CpsTap * ytaps, const CpsTap * xtaps, int lw, int lh,
     float *row_scratch, float *out);
 
-/* SPEC §2 step 4: per-pixel block matching of @cur against @prev, both
- * w × h, displacements in [-r, r]².  Writes the displacement magnitude of
+/* docs/algorithm.md step 4: per-pixel block matching of @cur against
+ * @prev, both w × h, displacements in [-r, r]².  Writes the displacement magnitude of
  * the first best match (scan order dy, then dx, from -r) to @motion and the
  * smallest absolute difference to @residual. */
 /* √(dx² + dy²) of every candidate displacement within ±@r, in the scan
@@ -124,19 +125,19 @@ void cps_pad_frame_q2 (const int16_t * frame, int w, int h, int r,
 float cps_percentile (const float *values, size_t n, double fraction,
     float *scratch);
 
-/* What SPEC §2 step 5 divides a map by: its percentile, floored at 1e-6.
- * @scratch holds n floats. */
+/* What docs/algorithm.md step 5 divides a map by: its percentile,
+ * floored at 1e-6.  @scratch holds n floats. */
 float cps_normaliser (const float *values, size_t n, double fraction,
     float *scratch);
 
-/* SPEC §2 step 5: divides each map by its percentile (floored at 1e-6),
- * clamps to [0, 1] and writes clamp(wm * motion + wr * residual, 0, 1).
+/* docs/algorithm.md step 5: divides each map by its percentile (floored
+ * at 1e-6), clamps to [0, 1] and writes clamp(wm * motion + wr * residual, 0, 1).
  * @scratch holds n floats. */
 void cps_energy_fuse (const float *motion, const float *residual, size_t n,
     double percentile_fraction, float motion_weight, float residual_weight,
     float *scratch, float *energy);
 
-/* SPEC §2 step 6 (smart resize).  @min_pixels / @max_pixels of 0 mean
+/* docs/algorithm.md step 6 (smart resize).  @min_pixels / @max_pixels of 0 mean
  * input_size². */
 void cps_smart_resize (int width, int height, int patch_size,
     long input_size, long min_pixels, long max_pixels,
@@ -169,7 +170,7 @@ void cps_score_plan_free (CpsScorePlan * plan);
 void cps_score_plan_apply (CpsScorePlan * plan, const float *energy,
     float *scores);
 
-/* SPEC §2 step 1: if no frame is an I-frame, frame 0 becomes one. */
+/* docs/algorithm.md step 1: if no frame is an I-frame, frame 0 becomes one. */
 void cps_resolve_is_i (uint8_t * is_i, int n_frames);
 
 typedef enum {
@@ -187,13 +188,14 @@ typedef struct {
 
 void cps_select_params_init (CpsSelectParams * params);
 
-/* Whether the static fallback fires for these per-unit scores (SPEC §2
- * step 9); @unit_pixels is P² (patch) or 4·P² (2×2 block). */
+/* Whether the static fallback fires for these per-unit scores
+ * (docs/algorithm.md step 9); @unit_pixels is P² (patch) or 4·P² (2×2
+ * block). */
 int cps_scores_are_static (const float *scores, size_t n, double unit_pixels,
     double abs_thresh, double rel_thresh, float *scratch);
 
-/* SPEC §2 steps 8–10.  @scores holds n_frames × hb × wb patch scores,
- * @is_i one resolved flag per frame.  Writes the selected patch linear
+/* docs/algorithm.md steps 8–10.  @scores holds n_frames × hb × wb patch
+ * scores, @is_i one resolved flag per frame.  Writes the selected patch linear
  * indices in output order to @out (room for min(k, n) entries) and returns
  * how many.  Returns -1 if the 2×2 unit is asked for with odd hb/wb or k not
  * divisible by 4. */
@@ -230,7 +232,7 @@ void cps_frame_counter_flush (CpsFrameCounter * c);
 uint64_t cps_frame_counter_next (CpsFrameCounter * c, int64_t pts,
     int64_t frame_duration);
 
-/* Output element types of patch data (SPEC §2 step 11). */
+/* Output element types of patch data (docs/algorithm.md step 11). */
 typedef enum {
   CPS_DTYPE_BF16 = 0,
   CPS_DTYPE_FP16 = 1,
