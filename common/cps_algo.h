@@ -88,9 +88,9 @@ void cps_downscale_plane (const uint8_t * plane, int stride, int width,
     float *row_scratch, float *out);
 
 /* docs/algorithm.md step 4: per-pixel block matching of @cur against
- * @prev, both w × h, displacements in [-r, r]².  Writes the displacement magnitude of
- * the first best match (scan order dy, then dx, from -r) to @motion and the
- * smallest absolute difference to @residual. */
+ * @prev, both w × h, displacements in [-r, r]².  Writes the displacement
+ * magnitude of the first best match (scan order dy, then dx, from -r) to
+ * @motion and the smallest absolute difference to @residual. */
 /* √(dx² + dy²) of every candidate displacement within ±@r, in the scan
  * order of the matchers (dy, then dx, from −r): (2r + 1)² floats. */
 void cps_match_magnitudes (int r, float *mags);
@@ -131,8 +131,8 @@ float cps_normaliser (const float *values, size_t n, double fraction,
     float *scratch);
 
 /* docs/algorithm.md step 5: divides each map by its percentile (floored
- * at 1e-6), clamps to [0, 1] and writes clamp(wm * motion + wr * residual, 0, 1).
- * @scratch holds n floats. */
+ * at 1e-6), clamps to [0, 1] and writes
+ * clamp(wm * motion + wr * residual, 0, 1).  @scratch holds n floats. */
 void cps_energy_fuse (const float *motion, const float *residual, size_t n,
     double percentile_fraction, float motion_weight, float residual_weight,
     float *scratch, float *energy);
