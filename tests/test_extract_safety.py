@@ -301,6 +301,49 @@ def t_annex_b_without_timing():
     assert len(windows(d)) >= 1 and not [n for n in os.listdir(d) if n.endswith(".partial")]
 
 
+# ---- the preview: encodebin, cpsviz's options ------------------------------
+
+def probe(path):
+    return subprocess.run(["ffprobe", "-v", "error", "-show_entries",
+                           "stream=codec_name,width,height", "-of", "csv=p=0", path],
+                          capture_output=True, text=True).stdout.strip()
+
+
+def t_preview_formats_through_encodebin():
+    for ext, codec in (("mp4", "h264"), ("mov", "h264"), ("mkv", "h264"), ("webm", "vp8")):
+        d = tmp("fmt-" + ext)
+        preview = os.path.join(d, "p." + ext)
+        rc, err = run("-q", CLIP, "-o", d, "--max-windows", "1", "--preview", preview)
+        assert rc == 0, f"{ext}: {err}"
+        assert probe(preview) == f"{codec},640,360", (ext, probe(preview))
+
+
+def t_preview_options_reach_cpsviz():
+    d = tmp("viz")
+    preview = os.path.join(d, "p.mp4")
+    rc, err = run("-q", CLIP, "-o", d, "--max-windows", "1", "--preview", preview,
+                  "--preview-max-width", "320", "--preview-caption")
+    assert rc == 0, err
+    assert probe(preview) == "h264,320,180", probe(preview)
+
+
+def t_preview_encoder_choice():
+    env = dict(os.environ, GST_PLUGIN_FEATURE_RANK="x264enc:NONE")
+    d = tmp("openh264")
+    p = subprocess.run([EXTRACT, "-q", CLIP, "-o", d, "--max-windows", "1",
+                        "--preview", os.path.join(d, "p.mp4")],
+                       capture_output=True, text=True, env=env, timeout=120)
+    if "openh264" in subprocess.run(["gst-inspect-1.0", "openh264enc"], capture_output=True,
+                                    text=True).stdout:
+        assert p.returncode == 0 and probe(os.path.join(d, "p.mp4")).startswith("h264,"), p.stderr
+    env["GST_PLUGIN_FEATURE_RANK"] = "x264enc:NONE,openh264enc:NONE"
+    p = subprocess.run([EXTRACT, "-q", CLIP, "-o", tmp("noenc"), "--preview", tmp("noenc.mp4")],
+                       capture_output=True, text=True, env=env, timeout=120)
+    expect_error(p.returncode, p.stderr, 2,
+                 r"--preview .*noenc\.mp4: no H\.264 encoder is installed \(x264enc or openh264enc\)")
+    assert not os.path.exists(tmp("noenc"))
+
+
 # ---- 7: formats cpsmotion does not read are converted ----------------------
 
 def t_ten_bit_and_rgb_input():

@@ -12,19 +12,26 @@
 
 #include "extract-preview.h"
 
-/* Container and video caps by file extension, for encodebin. */
+/* Container and video caps by file extension, for encodebin, and the
+ * encoders it may use, best first.  Left to itself encodebin would also
+ * take wrappers that register without working (avenc_h264_omx), and a
+ * preview stuck there would stall the run. */
 static const struct {
-  const gchar *extension, *container, *video, *codec;
+  const gchar *extension, *container, *video, *codec, *encoders[3];
 } formats[] = {
-  {".mp4", "video/quicktime,variant=iso", "video/x-h264", "H.264"},
-  {".mov", "video/quicktime", "video/x-h264", "H.264"},
-  {".mkv", "video/x-matroska", "video/x-h264", "H.264"},
-  {".webm", "video/webm", "video/x-vp8", "VP8"},
+  {".mp4", "video/quicktime,variant=iso", "video/x-h264", "H.264",
+      {"x264enc", "openh264enc"}},
+  {".mov", "video/quicktime", "video/x-h264", "H.264",
+      {"x264enc", "openh264enc"}},
+  {".mkv", "video/x-matroska", "video/x-h264", "H.264",
+      {"x264enc", "openh264enc"}},
+  {".webm", "video/webm", "video/x-vp8", "VP8", {"vp8enc"}},
 };
 
 struct _ExtractPreview {
   gchar *path, *partial;
   guint format;                 /* index in formats */
+  const gchar *encoder;
   GstElement *bin;
   gint abandoned;               /* atomic: read by streaming threads */
 };
@@ -44,11 +51,29 @@ find_format (const gchar * path, guint * format)
   return found;
 }
 
-/* Whether an installed element of @type produces @caps. */
-static gboolean
-have_producer (GstElementFactoryListType type, const gchar * caps_string)
+/* An installed encoder of @format of a rank encodebin considers. */
+static const gchar *
+find_encoder (guint format)
 {
-  GList *all = gst_element_factory_list_get_elements (type,
+  for (guint i = 0; formats[format].encoders[i]; i++) {
+    GstPluginFeature *f = gst_registry_lookup_feature (gst_registry_get (),
+        formats[format].encoders[i]);
+    gboolean usable = f && gst_plugin_feature_get_rank (f) >=
+        GST_RANK_MARGINAL;
+
+    gst_clear_object (&f);
+    if (usable)
+      return formats[format].encoders[i];
+  }
+  return NULL;
+}
+
+/* Whether an installed muxer produces @caps. */
+static gboolean
+have_muxer (const gchar * caps_string)
+{
+  GList *all =
+      gst_element_factory_list_get_elements (GST_ELEMENT_FACTORY_TYPE_MUXER,
       GST_RANK_MARGINAL);
   GstCaps *caps = gst_caps_from_string (caps_string);
   GList *found = gst_element_factory_list_filter (all, caps, GST_PAD_SRC,
@@ -65,6 +90,7 @@ ExtractPreview *
 extract_preview_new (const gchar * path, gchar ** error)
 {
   ExtractPreview *preview;
+  const gchar *encoder;
   guint format;
 
   if (!find_format (path, &format)) {
@@ -72,15 +98,15 @@ extract_preview_new (const gchar * path, gchar ** error)
         ".mp4, .mov, .mkv or .webm)", path);
     return NULL;
   }
-  if (!have_producer (GST_ELEMENT_FACTORY_TYPE_ENCODER |
-          GST_ELEMENT_FACTORY_TYPE_MEDIA_VIDEO, formats[format].video)) {
+  if (!(encoder = find_encoder (format))) {
+    gchar *names = g_strjoinv (" or ", (gchar **) formats[format].encoders);
+
     *error = g_strdup_printf ("--preview %s: no %s encoder is installed "
-        "(x264enc or openh264enc for H.264, vp8enc for VP8)", path,
-        formats[format].codec);
+        "(%s)", path, formats[format].codec, names);
+    g_free (names);
     return NULL;
   }
-  if (!have_producer (GST_ELEMENT_FACTORY_TYPE_MUXER,
-          formats[format].container)) {
+  if (!have_muxer (formats[format].container)) {
     *error = g_strdup_printf ("--preview %s: no muxer for %s is installed",
         path, formats[format].container);
     return NULL;
@@ -89,6 +115,7 @@ extract_preview_new (const gchar * path, gchar ** error)
   preview->path = g_strdup (path);
   preview->partial = g_strconcat (path, ".partial", NULL);
   preview->format = format;
+  preview->encoder = encoder;
   return preview;
 }
 
@@ -108,8 +135,9 @@ extract_preview_partial (ExtractPreview * preview)
 }
 
 static GstEncodingProfile *
-encoding_profile (guint format)
+encoding_profile (guint format, const gchar * encoder)
 {
+  GstEncodingProfile *video_profile;
   GstCaps *container = gst_caps_from_string (formats[format].container);
   GstCaps *video = gst_caps_from_string (formats[format].video);
   /* 4:2:0: 4:4:4 H.264 (what x264enc picks for RGB) plays in few players */
@@ -117,8 +145,11 @@ encoding_profile (guint format)
   GstEncodingContainerProfile *profile =
       gst_encoding_container_profile_new ("preview", NULL, container, NULL);
 
-  gst_encoding_container_profile_add_profile (profile, (GstEncodingProfile *)
-      gst_encoding_video_profile_new (video, NULL, restriction, 0));
+  video_profile = (GstEncodingProfile *) gst_encoding_video_profile_new
+      (video, NULL, restriction, 0);
+  /* the preset name is the encoder factory encodebin must use */
+  gst_encoding_profile_set_preset_name (video_profile, encoder);
+  gst_encoding_container_profile_add_profile (profile, video_profile);
   gst_caps_unref (container);
   gst_caps_unref (video);
   gst_caps_unref (restriction);
@@ -195,7 +226,8 @@ extract_preview_make_bin (ExtractPreview * preview, gchar ** error)
   GstElement *viz = gst_element_factory_make ("cpsviz", "cpsviz");
   GstElement *encode = gst_element_factory_make ("encodebin", NULL);
   GstElement *sink = gst_element_factory_make ("filesink", NULL);
-  GstEncodingProfile *profile = encoding_profile (preview->format);
+  GstEncodingProfile *profile = encoding_profile (preview->format,
+      preview->encoder);
   GstPad *encode_pad;
   gboolean ok;
 
@@ -204,7 +236,9 @@ extract_preview_make_bin (ExtractPreview * preview, gchar ** error)
       G_CALLBACK (on_element_added), NULL);
   g_object_set (encode, "profile", profile, NULL);
   gst_encoding_profile_unref (profile);
-  g_object_set (sink, "location", preview->partial, NULL);
+  /* a preview that has written nothing yet must not keep the dataset's
+   * sink from prerolling */
+  g_object_set (sink, "location", preview->partial, "async", FALSE, NULL);
   gst_bin_add_many (GST_BIN (preview->bin), viz, encode, sink, NULL);
   encode_pad = gst_element_request_pad_simple (encode, "video_%u");
   ok = encode_pad && gst_element_link_pads (viz, "src", encode,
