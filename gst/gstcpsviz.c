@@ -19,12 +19,14 @@
  * caption: window index, frame id, I or P, and the patches selected in
  * this frame.  The patch grid of the resized frame covers the whole
  * frame, so every patch is drawn over the part of the source it came
- * from.  The video pad never blocks: it keeps a scaled RGB copy of each
- * frame (at most 128; at 960 × 540 that is up to 200 MB when the patch
- * branch lags far behind) until the window holding it is drawn.  A window
- * waits for its frames; one whose frames never came (the store overflowed,
- * or the video branch ended first) is drawn with its patches on black.
- * EOS goes downstream once both pads have it.
+ * from.  The video pad keeps a scaled RGB copy of each frame until the
+ * window holding it is drawn, and returns the decoder's buffer at once.
+ * The store holds at most 128 frames (200 MB at 960 × 540): when drawing
+ * falls behind (a slow encoder downstream) a full store holds the video
+ * branch back, as a full queue does, so that no frame is lost.  A window
+ * waits for its frames; one whose frames never came (the video branch
+ * ended first, or a window longer than the store) is drawn with its
+ * patches on black.  EOS goes downstream once both pads have it.
  *
  * Without the video pad, each window frame is a canvas of the resized
  * frame (target-width × target-height of #CpsPatchMeta) with that frame's
@@ -77,8 +79,9 @@ GST_DEBUG_CATEGORY_STATIC (gst_cps_viz_debug);
 #define DEFAULT_CAPTION TRUE
 #define DEFAULT_OUTLINE TRUE
 
-/* frames kept for windows to come: a window and a second of queued video
- * at 60 fps fit, with room to spare */
+/* frames kept for windows to come (at 960 × 540, 200 MB): a window and
+ * the frames queued ahead of it fit, with room to spare; a full store
+ * holds the video pad back */
 #define MAX_STORED_FRAMES 128
 /* the frame rate that times frames when nothing else tells */
 #define FALLBACK_FPS_N 25
@@ -545,14 +548,23 @@ video_done (GstCpsViz * self)
       !gst_pad_is_linked (self->videopad);
 }
 
+/* Under lock: whether the store is full. */
+static gboolean
+store_full (GstCpsViz * self)
+{
+  return self->frames.length >= MAX_STORED_FRAMES;
+}
+
 /* Under lock: whether window frames up to @last_id can be drawn: the video
  * pad is past them (frames come in order, so a missing one will not
- * come) or done. */
+ * come) or done, or it waits on a full store, which only this window can
+ * empty (one longer than the store). */
 static gboolean
 frames_ready (GstCpsViz * self, gint64 last_id)
 {
   return video_done (self) || last_id < 0 ||
-      (self->have_seen_id && self->seen_id >= (guint64) last_id);
+      (self->have_seen_id && self->seen_id >= (guint64) last_id) ||
+      (self->video_waiting && store_full (self));
 }
 
 /* Waits for the window's frames and takes them (NULL where missing) out
@@ -587,6 +599,7 @@ take_window_frames (GstCpsViz * self, const CpsPatchMeta * m,
     self->have_done_id = TRUE;
     self->done_id = last;
   }
+  g_cond_broadcast (&self->cond);       /* room in the store */
   g_mutex_unlock (&self->lock);
   return TRUE;
 }
@@ -847,13 +860,18 @@ ensure_converter (GstCpsViz * self, const GstVideoRectangle * region)
   return self->convert != NULL;
 }
 
+/* A flush-start wakes a frame waiting for room in the store. */
 static void
-video_flush_stop (GstCpsViz * self)
+video_flush (GstCpsViz * self, gboolean start)
 {
   g_mutex_lock (&self->lock);
-  clear_frames (self);
-  self->have_seen_id = self->have_done_id = FALSE;
-  self->video_eos = FALSE;
+  self->video_flushing = start;
+  if (!start) {
+    clear_frames (self);
+    self->have_seen_id = self->have_done_id = FALSE;
+    self->video_eos = FALSE;
+  }
+  g_cond_broadcast (&self->cond);
   g_mutex_unlock (&self->lock);
 }
 
@@ -873,8 +891,9 @@ gst_cps_viz_video_event (GstPad * pad, GstObject * parent, GstEvent * event)
     case GST_EVENT_EOS:
       mark_eos (self, TRUE);
       break;
+    case GST_EVENT_FLUSH_START:
     case GST_EVENT_FLUSH_STOP:
-      video_flush_stop (self);
+      video_flush (self, GST_EVENT_TYPE (event) == GST_EVENT_FLUSH_START);
       break;
     default:
       break;
@@ -933,24 +952,32 @@ frame_unwanted (GstCpsViz * self, guint64 frame_id)
   return self->sink_eos || (self->have_done_id && frame_id <= self->done_id);
 }
 
-static void
+/* Stores @f once there is room: a full store holds the video pad back
+ * (as a full queue would) until a window is drawn, so that no frame is
+ * lost when drawing is slower than decoding. */
+static GstFlowReturn
 store_frame (GstCpsViz * self, StoredFrame * f)
 {
-  g_mutex_lock (&self->lock);
-  if (frame_unwanted (self, f->frame_id)) {
-    stored_frame_free (f);
-  } else {
-    g_queue_push_tail (&self->frames, f);
-    if (self->frames.length > MAX_STORED_FRAMES) {
-      StoredFrame *old = g_queue_pop_head (&self->frames);
+  GstFlowReturn ret = GST_FLOW_OK;
 
-      GST_DEBUG_OBJECT (self, "%u frames stored, the patch branch lags: "
-          "dropping frame %" G_GUINT64_FORMAT, MAX_STORED_FRAMES,
-          old->frame_id);
-      stored_frame_free (old);
-    }
+  g_mutex_lock (&self->lock);
+  self->video_waiting = TRUE;
+  g_cond_broadcast (&self->cond);
+  while (store_full (self) && !self->video_flushing && self->videopad &&
+      !frame_unwanted (self, f->frame_id)) {
+    GST_LOG_OBJECT (self, "store full, frame %" G_GUINT64_FORMAT " waits",
+        f->frame_id);
+    g_cond_wait (&self->cond, &self->lock);
   }
+  self->video_waiting = FALSE;
+  if (self->video_flushing)
+    ret = GST_FLOW_FLUSHING;
+  if (ret != GST_FLOW_OK || frame_unwanted (self, f->frame_id))
+    stored_frame_free (f);
+  else
+    g_queue_push_tail (&self->frames, f);
   g_mutex_unlock (&self->lock);
+  return ret;
 }
 
 static void
@@ -963,14 +990,17 @@ mark_seen (GstCpsViz * self, guint64 frame_id)
   g_mutex_unlock (&self->lock);
 }
 
-/* Never blocks: the frame is copied, scaled, into the store. */
+/* The frame is copied, scaled, into the store, and goes back upstream at
+ * once; only a full store holds it up. */
 static GstFlowReturn
 gst_cps_viz_video_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
 {
   GstCpsViz *self = GST_CPS_VIZ (parent);
   CpsMotionMeta *mm = cps_buffer_get_motion_meta (buf);
+  GstFlowReturn ret = GST_FLOW_OK;
   GstVideoRectangle region;
   gboolean unwanted;
+  guint64 frame_id;
   StoredFrame *f;
 
   if (!mm) {
@@ -986,18 +1016,20 @@ gst_cps_viz_video_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
     gst_buffer_unref (buf);
     return GST_FLOW_NOT_NEGOTIATED;
   }
+  frame_id = mm->frame_id;
   g_mutex_lock (&self->lock);
-  unwanted = frame_unwanted (self, mm->frame_id);
+  unwanted = frame_unwanted (self, frame_id);
   g_mutex_unlock (&self->lock);
-  f = unwanted ? NULL : scale_frame (self, buf, mm->frame_id);
+  f = unwanted ? NULL : scale_frame (self, buf, frame_id);
+  gst_buffer_unref (buf);
   if (f)
-    store_frame (self, f);
+    ret = store_frame (self, f);
   else if (!unwanted)
     GST_WARNING_OBJECT (self, "could not read frame %" G_GUINT64_FORMAT,
-        mm->frame_id);
-  mark_seen (self, mm->frame_id);
-  gst_buffer_unref (buf);
-  return GST_FLOW_OK;
+        frame_id);
+  if (ret == GST_FLOW_OK)
+    mark_seen (self, frame_id);
+  return ret;
 }
 
 /* Upstream events go through the patch pad only: both pads come from one
@@ -1068,7 +1100,7 @@ static void
 set_flushing (GstCpsViz * self, gboolean flushing)
 {
   g_mutex_lock (&self->lock);
-  self->flushing = flushing;
+  self->flushing = self->video_flushing = flushing;
   g_cond_broadcast (&self->cond);
   g_mutex_unlock (&self->lock);
 }
@@ -1082,7 +1114,7 @@ gst_cps_viz_change_state (GstElement * element, GstStateChange transition)
   if (transition == GST_STATE_CHANGE_READY_TO_PAUSED)
     set_flushing (self, FALSE);
   else if (transition == GST_STATE_CHANGE_PAUSED_TO_READY)
-    set_flushing (self, TRUE);  /* a window waiting for frames lets go */
+    set_flushing (self, TRUE);  /* a thread waiting on the store lets go */
   ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
   if (transition == GST_STATE_CHANGE_PAUSED_TO_READY)
     reset_streams (self);

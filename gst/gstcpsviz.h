@@ -48,7 +48,9 @@ struct _GstCpsViz {
   guint64 seen_id;              /* newest frame_id on the video pad */
   gboolean have_done_id;
   guint64 done_id;              /* newest frame_id of a drawn window */
-  gboolean flushing, sink_eos, video_eos, eos_sent;
+  gboolean flushing, video_flushing;
+  gboolean video_waiting;       /* a frame waits for room in the store */
+  gboolean sink_eos, video_eos, eos_sent;
 };
 
 GST_ELEMENT_REGISTER_DECLARE (cpsviz);
