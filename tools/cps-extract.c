@@ -17,7 +17,6 @@
 #include "config.h"
 #endif
 
-#include <errno.h>
 #include <glib/gstdio.h>
 #include <glib-unix.h>
 #include <gst/gst.h>
@@ -222,14 +221,21 @@ on_autoplug_sort (GstElement * bin, GstPad * pad, GstCaps * caps,
 
 /* ---- pipeline ------------------------------------------------------- */
 
+/* cpsviz draws over the source frames in system memory; on CUDA it shows
+ * the patches alone. */
+static gboolean
+preview_draws_frames (Extract * x)
+{
+  return x->preview_branch && x->process != MODE_GPU;
+}
+
 /* The processing part, without file names: those are set as properties,
  * byte for byte, once the elements exist. */
 static gchar *
 processing_description (Extract * x)
 {
   GString *d = g_string_new (NULL);
-  gboolean frames = x->preview_branch &&
-      extract_preview_wants_frames (x->preview_branch);
+  gboolean frames = preview_draws_frames (x);
 
   if (x->process == MODE_GPU) {
     if (x->decode == MODE_CPU)
@@ -418,14 +424,14 @@ link_tee (Extract * x, const gchar * tee_name, GstElement * bin,
 static gboolean
 add_preview (Extract * x, gchar ** error)
 {
-  GstElement *bin = extract_preview_make_bin (x->preview_branch, error);
+  GstElement *bin = extract_preview_make_bin (x->preview_branch,
+      preview_draws_frames (x), error);
 
   if (!bin)
     return FALSE;
   gst_bin_add (GST_BIN (x->pipeline), bin);
   if (!link_tee (x, "t", bin, "sink") ||
-      (extract_preview_wants_frames (x->preview_branch) &&
-          !link_tee (x, "frames", bin, "video"))) {
+      (preview_draws_frames (x) && !link_tee (x, "frames", bin, "video"))) {
     *error = g_strdup_printf ("--preview %s: could not link cpsviz",
         x->preview);
     return FALSE;

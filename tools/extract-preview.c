@@ -205,23 +205,9 @@ add_input (ExtractPreview * preview, const gchar * name, GstElement * viz,
   return ok;
 }
 
-gboolean
-extract_preview_wants_frames (ExtractPreview * preview)
-{
-  GstElementFactory *f = gst_element_factory_find ("cpsviz");
-  gboolean found = FALSE;
-
-  for (const GList * t = f ?
-      gst_element_factory_get_static_pad_templates (f) : NULL; t;
-      t = t->next)
-    found |= g_str_equal (((GstStaticPadTemplate *) t->data)->name_template,
-        "video");
-  gst_clear_object (&f);
-  return found;
-}
-
 GstElement *
-extract_preview_make_bin (ExtractPreview * preview, gchar ** error)
+extract_preview_make_bin (ExtractPreview * preview, gboolean frames,
+    gchar ** error)
 {
   GstElement *viz = gst_element_factory_make ("cpsviz", "cpsviz");
   GstElement *encode = gst_element_factory_make ("encodebin", NULL);
@@ -244,8 +230,7 @@ extract_preview_make_bin (ExtractPreview * preview, gchar ** error)
   ok = encode_pad && gst_element_link_pads (viz, "src", encode,
       GST_PAD_NAME (encode_pad)) && gst_element_link (encode, sink) &&
       add_input (preview, "sink", viz, "sink") &&
-      (!extract_preview_wants_frames (preview) ||
-      add_input (preview, "video", viz, "video"));
+      (!frames || add_input (preview, "video", viz, "video"));
   gst_clear_object (&encode_pad);
   if (!ok) {
     *error = g_strdup_printf ("--preview %s: could not build the encoder "

@@ -20,12 +20,11 @@ typedef struct _ExtractPreview ExtractPreview;
 ExtractPreview *extract_preview_new (const gchar * path, gchar ** error);
 void extract_preview_free (ExtractPreview * preview);
 
-/* The bin, with sink pads "sink" (cpstopk's patch buffers) and, where
- * cpsviz draws over the source frames, "video" (cpsmotion's frames);
- * NULL with a message when it cannot be built. */
+/* The bin, with sink pads "sink" (cpstopk's patch buffers) and, with
+ * @frames, "video" (cpsmotion's frames, in system memory); NULL with a
+ * message when it cannot be built. */
 GstElement *extract_preview_make_bin (ExtractPreview * preview,
-    gchar ** error);
-gboolean extract_preview_wants_frames (ExtractPreview * preview);
+    gboolean frames, gchar ** error);
 
 const gchar *extract_preview_partial (ExtractPreview * preview);
 
