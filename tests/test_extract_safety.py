@@ -164,8 +164,11 @@ def t_preview_is_not_the_input():
 
 
 def t_preview_is_not_the_output_directory():
-    os.makedirs(tmp("p2.mp4"))
     rc, err = run("-q", CLIP, "-o", tmp("p2.mp4"), "--preview", tmp("p2.mp4"))
+    expect_error(rc, err, 2, r"--preview .*: is a directory")
+    assert not os.path.exists(tmp("p2.mp4"))
+    os.makedirs(tmp("p3.mp4"))
+    rc, err = run("-q", CLIP, "-o", tmp("p3"), "--preview", tmp("p3.mp4"))
     expect_error(rc, err, 2, r"--preview .*: is a directory")
 
 

@@ -798,19 +798,32 @@ same_file (const gchar * a, const gchar * b)
       sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
-/* The preview replaces its path at the end: it must not be the input (a
- * path or file:// URI, also through another name) nor the output
- * directory. */
+/* The same name, whether or not it exists yet. */
+static gboolean
+same_path (const gchar * a, const gchar * b)
+{
+  gchar *ca = g_canonicalize_filename (a, NULL);
+  gchar *cb = g_canonicalize_filename (b, NULL);
+  gboolean same = g_str_equal (ca, cb);
+
+  g_free (ca);
+  g_free (cb);
+  return same;
+}
+
+/* The preview is written to PATH.partial, then renamed to PATH: neither
+ * may be the input (given as a path or a file:// URI, also through another
+ * name), nor may PATH be a directory. */
 static gboolean
 check_preview_path (Extract * x, gchar ** error)
 {
   gchar *input = g_filename_from_uri (x->uri, NULL, NULL);
   const gchar *clash = NULL;
 
-  if (same_file (x->preview, input) || same_file (x->preview, x->input) ||
+  if (same_file (x->preview, input) ||
       same_file (extract_preview_partial (x->preview_branch), input))
     clash = "is the input";
-  else if (same_file (x->preview, x->output_dir) ||
+  else if (same_path (x->preview, x->output_dir) ||
       g_file_test (x->preview, G_FILE_TEST_IS_DIR))
     clash = "is a directory";
   g_free (input);
