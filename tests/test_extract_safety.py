@@ -172,6 +172,16 @@ def t_preview_is_not_the_output_directory():
     expect_error(rc, err, 2, r"--preview .*: is a directory")
 
 
+def t_input_is_not_removed_by_overwrite():
+    d = tmp("p4")
+    rc, err = run("-q", CLIP, "-o", d, "--max-windows", "1", "--preview", os.path.join(d, "p.mp4"))
+    assert rc == 0, err
+    before = digest(os.path.join(d, "p.mp4"))
+    rc, err = run("-q", os.path.join(d, "p.mp4"), "-o", d, "-f")
+    expect_error(rc, err, 2, r"p\.mp4: is a file of the earlier run .* which --overwrite would remove")
+    assert digest(os.path.join(d, "p.mp4")) == before and windows(d) == ["window-00000.safetensors"]
+
+
 # ---- 2: --overwrite --------------------------------------------------------
 
 def t_overwrite_validates_before_touching_the_disk():

@@ -833,6 +833,16 @@ check_preview_path (Extract * x, gchar ** error)
   return clash == NULL;
 }
 
+static gboolean
+input_would_be_removed (Extract * x)
+{
+  gchar *input = g_filename_from_uri (x->uri, NULL, NULL);
+  gboolean removed = extract_output_would_remove (x->out, input);
+
+  g_free (input);
+  return removed;
+}
+
 /* ---- main ----------------------------------------------------------- */
 
 /* An installed cps-extract finds the plugin it was installed with even
@@ -1057,7 +1067,17 @@ extract (Extract * x)
     return EXIT_USAGE;
   }
   if (!(x->out = extract_output_open (x->output_dir, x->overwrite,
-              x->preview, &error)) || !build_pipeline (x, &error)) {
+              x->preview, &error))) {
+    fprintf (stderr, "cps-extract: error: %s\n", error);
+    g_free (error);
+    return 1;
+  }
+  if (input_would_be_removed (x)) {
+    fprintf (stderr, "cps-extract: error: %s: is a file of the earlier run "
+        "in %s, which --overwrite would remove\n", x->input, x->output_dir);
+    return EXIT_USAGE;
+  }
+  if (!build_pipeline (x, &error)) {
     fprintf (stderr, "cps-extract: error: %s\n", error);
     g_free (error);
     return 1;

@@ -302,6 +302,39 @@ extract_output_open (const gchar * dir, gboolean overwrite,
   return out;
 }
 
+static gboolean
+is_file (const gchar * path, const struct stat *st)
+{
+  struct stat other;
+
+  return g_stat (path, &other) == 0 && other.st_dev == st->st_dev &&
+      other.st_ino == st->st_ino;
+}
+
+gboolean
+extract_output_would_remove (ExtractOutput * out, const gchar * path)
+{
+  struct stat st;
+  gboolean found = FALSE;
+
+  if (!out->overwrite || !path || g_stat (path, &st) != 0)
+    return FALSE;
+  for (guint64 i = 0; i < out->earlier.windows && !found; i++) {
+    gchar *name = window_name (i), *window = in_dir (out, name);
+
+    found = is_file (window, &st);
+    g_free (window);
+    g_free (name);
+  }
+  if (!found && out->earlier.preview) {
+    gchar *preview = in_dir (out, out->earlier.preview);
+
+    found = is_file (preview, &st);
+    g_free (preview);
+  }
+  return found;
+}
+
 gchar *
 extract_output_location (ExtractOutput * out)
 {

@@ -24,6 +24,10 @@ gboolean extract_output_check_name (const gchar * dir, gchar ** error);
 ExtractOutput *extract_output_open (const gchar * dir, gboolean overwrite,
     const gchar * preview, gchar ** error);
 
+/* Whether @path is a file of the earlier run that --overwrite removes. */
+gboolean extract_output_would_remove (ExtractOutput * out,
+    const gchar * path);
+
 /* cpspatchsink's location pattern: '%' in the directory doubled. */
 gchar *extract_output_location (ExtractOutput * out);
 
