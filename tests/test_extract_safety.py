@@ -136,8 +136,22 @@ class FifoRun:
             os.close(self.writer)
             self.writer = None
 
-    def __exit__(self, *exc):
+    def release(self):
+        """Ends the input.  filesrc may open the fifo again while the
+        pipeline shuts down (a scheduling query restarts it): each such open
+        gets a writer that closes at once, that is an empty stream."""
         self.close_writer()
+        deadline = time.monotonic() + 60
+        while self.proc.poll() is None and time.monotonic() < deadline:
+            try:
+                os.close(os.open(self.fifo, os.O_WRONLY | os.O_NONBLOCK))
+            except OSError as e:
+                if e.errno != errno.ENXIO:
+                    raise
+            time.sleep(0.02)
+
+    def __exit__(self, *exc):
+        self.release()
         try:
             self.proc.wait(timeout=60)
         finally:
@@ -396,7 +410,6 @@ def early_interrupt(sig):
     with FifoRun("-o", d) as r:
         r.proc.send_signal(sig)
         r.wait_for(lambda: "interrupted" in r.stderr(), "the interruption")
-        r.close_writer()
     err = r.stderr()
     assert r.proc.returncode == 130 and not errors(err), f"exit {r.proc.returncode}: {err}"
     assert "no video stream" not in err, err
@@ -424,7 +437,6 @@ def t_double_interrupt_summary_is_what_is_on_disk():
         r.wait_for(lambda: "finishing the current window" in r.stderr(), "the first ^C")
         r.proc.send_signal(signal.SIGINT)
         r.wait_for(lambda: r.stderr().count("interrupted") == 2, "the second ^C")
-        r.close_writer()
     err = r.stderr()
     assert r.proc.returncode == 130, err
     on_disk = len(windows(d))

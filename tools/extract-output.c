@@ -302,39 +302,6 @@ extract_output_open (const gchar * dir, gboolean overwrite,
   return out;
 }
 
-static gboolean
-is_file (const gchar * path, const struct stat *st)
-{
-  struct stat other;
-
-  return g_stat (path, &other) == 0 && other.st_dev == st->st_dev &&
-      other.st_ino == st->st_ino;
-}
-
-gboolean
-extract_output_would_remove (ExtractOutput * out, const gchar * path)
-{
-  struct stat st;
-  gboolean found = FALSE;
-
-  if (!out->overwrite || !path || g_stat (path, &st) != 0)
-    return FALSE;
-  for (guint64 i = 0; i < out->earlier.windows && !found; i++) {
-    gchar *name = window_name (i), *window = in_dir (out, name);
-
-    found = is_file (window, &st);
-    g_free (window);
-    g_free (name);
-  }
-  if (!found && out->earlier.preview) {
-    gchar *preview = in_dir (out, out->earlier.preview);
-
-    found = is_file (preview, &st);
-    g_free (preview);
-  }
-  return found;
-}
-
 gchar *
 extract_output_location (ExtractOutput * out)
 {
@@ -386,27 +353,25 @@ modified_since (const gchar * path, gint64 seconds)
   return g_stat (path, &st) == 0 && st.st_mtime >= seconds;
 }
 
-/* The temporary files a killed run left: those of its windows, made after
- * it started. */
-static void
-remove_temporary_files (ExtractOutput * out, const Manifest * m)
+/* Whether @name is a file of the run @m recorded: one of its windows, or
+ * a temporary file of one of them made after the run started.  Asked of
+ * the directory's entries, so that a damaged manifest cannot make it
+ * enumerate billions of names. */
+static gboolean
+is_recorded (ExtractOutput * out, const Manifest * m, const gchar * name)
 {
-  GDir *dir = g_dir_open (out->dir, 0, NULL);
-  const gchar *name;
   guint64 index;
+  gchar *path;
+  gboolean recorded;
 
-  while (dir && (name = g_dir_read_name (dir))) {
-    gchar *path;
-
-    if (!parse_temporary_name (name, &index) || index >= m->windows)
-      continue;
-    path = in_dir (out, name);
-    if (modified_since (path, m->started))
-      g_unlink (path);
-    g_free (path);
-  }
-  if (dir)
-    g_dir_close (dir);
+  if (parse_window_name (name, &index))
+    return index < m->windows;
+  if (!parse_temporary_name (name, &index) || index >= m->windows)
+    return FALSE;
+  path = in_dir (out, name);
+  recorded = modified_since (path, m->started);
+  g_free (path);
+  return recorded;
 }
 
 /* Removes what the earlier run recorded: its windows and their temporary
@@ -416,14 +381,14 @@ static void
 remove_earlier_run (ExtractOutput * out)
 {
   Manifest *m = &out->earlier;
+  GDir *dir = g_dir_open (out->dir, 0, NULL);
+  const gchar *name;
 
-  for (guint64 i = 0; i < m->windows; i++) {
-    gchar *name = window_name (i);
-
-    remove_file (out, name);
-    g_free (name);
-  }
-  remove_temporary_files (out, m);
+  while (dir && (name = g_dir_read_name (dir)))
+    if (is_recorded (out, m, name))
+      remove_file (out, name);
+  if (dir)
+    g_dir_close (dir);
   if (m->preview && !strchr (m->preview, G_DIR_SEPARATOR)) {
     gchar *partial = g_strconcat (m->preview, ".partial", NULL);
 
@@ -432,6 +397,38 @@ remove_earlier_run (ExtractOutput * out)
       remove_file (out, partial);
     g_free (partial);
   }
+}
+
+static gboolean
+is_file (const gchar * path, const struct stat *st)
+{
+  struct stat other;
+
+  return g_stat (path, &other) == 0 && other.st_dev == st->st_dev &&
+      other.st_ino == st->st_ino;
+}
+
+gboolean
+extract_output_would_remove (ExtractOutput * out, const gchar * path)
+{
+  struct stat st;
+  GDir *dir;
+  const gchar *name;
+  gboolean found = FALSE;
+
+  if (!out->overwrite || !path || g_stat (path, &st) != 0)
+    return FALSE;
+  dir = g_dir_open (out->dir, 0, NULL);
+  while (!found && dir && (name = g_dir_read_name (dir))) {
+    gchar *file = in_dir (out, name);
+
+    found = (is_recorded (out, &out->earlier, name) ||
+        g_strcmp0 (name, out->earlier.preview) == 0) && is_file (file, &st);
+    g_free (file);
+  }
+  if (dir)
+    g_dir_close (dir);
+  return found;
 }
 
 gboolean
