@@ -21,12 +21,15 @@
  * frame, so every patch is drawn over the part of the source it came
  * from.  The video pad keeps a scaled RGB copy of each frame until the
  * window holding it is drawn, and returns the decoder's buffer at once.
- * The store holds at most 128 frames (200 MB at 960 × 540): when drawing
- * falls behind (a slow encoder downstream) a full store holds the video
- * branch back, as a full queue does, so that no frame is lost.  A window
- * waits for its frames; one whose frames never came (the video branch
- * ended first, or a window longer than the store) is drawn with its
- * patches on black.  EOS goes downstream once both pads have it.
+ * While a window is drawn, a full store (128 frames, 200 MB at
+ * 960 × 540) holds the video branch back, as a full queue does, so that
+ * no frame is lost and memory stays bounded when drawing is slower than
+ * decoding (an encoder downstream).  Between windows it takes every
+ * frame, since cpstopk may need more before it sends the next window:
+ * memory then follows the window length and the queues upstream.  A
+ * window waits for its frames; one whose frames never came (the video
+ * branch ended first) is drawn with its patches on black.  EOS goes
+ * downstream once both pads have it.
  *
  * Without the video pad, each window frame is a canvas of the resized
  * frame (target-width × target-height of #CpsPatchMeta) with that frame's
@@ -81,7 +84,7 @@ GST_DEBUG_CATEGORY_STATIC (gst_cps_viz_debug);
 
 /* frames kept for windows to come (at 960 × 540, 200 MB): a window and
  * the frames queued ahead of it fit, with room to spare; a full store
- * holds the video pad back */
+ * holds the video pad back while a window is drawn */
 #define MAX_STORED_FRAMES 128
 /* the frame rate that times frames when nothing else tells */
 #define FALLBACK_FPS_N 25
@@ -557,14 +560,12 @@ store_full (GstCpsViz * self)
 
 /* Under lock: whether window frames up to @last_id can be drawn: the video
  * pad is past them (frames come in order, so a missing one will not
- * come) or done, or it waits on a full store, which only this window can
- * empty (one longer than the store). */
+ * come) or done. */
 static gboolean
 frames_ready (GstCpsViz * self, gint64 last_id)
 {
   return video_done (self) || last_id < 0 ||
-      (self->have_seen_id && self->seen_id >= (guint64) last_id) ||
-      (self->video_waiting && store_full (self));
+      (self->have_seen_id && self->seen_id >= (guint64) last_id);
 }
 
 /* Waits for the window's frames and takes them (NULL where missing) out
@@ -599,7 +600,6 @@ take_window_frames (GstCpsViz * self, const CpsPatchMeta * m,
     self->have_done_id = TRUE;
     self->done_id = last;
   }
-  g_cond_broadcast (&self->cond);       /* room in the store */
   g_mutex_unlock (&self->lock);
   return TRUE;
 }
@@ -654,6 +654,19 @@ push_overlay_frame (GstCpsViz * self, GstBuffer * window,
   return gst_pad_push (self->srcpad, out);
 }
 
+/* Whether the patch pad is drawing a window, its frames in hand: then,
+ * and only then, a full store may hold the video pad back, as the
+ * window's end makes room.  A window waiting for its frames, or cpstopk
+ * between windows, may need more frames than the store holds. */
+static void
+set_drawing (GstCpsViz * self, gboolean drawing)
+{
+  g_mutex_lock (&self->lock);
+  self->drawing = drawing;
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->lock);
+}
+
 static GstFlowReturn
 push_overlay_window (GstCpsViz * self, GstBuffer * window,
     const CpsPatchMeta * m, const guint8 * data)
@@ -665,6 +678,7 @@ push_overlay_window (GstCpsViz * self, GstBuffer * window,
   DrawSettings s;
 
   if (take_window_frames (self, m, frames)) {
+    set_drawing (self, TRUE);
     read_settings (self, &s);
     missing_frame_info (self, m, frames, &fallback);
     window_framerate (&fallback, window, m, &fallback.fps_n, &fallback.fps_d);
@@ -678,6 +692,7 @@ push_overlay_window (GstCpsViz * self, GstBuffer * window,
       ret = push_overlay_frame (self, window, m, data, t, frames[t], &info,
           &s, mask);
     }
+    set_drawing (self, FALSE);
   }
   for (guint t = 0; t < m->n_frames; t++)
     g_clear_pointer (&frames[t], stored_frame_free);
@@ -952,24 +967,22 @@ frame_unwanted (GstCpsViz * self, guint64 frame_id)
   return self->sink_eos || (self->have_done_id && frame_id <= self->done_id);
 }
 
-/* Stores @f once there is room: a full store holds the video pad back
- * (as a full queue would) until a window is drawn, so that no frame is
- * lost when drawing is slower than decoding. */
+/* Stores @f.  While a window is being drawn, a full store holds the video
+ * pad back (as a full queue would) until the window is out, so that no
+ * frame is lost and memory stays bounded when drawing is slower than
+ * decoding (an encoder downstream). */
 static GstFlowReturn
 store_frame (GstCpsViz * self, StoredFrame * f)
 {
   GstFlowReturn ret = GST_FLOW_OK;
 
   g_mutex_lock (&self->lock);
-  self->video_waiting = TRUE;
-  g_cond_broadcast (&self->cond);
-  while (store_full (self) && !self->video_flushing && self->videopad &&
-      !frame_unwanted (self, f->frame_id)) {
+  while (store_full (self) && self->drawing && !self->video_flushing &&
+      self->videopad && !frame_unwanted (self, f->frame_id)) {
     GST_LOG_OBJECT (self, "store full, frame %" G_GUINT64_FORMAT " waits",
         f->frame_id);
     g_cond_wait (&self->cond, &self->lock);
   }
-  self->video_waiting = FALSE;
   if (self->video_flushing)
     ret = GST_FLOW_FLUSHING;
   if (ret != GST_FLOW_OK || frame_unwanted (self, f->frame_id))

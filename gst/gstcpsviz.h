@@ -49,7 +49,7 @@ struct _GstCpsViz {
   gboolean have_done_id;
   guint64 done_id;              /* newest frame_id of a drawn window */
   gboolean flushing, video_flushing;
-  gboolean video_waiting;       /* a frame waits for room in the store */
+  gboolean drawing;             /* the patch pad draws a window */
   gboolean sink_eos, video_eos, eos_sent;
 };
 

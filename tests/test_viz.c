@@ -853,63 +853,146 @@ assert_pusher_stops_at (Pusher * p, gint n)
   g_assert_cmpint (g_atomic_int_get (&p->pushed), ==, n);
 }
 
-/* The store keeps at most 128 frames: a full store holds the video pad
- * back (no frame is lost) until a window is drawn; a window longer than
- * the store is drawn with what it holds, the rest from its patches. */
-static void
-test_store_bounded (void)
+static GstPadProbeReturn
+note_blocked (GstPad * pad, GstPadProbeInfo * info, gpointer data)
 {
-  Pusher p = { NULL, 0, 131, 0 };
-  GstVideoInfo info;
-  GThread *thread;
-  GstBuffer *out;
-  GstMapInfo a;
-  Cell cells[2] = { {0, 0, 1}, {128, 0, 1} };
+  g_atomic_int_set ((gint *) data, 1);
+  return GST_PAD_PROBE_OK;
+}
+
+/* Blocks cpsviz's output (an encoder that cannot keep up), returns the
+ * probe id once a window is stuck there. */
+static gulong
+block_output (Viz * v, gint * blocked)
+{
+  GstPad *src = gst_element_get_static_pad (v->h->element, "src");
+  gulong id = gst_pad_add_probe (src, GST_PAD_PROBE_TYPE_BLOCK |
+      GST_PAD_PROBE_TYPE_BUFFER, note_blocked, blocked, NULL);
+
+  gst_object_unref (src);
+  return id;
+}
+
+static void
+unblock_output (Viz * v, gulong id)
+{
+  GstPad *src = gst_element_get_static_pad (v->h->element, "src");
+
+  gst_pad_remove_probe (src, id);
+  gst_object_unref (src);
+}
+
+static gpointer
+push_window_of_2_thread (gpointer data)
+{
+  return GINT_TO_POINTER (gst_harness_push (data, make_window (0, 0, 2,
+              two_frames, G_N_ELEMENTS (two_frames), TRUE)));
+}
+
+/* A window is stuck downstream: the video pad takes 128 frames, then
+ * waits (nothing lost, memory bounded) until the window is out. */
+static void
+test_store_bounded_while_drawing (void)
+{
+  Pusher p = { NULL, 2, 198, 0 };
+  gint blocked = 0;
+  GThread *window, *frames;
+  gulong probe;
   Viz v;
 
-  viz_new (&v, "caption=false outline=false", 25);
+  viz_new (&v, "", 25);
   p.hv = v.hv;
-  thread = g_thread_new ("frames", push_frames_thread, &p);
+  push_frames (&v, 0, 2, 0);
+  probe = block_output (&v, &blocked);
+  window = g_thread_new ("window", push_window_of_2_thread, v.h);
+  while (!g_atomic_int_get (&blocked))
+    g_usleep (1000);
+  frames = g_thread_new ("frames", push_frames_thread, &p);
   assert_pusher_stops_at (&p, 128);
-  g_assert_cmpint (gst_harness_push (v.h, make_window (0, 0, 2, two_frames,
-              G_N_ELEMENTS (two_frames), TRUE)), ==, GST_FLOW_OK);
-  assert_pusher_stops_at (&p, 130);
-  /* frames 2…129 stored, 130 waits: a 129-frame window cannot complete */
-  g_assert_cmpint (gst_harness_push (v.h, make_window (1, 2, 129, cells, 2,
-              TRUE)), ==, GST_FLOW_OK);
-  g_thread_join (thread);
-  g_assert_cmpint (p.pushed, ==, 131);
-  out_info (&v, &info);
-  for (guint t = 0; t < 2 + 129; t++) {
-    out = gst_harness_pull (v.h);
-    gst_buffer_map (out, &a, GST_MAP_READ);
-    /* an unselected pixel: black where the frame is missing (frame 130) */
-    if (t < 2 + 128)
-      g_assert_cmpuint (px (a.data, info.stride[0], 40, 8)[0], >, 0);
-    else
-      assert_px (a.data, info.stride[0], 40, 8, 0, 0, 0);
-    gst_buffer_unmap (out, &a);
-    gst_buffer_unref (out);
-  }
+  unblock_output (&v, probe);
+  g_assert_cmpint (GPOINTER_TO_INT (g_thread_join (window)), ==,
+      GST_FLOW_OK);
+  /* between windows the store takes every frame */
+  g_thread_join (frames);
+  g_assert_cmpint (p.pushed, ==, 198);
+  g_assert_cmpuint (gst_harness_buffers_received (v.h), ==, 2);
   viz_free (&v);
+}
+
+static gpointer
+push_long_window_thread (gpointer data)
+{
+  const Cell cells[2] = { {0, 0, 1}, {199, 0, 1} };
+
+  return GINT_TO_POINTER (gst_harness_push (data, make_window (0, 0, 200,
+              cells, 2, TRUE)));
+}
+
+/* A window longer than the store (sequence-length 200): the frames it
+ * needs are all taken, with the window waiting for them or not yet sent,
+ * and it is drawn from the source. */
+static void
+test_window_longer_than_store (void)
+{
+  for (guint window_first = 0; window_first < 2; window_first++) {
+    Pusher p = { NULL, 0, 200, 0 };
+    GstVideoInfo info;
+    GThread *window = NULL, *frames;
+    GstBuffer *out;
+    GstMapInfo a;
+    Viz v;
+
+    viz_new (&v, "caption=false outline=false", 25);
+    p.hv = v.hv;
+    if (window_first)
+      window = g_thread_new ("window", push_long_window_thread, v.h);
+    frames = g_thread_new ("frames", push_frames_thread, &p);
+    g_thread_join (frames);
+    g_assert_cmpint (p.pushed, ==, 200);
+    if (window_first)
+      g_assert_cmpint (GPOINTER_TO_INT (g_thread_join (window)), ==,
+          GST_FLOW_OK);
+    else
+      g_assert_cmpint (GPOINTER_TO_INT (push_long_window_thread (v.h)), ==,
+          GST_FLOW_OK);
+    out_info (&v, &info);
+    for (guint t = 0; t < 200; t++) {
+      out = gst_harness_pull (v.h);
+      gst_buffer_map (out, &a, GST_MAP_READ);
+      /* an unselected pixel: the source, dimmed, not black */
+      g_assert_cmpuint (px (a.data, info.stride[0], 40, 8)[0], >, 0);
+      gst_buffer_unmap (out, &a);
+      gst_buffer_unref (out);
+    }
+    viz_free (&v);
+  }
 }
 
 /* A flush of the video pad lets a frame waiting on a full store go. */
 static void
 test_flush_wakes_waiting_frame (void)
 {
-  Pusher p = { NULL, 0, 200, 0 };
-  GThread *thread;
+  Pusher p = { NULL, 2, 300, 0 };
+  gint blocked = 0;
+  GThread *window, *frames;
+  gulong probe;
   Viz v;
 
   viz_new (&v, "", 25);
   p.hv = v.hv;
-  thread = g_thread_new ("frames", push_frames_thread, &p);
+  push_frames (&v, 0, 2, 0);
+  probe = block_output (&v, &blocked);
+  window = g_thread_new ("window", push_window_of_2_thread, v.h);
+  while (!g_atomic_int_get (&blocked))
+    g_usleep (1000);
+  frames = g_thread_new ("frames", push_frames_thread, &p);
   assert_pusher_stops_at (&p, 128);
   g_assert_true (gst_harness_push_event (v.hv,
           gst_event_new_flush_start ()));
-  g_thread_join (thread);
+  g_thread_join (frames);
   g_assert_cmpint (p.pushed, ==, 128);
+  unblock_output (&v, probe);
+  g_thread_join (window);
   g_assert_true (gst_harness_push_event (v.hv,
           gst_event_new_flush_stop (TRUE)));
   viz_free (&v);
@@ -1132,7 +1215,10 @@ main (int argc, char **argv)
       test_window_waits_for_frames);
   g_test_add_func ("/viz/resolution-change", test_resolution_change);
   g_test_add_func ("/viz/whole-frame-dimmed", test_whole_frame_dimmed);
-  g_test_add_func ("/viz/store-bounded", test_store_bounded);
+  g_test_add_func ("/viz/store-bounded-while-drawing",
+      test_store_bounded_while_drawing);
+  g_test_add_func ("/viz/window-longer-than-store",
+      test_window_longer_than_store);
   g_test_add_func ("/viz/flush-wakes-waiting-frame",
       test_flush_wakes_waiting_frame);
   g_test_add_func ("/viz/display-window", test_display_window);
