@@ -942,8 +942,8 @@ scale_frame (GstCpsViz * self, GstBuffer * buf, guint64 frame_id)
 
   if (!gst_video_frame_map (&in, &self->video_info, buf, GST_MAP_READ))
     return NULL;
-  rgb = gst_buffer_new_allocate (NULL, GST_VIDEO_INFO_SIZE (&self->scaled_info),
-      NULL);
+  rgb = gst_buffer_new_allocate (NULL,
+      GST_VIDEO_INFO_SIZE (&self->scaled_info), NULL);
   if (!gst_video_frame_map (&out, &self->scaled_info, rgb, GST_MAP_WRITE)) {
     gst_video_frame_unmap (&in);
     gst_buffer_unref (rgb);

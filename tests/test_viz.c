@@ -1144,8 +1144,9 @@ test_untimed_stream_to_mp4 (void)
   dir = g_dir_make_tmp ("cps-viz-XXXXXX", NULL);
   out = g_build_filename (dir, "preview.mp4", NULL);
   desc = g_strdup_printf ("filesrc location=\"%s\" ! h264parse ! avdec_h264 "
-      "! cpsmotion name=motion ! tee name=frames ! queue ! cpsenergy ! cpstopk ! queue ! "
-      "viz.sink  frames. ! queue ! viz.video  cpsviz name=viz dim-level=1 "
+      "! cpsmotion name=motion ! tee name=frames ! queue ! cpsenergy ! "
+      "cpstopk ! queue ! viz.sink  frames. ! queue ! viz.video  "
+      "cpsviz name=viz dim-level=1 "
       "outline=false caption=false ! videoconvert ! video/x-raw,format=I420 ! "
       "x264enc ! mp4mux ! "
       "filesink location=\"%s\"", media, out);
