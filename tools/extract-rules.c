@@ -36,33 +36,18 @@ get_double (ExtractOptions * options, const gchar * name)
   return d;
 }
 
-static gboolean
-get_boolean (ExtractOptions * options, const gchar * name)
-{
-  GValue v = G_VALUE_INIT;
-  gboolean b;
-
-  extract_options_get (options, name, &v);
-  b = g_value_get_boolean (&v);
-  g_value_unset (&v);
-  return b;
-}
-
-/* The nick of enum property @name. */
+/* The value of option @name as GStreamer serialises it: an enum's nick,
+ * "true" or "false" for a boolean. */
 static gchar *
-get_nick (ExtractOptions * options, const gchar * name)
+get_serialized (ExtractOptions * options, const gchar * name)
 {
   GValue v = G_VALUE_INIT;
-  GEnumClass *klass;
-  gchar *nick;
+  gchar *text;
 
   extract_options_get (options, name, &v);
-  klass = g_type_class_ref (G_VALUE_TYPE (&v));
-  nick = g_strdup (g_enum_get_value (klass, g_value_get_enum (&v))->
-      value_nick);
-  g_type_class_unref (klass);
+  text = gst_value_serialize (&v);
   g_value_unset (&v);
-  return nick;
+  return text;
 }
 
 /* Options used only with one value of another option. */
@@ -85,9 +70,7 @@ check_dependent_options (ExtractOptions * options, gchar ** error)
 
     if (!extract_options_is_set (options, rules[i].option))
       continue;
-    value = g_str_equal (rules[i].needs, "sampling") ?
-        get_nick (options, rules[i].needs) :
-        g_strdup (get_boolean (options, rules[i].needs) ? "true" : "false");
+    value = get_serialized (options, rules[i].needs);
     used = g_str_equal (value, rules[i].value);
     g_free (value);
     if (!used) {
