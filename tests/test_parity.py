@@ -59,7 +59,7 @@ for name, run, settings in parity.load_runs(anchor):
     except FileNotFoundError as e:
         print(f"# left out {name}: {e}")
 if not runs:
-    print(f"1..0 # SKIP none of the anchor runs' clips were found")
+    print("1..0 # SKIP none of the anchor runs' clips were found")
     sys.exit(0)
 
 # One cps run per anchor run (clip and settings), two at a time.

@@ -6,8 +6,8 @@
 Usage: /usr/bin/python3 tests/bench/parity.py [BUILDDIR] [-j N] [--keep DIR]
 
 The anchor set is a directory (CPS_ANCHOR_DIR, else "anchor" next to the
-test media directory CPS_MEDIA_DIR, else ../shared/anchor beside the source
-tree) holding clips/ and runs/<clip>__k<K>__<unit>__sf<0|1>.json; a run's
+test media directory: CPS_MEDIA_DIR, or the default that tests/meson.build
+also uses) holding clips/ and runs/<clip>__k<K>__<unit>__sf<0|1>.json; a run's
 clip is looked up in clips/, then in the media directory.  Each run records
 the reference's sampled frame ids, is_i, the score of every patch of the
 window (scores_flat, by linear index t*hb*wb + h*wb + w) and the selected
