@@ -20,6 +20,8 @@ Per clip, pooled over its windows:
            taken first (as cps does), the remaining k - |I| go to the best
            non-I patches (same ranking); the fraction of those that are
            object patches.  `max` is the best possible, min(R_w, k-|I|)/(k-|I|).
+           The window's first frame is an I-frame in every clip (GOP 16), so
+           |I| is one frame's grid.
   static   fraction of windows where the static fallback would fire
            (docs/algorithm.md step 9), computed here from the scores with the
            rule of cps_scores_are_static: mean patch energy = score / P^2 over
@@ -28,10 +30,14 @@ Per clip, pooled over its windows:
            (p95 - p50) / max(p95, 1e-6) < 0.15, with t = 2/255.
   bg@k     where the background picks of the budget go (pan diagnosis):
            share of the non-object budget in the first P frame of the window
-           (`1stP`), and in the two outer grid columns (`edge`).
+           (`1stP`), in the two outer grid columns (`edge`), and on the most
+           textured quarter of the background patches (`tex`: mean absolute
+           luma gradient of the decoded frame inside the patch, ranked among
+           the window's non-I background patches; 0.25 means texture-blind).
 """
 import argparse
 import json
+import re
 import os
 import shutil
 import subprocess
@@ -82,16 +88,21 @@ def extract_env(extract):
     return env
 
 
-def has_motion_model(extract, env):
+def motion_models(extract, env):
+    """The values of cps-extract's --motion-model (from --help-elements,
+    `--motion-model=a|b`), or None when it has no such option."""
     out = subprocess.run([extract, "--help-elements"], env=env,
                          capture_output=True, text=True).stdout
-    return "--motion-model" in out
+    m = re.search(r"--motion-model(?:=(\S+))?", out)
+    if not m:
+        return None
+    return m.group(1).split("|") if m.group(1) else []
 
 
-def run_cps(extract, env, clip, outdir, model, with_model_option):
+def run_cps(extract, env, clip, outdir, model, with_model_option, extra):
     cmd = [extract, "-q", "-f", "-o", outdir, "--decode=cpu", "--process=cpu",
-           "--sequence-length", str(T), "--k", "2147483647", "--dtype", "u8",
-           clip]
+           "--sequence-length", str(T), "--k", "2147483647", "--dtype", "u8"
+           ] + extra + [clip]
     if with_model_option:
         cmd[1:1] = ["--motion-model", model]
     t0 = time.time()
@@ -133,10 +144,31 @@ def ranked(scores, idx):
     return idx[order]
 
 
-def score_windows(outdir, masks):
+def decode_luma(clip, w, h):
+    raw = subprocess.run(
+        ["ffmpeg", "-v", "error", "-nostdin", "-i", clip, "-f", "rawvideo",
+         "-pix_fmt", "gray", "-"], check=True, capture_output=True).stdout
+    return np.frombuffer(raw, np.uint8).reshape(-1, h, w)
+
+
+def patch_texture(luma, hb, wb):
+    """[hb*wb] mean absolute gradient of a luma frame per grid cell."""
+    g = luma.astype(np.float32)
+    grad = np.zeros_like(g)
+    grad[:, :-1] += np.abs(np.diff(g, axis=1))
+    grad[:-1, :] += np.abs(np.diff(g, axis=0))
+    h, w = g.shape
+    ry = ((np.arange(h) + 0.5) * hb / h).astype(np.int64)
+    rx = ((np.arange(w) + 0.5) * wb / w).astype(np.int64)
+    cell = (ry[:, None] * wb + rx[None, :]).ravel()
+    return (np.bincount(cell, weights=grad.ravel(), minlength=hb * wb) /
+            np.bincount(cell, minlength=hb * wb))
+
+
+def score_windows(outdir, masks, luma):
     files = sorted(f for f in os.listdir(outdir) if f.endswith(".safetensors"))
     acc = dict(hits=0, R=0, khits=0, kn=0, kmax=0, static=0, windows=0,
-               bg=0, bg_first=0, bg_edge=0, objwin=0)
+               bg=0, bg_first=0, bg_edge=0, bg_tex=0, objwin=0)
     for name in files:
         meta, t = read_safetensors(os.path.join(outdir, name))
         nt = int(meta["n_frames"])
@@ -179,6 +211,12 @@ def score_windows(outdir, masks):
             acc["bg"] += len(bg)
             acc["bg_first"] += int((frame_of[bg] == first_p).sum())
             acc["bg_edge"] += int(((col <= 1) | (col >= wb - 2)).sum())
+            tex = np.concatenate([patch_texture(luma[int(f)], hb, wb)
+                                  for f in ids])
+            bgp = pidx[~labels[pidx]]
+            if len(bgp):
+                cut = np.quantile(tex[bgp], 0.75)
+                acc["bg_tex"] += int((tex[bg] >= cut).sum())
     return acc
 
 
@@ -192,22 +230,27 @@ def main():
                     "$BUILDDIR/tools/cps-extract, BUILDDIR defaulting to build)")
     ap.add_argument("--clips", default=os.path.join(ROOT, "cps-output", "quality"),
                     help="directory of make-clips.py's output")
-    ap.add_argument("--motion-model", nargs="+", default=["reference"],
-                    help="motion models to score (passed as --motion-model"
-                    " when cps-extract has that option)")
+    ap.add_argument("--motion-model", nargs="+",
+                    help="motion models to score, passed as --motion-model"
+                    " NAME when cps-extract has that option (default: every"
+                    " value it lists; without the option: its one model,"
+                    " scored as 'reference')")
     ap.add_argument("--only", nargs="*", help="clip names to score")
     ap.add_argument("--small", action="store_true",
                     help="the tiny cases of make-clips.py --small")
     ap.add_argument("--make", action="store_true",
                     help="run make-clips.py first (cached clips are reused)")
+    ap.add_argument("--cps-args", default="",
+                    help="more cps-extract options, e.g. '--motion-weight 1"
+                    " --residual-weight 0' (one string, split on spaces)")
     ap.add_argument("--json", help="also write the results to this file")
     ap.add_argument("--keep", help="keep the window files under this directory")
     args = ap.parse_args()
 
     if not os.path.isdir(make_clips.MEDIA):
-        print("score: SKIP: no source footage at %s (see its MANIFEST.md);"
-              " make-clips.py cannot build the benchmark clips" %
-              make_clips.MEDIA, file=sys.stderr)
+        print("score: SKIP: the real clips are absent (%s, set CPS_MEDIA_DIR"
+              " to use another directory); make-clips.py cannot build the"
+              " benchmark clips" % make_clips.MEDIA, file=sys.stderr)
         return 77
     cases = make_clips.SMALL_CASES if args.small else make_clips.CASES
     if args.only:
@@ -221,8 +264,9 @@ def main():
 
     extract = find_extract(args.extract)
     env = extract_env(extract)
-    with_opt = has_motion_model(extract, env)
-    models = args.motion_model
+    listed = motion_models(extract, env)
+    with_opt = listed is not None
+    models = args.motion_model or (listed if listed else ["reference"])
     if not with_opt and models != ["reference"]:
         print("score: %s has no --motion-model option; scoring its only model"
               " as 'reference'" % extract, file=sys.stderr)
@@ -241,8 +285,10 @@ def main():
                 masks, case, _, _ = make_clips.load_masks(npz)
                 out = os.path.join(args.keep or tmp, model, c["name"])
                 os.makedirs(out, exist_ok=True)
-                secs = run_cps(extract, env, clip, out, model, with_opt)
-                a = score_windows(out, masks)
+                secs = run_cps(extract, env, clip, out, model, with_opt,
+                               args.cps_args.split())
+                luma = decode_luma(clip, masks.shape[2], masks.shape[1])
+                a = score_windows(out, masks, luma)
                 if not args.keep:
                     shutil.rmtree(out)
                 row = dict(
@@ -260,24 +306,40 @@ def main():
                     case["camera"] == "static" else 0.0,
                     bg_first=a["bg_first"] / a["bg"] if a["bg"] and a["R"] else None,
                     bg_edge=a["bg_edge"] / a["bg"] if a["bg"] and a["R"] else None,
+                    bg_tex=a["bg_tex"] / a["bg"] if a["bg"] and a["R"] else None,
                     seconds=secs)
                 rows.append(row)
-                print("  %s %s done (%.1f s)" % (model, c["name"], secs),
-                      file=sys.stderr)
+                print("  %s %s: cps %.1f s" % (model, c["name"], secs),
+                      file=sys.stderr, flush=True)
             results += rows
             print("\nmotion model: %s%s" % (model, "" if with_opt else
                   " (cps-extract without --motion-model: its only model)"))
             print("| clip | size | camera | windows | R | R-prec | prec@512 |"
-                  " max | static (expected) | bg@k 1stP | bg@k edge | cps s |")
-            print("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+                  " max | static (expected) | bg@k 1stP | edge | tex | cps s |")
+            print("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
             for r in rows:
                 print("| %s | %s | %s | %d | %d | %s | %s | %s | %s (%g) | %s |"
-                      " %s | %.1f |" % (
+                      " %s | %s | %.1f |" % (
                           r["clip"], r["size"], r["camera"], r["windows"],
                           r["R"], fmt(r["r_precision"]), fmt(r["prec_k"]),
                           fmt(r["prec_k_max"]), fmt(r["static"], 2),
                           r["static_expected"], fmt(r["bg_first"], 2),
-                          fmt(r["bg_edge"], 2), r["seconds"]))
+                          fmt(r["bg_edge"], 2), fmt(r["bg_tex"], 2),
+                          r["seconds"]))
+        if len(models) > 1:
+            print("\nside by side (R-prec / prec@512 / static)")
+            print("| clip | camera | " + " | ".join(models) + " |")
+            print("|---|---|" + "---:|" * len(models))
+            for c in cases:
+                cells = []
+                for m in models:
+                    r = next(x for x in results
+                             if x["model"] == m and x["clip"] == c["name"])
+                    cells.append("%s / %s / %s" % (
+                        fmt(r["r_precision"]), fmt(r["prec_k"]),
+                        fmt(r["static"], 2)))
+                print("| %s | %s | %s |" % (c["name"], r["camera"],
+                                            " | ".join(cells)))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     if args.json:
