@@ -15,13 +15,13 @@
  */
 #include <stdint.h>
 
-/* CpsTap of common/cps_algo.h, same layout */
+/* CpsTap of common/cps_resize.h, same layout */
 struct Tap {
   int i0, i1;
   float w1;
 };
 
-/* common/cps_algo.h CpsDtype */
+/* CpsDtype of common/cps_dtype.h */
 enum { DTYPE_BF16 = 0, DTYPE_FP16 = 1, DTYPE_FP32 = 2, DTYPE_U8 = 3 };
 
 /* cps_lerp_rows for one column */

@@ -13,7 +13,7 @@ logs=("$builddir/meson-logs/testlog.json")
 
 # An unoptimised build compiles the vector code differently: -O0 inlines
 # nothing unless told to, and once every input crashed there (see
-# CPS_ALWAYS_INLINE in common/cps_algo.h).  A second build directory with
+# CPS_ALWAYS_INLINE in common/cps_inline.h).  A second build directory with
 # -Dbuildtype=debug runs the tests that put frames through every vector
 # path; a meson test setup would not do, as it changes how the tests run,
 # not how the code is compiled.  This adds about a minute.

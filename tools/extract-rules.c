@@ -4,7 +4,7 @@
  *
  * Options whose effect would be nil.  Each rule follows from how the
  * elements use their properties (gstcpsmotion.c, gstcpstopk.c and
- * cps_smart_resize() in common/cps_algo.c).
+ * cps_smart_resize() in common/cps_resize.c).
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
