@@ -11,6 +11,7 @@
 #define CPS_COMPUTE_H
 
 #include "cps_algo.h"
+#include "cps_motion_camera.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -38,6 +39,7 @@ typedef struct {
   int lowres_width, lowres_height;      /* motion maps */
   int radius;
   void *device;                 /* the implementation's device, NULL on CPU */
+  CpsMotionModel model;         /* reference (0) or camera */
 } CpsMotionGeometry;
 
 typedef struct {
@@ -92,6 +94,12 @@ typedef struct {
       size_t n, CpsDtype dtype, void *out);
   void (*window_reset) (CpsWindow * window);
   void (*window_free) (CpsWindow * window);
+
+  /* The camera model's estimate for the last processed frame; NULL in a
+   * table without the camera model (which then runs the reference model
+   * whatever the geometry asks: callers check this first). */
+  void (*motion_camera) (const CpsMotionState * state,
+      CpsCameraMotion * camera);
 } CpsComputeOps;
 
 extern const CpsComputeOps cps_compute_cpu;

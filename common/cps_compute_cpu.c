@@ -20,6 +20,7 @@ struct CpsMotionState {
   void *cur;                    /* current low-res luma */
   void *prev_padded;            /* previous one, with a border of radius */
   int have_prev;
+  CpsCameraModel *camera;       /* motion-model=camera: the whole model */
 };
 
 static CpsMotionState *
@@ -33,11 +34,17 @@ cpu_motion_new (const CpsMotionGeometry * g)
   s->xtaps = malloc (sizeof (CpsTap) * lw);
   cps_bilinear_taps (g->height, lh, s->ytaps);
   cps_bilinear_taps (g->width, lw, s->xtaps);
-  s->exact = lw >= 16 && cps_taps_are_halves (s->ytaps, lh) &&
+  /* the camera model works on float luma (it warps by sub-pixel shifts) */
+  s->exact = g->model == CPS_MOTION_MODEL_REFERENCE && lw >= 16 &&
+      cps_taps_are_halves (s->ytaps, lh) &&
       cps_taps_are_halves (s->xtaps, lw);
   s->esize = s->exact ? sizeof (int16_t) : sizeof (float);
   s->row_scratch = malloc (sizeof (float) * g->width);
   s->cur = calloc ((size_t) lw * lh, s->esize);
+  if (g->model == CPS_MOTION_MODEL_CAMERA) {
+    s->camera = cps_camera_model_new (lw, lh, r);
+    return s;
+  }
   s->prev_padded = malloc (s->esize * (lw + 2 * r) * (lh + 2 * r));
   if (s->exact)
     cps_pad_frame_q2 (s->cur, lw, lh, r, s->prev_padded);
@@ -61,6 +68,10 @@ cpu_motion_process (CpsMotionState * s, const CpsImage * frame,
     cps_downscale_plane (frame->planes[0], frame->strides[0], g->width,
         s->ytaps, s->xtaps, lw, lh, s->row_scratch, s->cur);
 
+  if (s->camera) {
+    cps_camera_model_process (s->camera, s->cur, motion, residual, NULL);
+    return;
+  }
   if (!s->have_prev) {
     memset (motion, 0, sizeof (float) * lw * lh);
     memset (residual, 0, sizeof (float) * lw * lh);
@@ -82,6 +93,19 @@ static void
 cpu_motion_reset (CpsMotionState * s)
 {
   s->have_prev = 0;
+  if (s->camera)
+    cps_camera_model_reset (s->camera);
+}
+
+static void
+cpu_motion_camera (const CpsMotionState * s, CpsCameraMotion * camera)
+{
+  if (s->camera) {
+    *camera = *cps_camera_model_last (s->camera);
+  } else {
+    memset (camera, 0, sizeof *camera);
+    camera->scale = 1.0f;
+  }
 }
 
 static void
@@ -94,6 +118,7 @@ cpu_motion_free (CpsMotionState * s)
   free (s->row_scratch);
   free (s->cur);
   free (s->prev_padded);
+  cps_camera_model_free (s->camera);
   free (s);
 }
 
@@ -336,4 +361,5 @@ const CpsComputeOps cps_compute_cpu = {
   .window_extract = cpu_window_extract,
   .window_reset = cpu_window_reset,
   .window_free = cpu_window_free,
+  .motion_camera = cpu_motion_camera,
 };

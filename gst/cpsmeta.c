@@ -242,6 +242,16 @@ cps_buffer_add_patch_info_meta (GstBuffer * buffer, const CpsPatchMeta * m)
   return custom;
 }
 
+/* ---- camera motion classes ------------------------------------------ */
+
+const gchar *
+cps_camera_motion_class_to_string (CpsCameraMotionClass cls)
+{
+  static const gchar *names[] = { "static", "pan", "zoom", "complex" };
+
+  return (guint) cls < G_N_ELEMENTS (names) ? names[cls] : NULL;
+}
+
 /* ---- key unit meta -------------------------------------------------- */
 
 static gboolean
@@ -314,6 +324,7 @@ motion_meta_init (GstMeta * meta, gpointer params, GstBuffer * buffer)
 
   memset ((guint8 *) m + sizeof (GstMeta), 0,
       sizeof (CpsMotionMeta) - sizeof (GstMeta));
+  m->camera_scale = 1.0f;
   return TRUE;
 }
 
@@ -351,6 +362,13 @@ motion_meta_transform (GstBuffer * dest, GstMeta * meta, GstBuffer * buffer,
   dst->region_height = src->region_height;
   dst->settings = src->settings ? g_ref_string_acquire ((gchar *)
       src->settings) : NULL;
+  dst->motion_model = src->motion_model;
+  dst->camera_dx = src->camera_dx;
+  dst->camera_dy = src->camera_dy;
+  dst->camera_scale = src->camera_scale;
+  dst->camera_rotation = src->camera_rotation;
+  dst->camera_class = src->camera_class;
+  dst->noise_threshold = src->noise_threshold;
   return TRUE;
 }
 

@@ -181,6 +181,30 @@ CpsKeyUnitMeta *cps_buffer_add_key_unit_meta (GstBuffer * buffer,
 CpsKeyUnitMeta *cps_buffer_get_key_unit_meta (GstBuffer * buffer);
 
 /**
+ * CpsCameraMotionClass:
+ * @CPS_CAMERA_MOTION_STATIC: the camera did not move (or there is no
+ *   previous frame, or nothing textured to tell)
+ * @CPS_CAMERA_MOTION_PAN: a translation explains the background
+ * @CPS_CAMERA_MOTION_ZOOM: a translation with a zoom or a rotation does
+ * @CPS_CAMERA_MOTION_COMPLEX: neither does (a mover covering most of the
+ *   frame, strong parallax, a cut): the most common block motion was
+ *   compensated
+ *
+ * What the camera did between two processed frames, as cpsmotion's camera
+ * model classifies it (#CpsMotionMeta.camera_class).
+ *
+ * Since: 0.2
+ */
+typedef enum {
+  CPS_CAMERA_MOTION_STATIC = 0,
+  CPS_CAMERA_MOTION_PAN = 1,
+  CPS_CAMERA_MOTION_ZOOM = 2,
+  CPS_CAMERA_MOTION_COMPLEX = 3,
+} CpsCameraMotionClass;
+
+const gchar *cps_camera_motion_class_to_string (CpsCameraMotionClass cls);
+
+/**
  * CpsMotionMeta:
  * @meta: parent #GstMeta
  * @frame_id: index of the frame in the source stream (before sampling)
@@ -200,6 +224,25 @@ CpsKeyUnitMeta *cps_buffer_get_key_unit_meta (GstBuffer * buffer);
  * @region_height: its height
  * @settings: cpsmotion's settings for this frame in gst-launch syntax, the
  *   search radius resolved (a #GRefString, shared, read-only)
+ * @motion_model: the model that measured the maps: 0 for `reference`, 1
+ *   for `camera` (cpsmotion's motion-model property).  The camera fields
+ *   below are measured by the camera model only; with the reference model
+ *   they hold no motion (0, 0, scale 1, rotation 0, static).  Since: 0.2
+ * @camera_dx: the camera's estimated translation from the previous
+ *   processed frame to this one, in pixels of the measured region (the
+ *   content moved by this much: a camera panning right gives a negative
+ *   @camera_dx).  Since: 0.2
+ * @camera_dy: the same, vertically (down is positive).  Since: 0.2
+ * @camera_scale: the estimated zoom about the region's centre (1: none;
+ *   above 1: zooming in).  Since: 0.2
+ * @camera_rotation: the estimated rotation about the centre, radians
+ *   (small-angle, 0 unless @camera_class is zoom).  Since: 0.2
+ * @camera_class: what the camera did, a #CpsCameraMotionClass.  The first
+ *   frame after a start or a flush, having no previous frame, is static.
+ *   Since: 0.2
+ * @noise_threshold: the camera model's noise threshold for this frame in
+ *   luma levels: differences up to it were taken for noise (0 with the
+ *   reference model).  Since: 0.2
  *
  * Attached by cpsmotion.  The maps are read-only and live as long as the
  * meta.  On the (experimental) CUDA path, that is when the buffer's caps
@@ -224,6 +267,14 @@ typedef struct {
   /*< private > */
   GstBuffer *data;
   GstMapInfo map;
+
+  /*< public > */
+  /* added in 0.2, after every earlier field so that their offsets stay */
+  guint motion_model;
+  gfloat camera_dx, camera_dy;
+  gfloat camera_scale, camera_rotation;
+  CpsCameraMotionClass camera_class;
+  gfloat noise_threshold;
 } CpsMotionMeta;
 
 GType cps_motion_meta_api_get_type (void);

@@ -78,6 +78,8 @@ GST_DEBUG_CATEGORY_STATIC (gst_cps_motion_debug);
 #define DEFAULT_SAMPLING GST_CPS_SAMPLING_ALL
 #define DEFAULT_SAMPLING_FRAMES 16
 #define DEFAULT_SAMPLING_RATE 1.0
+/* to become camera once the quality benchmark shows it meets its targets */
+#define DEFAULT_MOTION_MODEL GST_CPS_MOTION_MODEL_REFERENCE
 
 enum
 {
@@ -88,6 +90,7 @@ enum
   PROP_SAMPLING_FRAMES,
   PROP_SAMPLING_RATE,
   PROP_CUDA_DEVICE_ID,
+  PROP_MOTION_MODEL,
 };
 
 #define gst_cps_motion_parent_class parent_class
@@ -116,6 +119,35 @@ gst_cps_sampling_get_type (void)
             values));
   return type;
 }
+
+GType
+gst_cps_motion_model_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    {GST_CPS_MOTION_MODEL_REFERENCE,
+        "The reference's per-pixel block matching: every low-resolution "
+          "pixel's best match within the search radius (parity with "
+          "codec-patch-stream; camera pans, flat areas and noise score too)",
+        "reference"},
+    {GST_CPS_MOTION_MODEL_CAMERA,
+        "Camera-aware: the camera's motion (pan, zoom) is estimated and "
+          "compensated first, and differences within the frame's noise "
+          "level are dropped, so what moves in the scene scores (CPU only)",
+        "camera"},
+    {0, NULL, NULL},
+  };
+
+  if (g_once_init_enter (&type))
+    g_once_init_leave (&type, g_enum_register_static ("GstCpsMotionModel",
+            values));
+  return type;
+}
+
+G_STATIC_ASSERT ((int) CPS_CAMERA_STATIC == (int) CPS_CAMERA_MOTION_STATIC);
+G_STATIC_ASSERT ((int) CPS_CAMERA_PAN == (int) CPS_CAMERA_MOTION_PAN);
+G_STATIC_ASSERT ((int) CPS_CAMERA_ZOOM == (int) CPS_CAMERA_MOTION_ZOOM);
+G_STATIC_ASSERT ((int) CPS_CAMERA_COMPLEX == (int) CPS_CAMERA_MOTION_COMPLEX);
 
 /* ---- key-unit flags carried across the decoder ------------------------ */
 
@@ -382,9 +414,12 @@ describe_settings (GstCpsMotion * self, gint downscale, gdouble rate,
   gchar r[G_ASCII_DTOSTR_BUF_SIZE], *s, *ref;
 
   g_ascii_formatd (r, sizeof r, "%.15g", rate);
-  s = g_strdup_printf ("cpsmotion downscale=%d search-radius=%d "
+  /* motion-model is named only when it is not the reference, so that the
+   * reference model's outputs stay as they were, header included */
+  s = g_strdup_printf ("cpsmotion %sdownscale=%d search-radius=%d "
       "sampling=%s sampling-frames=%u sampling-rate=%s cuda-device-id=%d",
-      downscale, self->geometry.radius,
+      self->active_model == GST_CPS_MOTION_MODEL_REFERENCE ? "" :
+      "motion-model=camera ", downscale, self->geometry.radius,
       g_enum_get_value (g_type_class_peek (gst_cps_sampling_get_type ()),
           self->active_sampling)->value_nick, self->uniform_frames, r,
       device_id);
@@ -407,6 +442,7 @@ gst_cps_motion_set_info (GstVideoFilter * filter, GstCaps * incaps,
   device_id = self->cuda.device_id;
   radius = self->search_radius;
   self->active_sampling = self->sampling;
+  self->active_model = self->motion_model;
   self->uniform_frames = self->sampling_frames;
   rate = self->sampling_rate;
   self->rate_interval = (GstClockTime) (GST_SECOND / rate);
@@ -427,7 +463,19 @@ gst_cps_motion_set_info (GstVideoFilter * filter, GstCaps * incaps,
       &g->lowres_height);
   g->radius = radius > 0 ? radius :
       cps_default_radius (g->lowres_width, g->lowres_height);
+  g->model = (CpsMotionModel) self->active_model;
   self->settings = describe_settings (self, downscale, rate, device_id);
+  if (self->active_model == GST_CPS_MOTION_MODEL_CAMERA &&
+      cps_caps_are_cuda (incaps)) {
+    /* the caps queries do not offer CUDA memory with this model; caps
+     * that carry it anyway are refused here, clearly */
+    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
+        ("motion-model=camera runs on the CPU only: put cudadownload "
+            "before cpsmotion, or use motion-model=reference on CUDA "
+            "memory."), ("refused CUDA memory caps"));
+    self->ops = &cps_compute_cpu;
+    return FALSE;
+  }
   /* the memory the caps carry decides where the work runs */
   self->ops = cps_cuda_element_choose_ops (&self->cuda, GST_ELEMENT (self),
       incaps, &self->on_gpu);
@@ -440,9 +488,35 @@ gst_cps_motion_set_info (GstVideoFilter * filter, GstCaps * incaps,
   if (!self->on_gpu)
     self->map_pool = new_float_pool (2 * sizeof (gfloat) * g->lowres_width *
         g->lowres_height);
-  GST_INFO_OBJECT (self, "%dx%d -> %dx%d maps, radius %d", g->width,
-      g->height, g->lowres_width, g->lowres_height, g->radius);
+  GST_INFO_OBJECT (self, "%dx%d -> %dx%d maps, radius %d, %s model",
+      g->width, g->height, g->lowres_width, g->lowres_height, g->radius,
+      self->active_model == GST_CPS_MOTION_MODEL_CAMERA ? "camera" :
+      "reference");
   return TRUE;
+}
+
+/* The camera model's estimate for this frame, in pixels of the measured
+ * region rather than of the low-resolution maps. */
+static void
+report_camera (GstCpsMotion * self, CpsMotionMeta * meta)
+{
+  CpsMotionGeometry *g = &self->geometry;
+  CpsCameraMotion c;
+
+  meta->motion_model = self->active_model;
+  if (self->active_model != GST_CPS_MOTION_MODEL_CAMERA ||
+      !self->ops->motion_camera)
+    return;                     /* the meta's defaults: no motion */
+  self->ops->motion_camera (self->state, &c);
+  meta->camera_dx = c.dx * g->width / g->lowres_width;
+  meta->camera_dy = c.dy * g->height / g->lowres_height;
+  meta->camera_scale = c.scale;
+  meta->camera_rotation = c.rotation;
+  meta->camera_class = (CpsCameraMotionClass) c.cls;
+  meta->noise_threshold = c.noise;
+  GST_LOG_OBJECT (self, "camera %s (%.2f, %.2f) scale %.4f rotation %.4f",
+      cps_camera_class_name (c.cls), meta->camera_dx, meta->camera_dy,
+      c.scale, c.rotation);
 }
 
 static GstFlowReturn
@@ -509,6 +583,7 @@ gst_cps_motion_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   meta->region_width = self->region.w;
   meta->region_height = self->region.h;
   meta->settings = g_ref_string_acquire (self->settings);
+  report_camera (self, meta);
   GST_LOG_OBJECT (self, "frame %" G_GUINT64_FORMAT " is_i %d", frame_id,
       meta->is_i);
   return GST_FLOW_OK;
@@ -546,21 +621,77 @@ gst_cps_motion_set_context (GstElement * element, GstContext * context)
 }
 
 static gboolean
+is_system_memory (GstCapsFeatures * features, GstStructure * structure,
+    gpointer user_data)
+{
+  return !gst_caps_features_contains (features, CPS_CUDA_MEMORY_FEATURE);
+}
+
+/* The camera model runs on the CPU only: an answered caps query loses its
+ * CUDA memory structures. */
+static void
+drop_cuda_caps (GstQuery * query)
+{
+  GstCaps *caps;
+
+  if (GST_QUERY_TYPE (query) != GST_QUERY_CAPS)
+    return;
+  gst_query_parse_caps_result (query, &caps);
+  if (!caps || gst_caps_is_any (caps))
+    return;
+  caps = gst_caps_copy (caps);
+  gst_caps_filter_and_map_in_place (caps, is_system_memory, NULL);
+  gst_query_set_caps_result (query, caps);
+  gst_caps_unref (caps);
+}
+
+/* Accept-caps of CUDA memory with the camera model: refused, with an
+ * error saying why when the caps are fixed (as cps_video_accept_caps
+ * does for the caps it refuses). */
+static gboolean
+refuse_cuda_caps (GstCpsMotion * self, GstQuery * query)
+{
+  GstCaps *caps;
+
+  gst_query_parse_accept_caps (query, &caps);
+  if (!cps_caps_are_cuda (caps))
+    return FALSE;
+  gst_query_set_accept_caps_result (query, FALSE);
+  if (gst_caps_is_fixed (caps))
+    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
+        ("motion-model=camera runs on the CPU only: put cudadownload "
+            "before cpsmotion, or use motion-model=reference on CUDA "
+            "memory."), ("refused CUDA memory caps"));
+  return TRUE;
+}
+
+static gboolean
 gst_cps_motion_query (GstBaseTransform * trans, GstPadDirection direction,
     GstQuery * query)
 {
-  if (cps_cuda_element_query (&GST_CPS_MOTION (trans)->cuda,
-          GST_ELEMENT (trans), query))
+  GstCpsMotion *self = GST_CPS_MOTION (trans);
+  gboolean camera;
+
+  if (cps_cuda_element_query (&self->cuda, GST_ELEMENT (trans), query))
     return TRUE;
+  GST_OBJECT_LOCK (self);
+  camera = self->motion_model == GST_CPS_MOTION_MODEL_CAMERA;
+  GST_OBJECT_UNLOCK (self);
   if (direction == GST_PAD_SINK && GST_QUERY_TYPE (query) ==
-      GST_QUERY_ACCEPT_CAPS)
+      GST_QUERY_ACCEPT_CAPS) {
+    if (camera && refuse_cuda_caps (self, query))
+      return TRUE;
     return cps_video_accept_caps (GST_ELEMENT (trans),
         GST_BASE_TRANSFORM_SINK_PAD (trans), query);
+  }
   if (!GST_BASE_TRANSFORM_CLASS (parent_class)->query (trans, direction,
           query))
     return FALSE;
-  /* CUDA memory is in the templates but offered per environment */
+  /* CUDA memory is in the templates but offered per environment, and
+   * never with the camera model, which has no CUDA kernels yet */
   cps_cuda_filter_caps_query (query);
+  if (camera)
+    drop_cuda_caps (query);
   return TRUE;
 }
 
@@ -623,6 +754,9 @@ gst_cps_motion_set_property (GObject * object, guint prop_id,
     case PROP_CUDA_DEVICE_ID:
       self->cuda.device_id = g_value_get_int (value);
       break;
+    case PROP_MOTION_MODEL:
+      self->motion_model = g_value_get_enum (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -655,6 +789,9 @@ gst_cps_motion_get_property (GObject * object, guint prop_id, GValue * value,
       break;
     case PROP_CUDA_DEVICE_ID:
       g_value_set_int (value, self->cuda.device_id);
+      break;
+    case PROP_MOTION_MODEL:
+      g_value_set_enum (value, self->motion_model);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -745,6 +882,44 @@ gst_cps_motion_class_init (GstCpsMotionClass * klass)
       g_param_spec_double ("sampling-rate", "Sampling rate",
           "sampling=rate: frames per second of stream time to keep", 0.001,
           1000.0, DEFAULT_SAMPLING_RATE, ready));
+  /**
+   * GstCpsMotion:motion-model:
+   *
+   * How motion and residual are measured (docs/algorithm.md).
+   *
+   * `reference` (the default for now) is the reference's per-pixel block
+   * matching, for parity with codec-patch-stream: every low-resolution
+   * pixel takes its best match within ±search-radius.  A camera pan gives
+   * the whole background motion, and flat areas get the first candidate
+   * scanned even between identical frames.  About 1.2 ms per 1080p frame
+   * on one core.
+   *
+   * `camera` estimates the camera's own motion per frame (a translation
+   * voted by textured blocks and refined to sub-pixel precision, or a
+   * zoom/rotation fitted to them), warps the previous frame by it, and
+   * keeps only differences above the frame's own noise level, matched
+   * locally for their motion.  Identical, flat or merely noisy frames give
+   * zero maps; the camera's motion and a class (static, pan, zoom,
+   * complex) are reported in #CpsMotionMeta.  Use it to keep the patches
+   * of what moves in the scene when the camera moves.  About the same
+   * cost as `reference` on the CPU.  It has no CUDA kernels yet: with
+   * `camera`, cpsmotion does not offer CUDA memory and refuses it at
+   * negotiation.  Known limits: flat interiors of moving objects, static
+   * overlays (logos, black bars) during a pan, parallax of near objects.
+   *
+   * The default will change to `camera` once the project's quality
+   * benchmark (tests/bench/quality/) shows it meets its targets.
+   *
+   * Read when caps are set.
+   *
+   * Since: 0.2
+   */
+  g_object_class_install_property (gobject_class, PROP_MOTION_MODEL,
+      g_param_spec_enum ("motion-model", "Motion model",
+          "How motion is measured: reference (per-pixel block matching, "
+          "the reference's proxy) or camera (camera motion compensated "
+          "first, noise thresholded; CPU only)", gst_cps_motion_model_get_type (),
+          DEFAULT_MOTION_MODEL, ready));
 
   gst_element_class_set_static_metadata (element_class,
       "CPS motion proxy", "Filter/Analyzer/Video",
@@ -773,6 +948,7 @@ gst_cps_motion_class_init (GstCpsMotionClass * klass)
   filter_class->set_info = GST_DEBUG_FUNCPTR (gst_cps_motion_set_info);
 
   gst_type_mark_as_plugin_api (gst_cps_sampling_get_type (), 0);
+  gst_type_mark_as_plugin_api (gst_cps_motion_model_get_type (), 0);
 }
 
 static void
@@ -783,6 +959,7 @@ gst_cps_motion_init (GstCpsMotion * self)
   self->sampling = DEFAULT_SAMPLING;
   self->sampling_frames = DEFAULT_SAMPLING_FRAMES;
   self->sampling_rate = DEFAULT_SAMPLING_RATE;
+  self->motion_model = DEFAULT_MOTION_MODEL;
   self->cuda.device_id = -1;
   gst_base_transform_set_in_place (GST_BASE_TRANSFORM (self), TRUE);
   /* a late frame must still be measured: dropping it would silently

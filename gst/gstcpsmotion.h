@@ -31,6 +31,23 @@ typedef enum {
 
 GType gst_cps_sampling_get_type (void);
 
+/**
+ * GstCpsMotionModel:
+ * @GST_CPS_MOTION_MODEL_REFERENCE: the reference's per-pixel block
+ *   matching proxy (docs/algorithm.md step 4)
+ * @GST_CPS_MOTION_MODEL_CAMERA: the camera's own motion is estimated and
+ *   compensated first; flat, identical or merely noisy content gives no
+ *   motion (docs/algorithm.md, "The camera motion model")
+ *
+ * Since: 0.2
+ */
+typedef enum {
+  GST_CPS_MOTION_MODEL_REFERENCE = CPS_MOTION_MODEL_REFERENCE,
+  GST_CPS_MOTION_MODEL_CAMERA = CPS_MOTION_MODEL_CAMERA,
+} GstCpsMotionModel;
+
+GType gst_cps_motion_model_get_type (void);
+
 struct _GstCpsMotion {
   GstVideoFilter parent;
 
@@ -40,6 +57,7 @@ struct _GstCpsMotion {
   GstCpsSampling sampling;
   guint sampling_frames;
   gdouble sampling_rate;
+  GstCpsMotionModel motion_model;
 
   /* streaming state */
   CpsCudaElement cuda;          /* cuda.device_id: property */
@@ -51,6 +69,7 @@ struct _GstCpsMotion {
   gchar *settings;              /* GRefString for the metas */
   GstBufferPool *map_pool;
   GstCpsSampling active_sampling;
+  GstCpsMotionModel active_model;       /* motion_model when caps were set */
   CpsFrameCounter frames;       /* frame_id of each frame */
   gboolean uniform_started;
   guint64 uniform_total;        /* N of uniform sampling */

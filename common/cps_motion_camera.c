@@ -1,0 +1,813 @@
+/* cps — codec patch selection
+ * Copyright (C) 2026 the cps developers
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * The camera motion model, on the low-resolution luma of each frame:
+ *
+ *   1. textured blocks of the current frame, spread over it, are each
+ *      matched against the previous frame within ±range (zero preferred);
+ *   2. the most common block vector (the mode), refined to sub-pixel
+ *      precision, is the camera's translation when enough blocks agree;
+ *      otherwise a similarity (translation, zoom, rotation) is fitted to
+ *      the block vectors by iterated least squares;
+ *   3. the previous frame is warped by that motion, and the per-pixel
+ *      difference to it is thresholded by the frame's own noise level
+ *      (three times its median, clamped);
+ *   4. pixels left above the threshold are matched locally (±radius,
+ *      zero preferred) for their motion relative to the camera.
+ *
+ * Between identical frames every difference is 0, so every map is 0; on
+ * flat content no block is textured, so the camera is static and nothing
+ * is above the threshold.
+ */
+#include "cps_motion_camera.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Blocks whose mean horizontal and vertical gradients are both below this
+ * (luma levels per pixel) cannot tell one displacement from another. */
+#define MIN_TEXTURE 2.0f
+#define MAX_BLOCKS 64
+/* A block prefers zero displacement unless another one is better by this
+ * many luma levels per pixel: still, noisy scenes get no false vectors. */
+#define ZERO_BIAS 0.5f
+/* Pixels differing by more than this (luma levels) after the current
+ * estimate are left out of its refinement. */
+#define OUTLIER_DIFFERENCE 24.0f
+/* Fraction of blocks that must agree with a camera model. */
+#define MIN_SUPPORT 0.5f
+/* Block vectors within this distance (low-res pixels) of a model agree. */
+#define INLIER_DISTANCE 1.0f
+/* Below this translation (low-res pixels) the camera is still. */
+#define STILL_TRANSLATION 0.25f
+/* A scale or rotation that moves the frame's corners less than this
+ * (low-res pixels) is not a zoom. */
+#define MIN_ZOOM_SHIFT 1.0f
+/* The noise threshold: NOISE_FACTOR × median difference, clamped. */
+#define NOISE_FACTOR 3.0f
+#define MIN_NOISE 3.0f
+#define MAX_NOISE 12.0f
+#define NOISE_BINS_PER_LEVEL 4
+#define NOISE_BINS (256 * NOISE_BINS_PER_LEVEL)
+
+typedef struct {
+  int dx, dy;
+} Offset;
+
+struct CpsCameraModel {
+  int w, h, radius, range, block;
+  float *prev, *warped;
+  uint8_t *valid;
+  int have_prev;
+  CpsCameraMotion last;
+  Offset *global_order, *local_order;
+  int n_global, n_local;
+  int *block_x, *block_y;       /* chosen blocks, top-left corners */
+  Offset *vectors;              /* their displacements */
+  int n_blocks;
+  int *votes;                   /* (2 range + 1)² */
+  uint32_t *noise_hist;
+};
+
+const char *
+cps_camera_class_name (CpsCameraClass cls)
+{
+  static const char *names[] = { "static", "pan", "zoom", "complex" };
+
+  return (unsigned) cls < 4 ? names[cls] : "unknown";
+}
+
+static int
+compare_offsets (const void *a, const void *b)
+{
+  const Offset *p = a, *q = b;
+  int mp = p->dx * p->dx + p->dy * p->dy, mq = q->dx * q->dx + q->dy * q->dy;
+
+  if (mp != mq)
+    return mp - mq;
+  if (p->dy != q->dy)
+    return p->dy - q->dy;
+  return p->dx - q->dx;
+}
+
+/* Every displacement within ±r, shortest first: scanning in this order
+ * and replacing the best only when strictly better makes ties go to the
+ * shortest displacement, zero first, never to the first one scanned. */
+static Offset *
+offsets_by_length (int r, int *n)
+{
+  Offset *o = malloc (sizeof (Offset) * (2 * r + 1) * (2 * r + 1));
+
+  *n = 0;
+  for (int dy = -r; dy <= r; dy++)
+    for (int dx = -r; dx <= r; dx++)
+      o[(*n)++] = (Offset) {
+      dx, dy};
+  qsort (o, *n, sizeof (Offset), compare_offsets);
+  return o;
+}
+
+CpsCameraModel *
+cps_camera_model_new (int width, int height, int radius)
+{
+  CpsCameraModel *m = calloc (1, sizeof (CpsCameraModel));
+  int side = width < height ? width : height;
+  size_t n = (size_t) width * height;
+
+  m->w = width;
+  m->h = height;
+  m->radius = radius < 1 ? 1 : radius;
+  m->block = side >= 16 + 2 * (CPS_CAMERA_RANGE + 1) + 16 ? 16 : 8;
+  m->range = (side - m->block) / 2 - 1;
+  if (m->range > CPS_CAMERA_RANGE)
+    m->range = CPS_CAMERA_RANGE;
+  if (m->range < 0)
+    m->range = 0;
+  m->prev = calloc (n, sizeof (float));
+  m->warped = calloc (n, sizeof (float));
+  m->valid = calloc (n, 1);
+  m->global_order = offsets_by_length (m->range, &m->n_global);
+  m->local_order = offsets_by_length (m->radius, &m->n_local);
+  m->block_x = malloc (sizeof (int) * (n / 64 + 1));
+  m->block_y = malloc (sizeof (int) * (n / 64 + 1));
+  m->vectors = malloc (sizeof (Offset) * MAX_BLOCKS);
+  m->votes = malloc (sizeof (int) * (2 * m->range + 1) * (2 * m->range + 1));
+  m->noise_hist = malloc (sizeof (uint32_t) * NOISE_BINS);
+  cps_camera_model_reset (m);
+  return m;
+}
+
+void
+cps_camera_model_free (CpsCameraModel * m)
+{
+  if (!m)
+    return;
+  free (m->prev);
+  free (m->warped);
+  free (m->valid);
+  free (m->global_order);
+  free (m->local_order);
+  free (m->block_x);
+  free (m->block_y);
+  free (m->vectors);
+  free (m->votes);
+  free (m->noise_hist);
+  free (m);
+}
+
+static void
+still_camera (CpsCameraMotion * c)
+{
+  memset (c, 0, sizeof *c);
+  c->scale = 1.0f;
+  c->cls = CPS_CAMERA_STATIC;
+}
+
+void
+cps_camera_model_reset (CpsCameraModel * m)
+{
+  m->have_prev = 0;
+  still_camera (&m->last);
+}
+
+const CpsCameraMotion *
+cps_camera_model_last (const CpsCameraModel * m)
+{
+  return &m->last;
+}
+
+/* ---- 1. textured blocks and their vectors ----------------------------- */
+
+static float
+block_texture (const float *img, int w, int x0, int y0, int b)
+{
+  double gx = 0, gy = 0;
+
+  for (int y = y0; y < y0 + b; y++) {
+    const float *row = img + (size_t) y * w;
+
+    for (int x = x0; x < x0 + b; x++) {
+      gx += fabsf (row[x + 1] - row[x]);
+      gy += fabsf (row[x + w] - row[x]);
+    }
+  }
+  return (float) ((gx < gy ? gx : gy) / (b * b));
+}
+
+/* The blocks whose every candidate (and its ±1 neighbours for the
+ * sub-pixel step) lies inside the frame, textured in both directions;
+ * at most MAX_BLOCKS, taken evenly from the textured ones. */
+static void
+choose_blocks (CpsCameraModel * m, const float *cur)
+{
+  int b = m->block, margin = m->range + 1, n = 0;
+
+  for (int y = margin; y + b + margin <= m->h; y += b)
+    for (int x = margin; x + b + margin <= m->w; x += b)
+      if (block_texture (cur, m->w, x, y, b) >= MIN_TEXTURE) {
+        m->block_x[n] = x;
+        m->block_y[n] = y;
+        n++;
+      }
+  if (n > MAX_BLOCKS) {
+    for (int i = 0; i < MAX_BLOCKS; i++) {
+      int j = (int) ((long) i * n / MAX_BLOCKS);
+
+      m->block_x[i] = m->block_x[j];
+      m->block_y[i] = m->block_y[j];
+    }
+    n = MAX_BLOCKS;
+  }
+  m->n_blocks = n;
+}
+
+/* Sum of |cur − prev| over the block, the previous frame displaced by
+ * (dx, dy): the content at x came from x − d.  Stops once past @limit.
+ * One accumulator per column, so the compiler vectorises the rows. */
+static float
+block_sad (const float *cur, const float *prev, int w, int x0, int y0,
+    int b, int dx, int dy, float limit)
+{
+  float lanes[16] = { 0 }, sum = 0.0f;
+
+  for (int y = y0; y < y0 + b; y++) {
+    const float *c = cur + (size_t) y * w + x0;
+    const float *p = prev + (size_t) (y - dy) * w + x0 - dx;
+
+    for (int x = 0; x < 16; x++)
+      lanes[x] += x < b ? fabsf (c[x] - p[x]) : 0.0f;
+    if ((y & 3) == 3) {
+      sum = 0.0f;
+      for (int x = 0; x < 16; x++)
+        sum += lanes[x];
+      if (sum > limit)
+        return sum;
+    }
+  }
+  sum = 0.0f;
+  for (int x = 0; x < 16; x++)
+    sum += lanes[x];
+  return sum;
+}
+
+static Offset
+block_vector (const CpsCameraModel * m, const float *cur, int x0, int y0)
+{
+  float bias = ZERO_BIAS * m->block * m->block, best = INFINITY;
+  Offset v = { 0, 0 };
+
+  for (int i = 0; i < m->n_global; i++) {
+    Offset o = m->global_order[i];
+    float extra = o.dx || o.dy ? bias : 0.0f;
+    float cost = block_sad (cur, m->prev, m->w, x0, y0, m->block, o.dx, o.dy,
+        best - extra) + extra;
+
+    if (cost < best) {
+      best = cost;
+      v = o;
+    }
+  }
+  return v;
+}
+
+/* ---- 2. the camera's motion ------------------------------------------- */
+
+static int
+near_offset (Offset a, Offset b)
+{
+  return abs (a.dx - b.dx) <= 1 && abs (a.dy - b.dy) <= 1;
+}
+
+/* The most common block vector, the shortest among equals; its support
+ * is the fraction of blocks within one pixel of it. */
+static Offset
+vote_mode (CpsCameraModel * m, float *support)
+{
+  int side = 2 * m->range + 1, best = 0, agree = 0;
+  Offset mode = { 0, 0 };
+
+  memset (m->votes, 0, sizeof (int) * side * side);
+  for (int i = 0; i < m->n_blocks; i++)
+    m->votes[(m->vectors[i].dy + m->range) * side + m->vectors[i].dx +
+        m->range]++;
+  for (int i = 0; i < m->n_global; i++) {
+    Offset o = m->global_order[i];
+    int v = m->votes[(o.dy + m->range) * side + o.dx + m->range];
+
+    if (v > best) {
+      best = v;
+      mode = o;
+    }
+  }
+  for (int i = 0; i < m->n_blocks; i++)
+    agree += near_offset (m->vectors[i], mode);
+  *support = m->n_blocks ? (float) agree / m->n_blocks : 0.0f;
+  return mode;
+}
+
+/* Bilinear sample of @img (w × h) at (x, y), inside the frame. */
+static float
+sample (const float *img, int w, int h, double x, double y)
+{
+  int x0 = (int) floor (x), y0 = (int) floor (y);
+  float fx, fy;
+  const float *p;
+
+  x0 = x0 < 0 ? 0 : x0 > w - 2 ? w - 2 : x0;
+  y0 = y0 < 0 ? 0 : y0 > h - 2 ? h - 2 : y0;
+  fx = (float) (x - x0);
+  fy = (float) (y - y0);
+  p = img + (size_t) y0 * w + x0;
+  return (p[0] * (1.0f - fx) + p[1] * fx) * (1.0f - fy) +
+      (p[w] * (1.0f - fx) + p[w + 1] * fx) * fy;
+}
+
+/* One Gauss-Newton step of the translation d over the blocks that voted
+ * for the mode: cur(x) ≈ prev(x − d − δ) ≈ prev(x − d) − ∇prev · δ.
+ * Returns 0 where the blocks' gradients do not fix δ. */
+static int
+translation_step (const CpsCameraModel * m, const float *cur, Offset mode,
+    double *dx, double *dy)
+{
+  double gxx = 0, gxy = 0, gyy = 0, bx = 0, by = 0, det;
+  int w = m->w, h = m->h;
+
+  for (int i = 0; i < m->n_blocks; i++) {
+    if (m->vectors[i].dx != mode.dx || m->vectors[i].dy != mode.dy)
+      continue;
+    for (int y = m->block_y[i]; y < m->block_y[i] + m->block; y++)
+      for (int x = m->block_x[i]; x < m->block_x[i] + m->block; x++) {
+        const float *c = cur + (size_t) y * w + x;
+        float p = sample (m->prev, w, h, x - *dx, y - *dy);
+        /* ∇prev(x − d) ≈ ∇cur(x) where the model holds: computed once */
+        float gx = 0.5f * (c[1] - c[-1]), gy = 0.5f * (c[w] - c[-w]);
+        float e = c[0] - p;
+
+        if (fabsf (e) > OUTLIER_DIFFERENCE)
+          continue;             /* a mover's pixel, not the camera's */
+        gxx += gx * gx;
+        gxy += gx * gy;
+        gyy += gy * gy;
+        bx -= gx * e;
+        by -= gy * e;
+      }
+  }
+  det = gxx * gyy - gxy * gxy;
+  if (det <= 1e-9 * (gxx + gyy) * (gxx + gyy) || det <= 0.0)
+    return 0;
+  *dx += (gyy * bx - gxy * by) / det;
+  *dy += (gxx * by - gxy * bx) / det;
+  return 1;
+}
+
+/* Sub-pixel refinement of the mode: a few Gauss-Newton steps, kept within
+ * half a pixel of it.  An exact whole-pixel match stays exact. */
+static void
+refine_translation (const CpsCameraModel * m, const float *cur, Offset mode,
+    float *dx, float *dy)
+{
+  double x = mode.dx, y = mode.dy;
+  int voters = 0, exact = 0;
+
+  *dx = (float) mode.dx;
+  *dy = (float) mode.dy;
+  for (int i = 0; i < m->n_blocks; i++)
+    if (m->vectors[i].dx == mode.dx && m->vectors[i].dy == mode.dy) {
+      voters++;
+      exact += block_sad (cur, m->prev, m->w, m->block_x[i], m->block_y[i],
+          m->block, mode.dx, mode.dy, 0.0f) == 0.0f;
+    }
+  /* most of them match exactly (the others straddle a moving object) */
+  if (2 * exact >= voters)
+    return;
+  for (int iter = 0; iter < 4; iter++) {
+    double px = x, py = y;
+
+    if (!translation_step (m, cur, mode, &x, &y))
+      break;
+    if (fabs (x - px) < 0.01 && fabs (y - py) < 0.01)
+      break;
+  }
+  if (fabs (x - mode.dx) <= 1.0 && fabs (y - mode.dy) <= 1.0) {
+    *dx = (float) x;
+    *dy = (float) y;
+  }
+}
+
+/* Solves the 4 × 4 system a·p = b by Gaussian elimination with partial
+ * pivoting; returns 0 when it is singular. */
+static int
+solve4 (double a[4][4], double b[4], double p[4])
+{
+  for (int col = 0; col < 4; col++) {
+    int piv = col;
+
+    for (int r = col + 1; r < 4; r++)
+      if (fabs (a[r][col]) > fabs (a[piv][col]))
+        piv = r;
+    if (fabs (a[piv][col]) < 1e-9)
+      return 0;
+    for (int k = 0; k < 4; k++) {
+      double t = a[col][k];
+
+      a[col][k] = a[piv][k];
+      a[piv][k] = t;
+    }
+    {
+      double t = b[col];
+
+      b[col] = b[piv];
+      b[piv] = t;
+    }
+    for (int r = col + 1; r < 4; r++) {
+      double f = a[r][col] / a[col][col];
+
+      for (int k = col; k < 4; k++)
+        a[r][k] -= f * a[col][k];
+      b[r] -= f * b[col];
+    }
+  }
+  for (int r = 3; r >= 0; r--) {
+    double s = b[r];
+
+    for (int k = r + 1; k < 4; k++)
+      s -= a[r][k] * p[k];
+    p[r] = s / a[r][r];
+  }
+  return 1;
+}
+
+/* The similarity's displacement at block i: p = (tx, ty, scale − 1,
+ * rotation), about the frame centre. */
+static void
+similarity_at (const CpsCameraModel * m, const double p[4], int i,
+    double *vx, double *vy)
+{
+  double half = m->block / 2.0;
+  double x = m->block_x[i] + half - 0.5 - (m->w - 1) / 2.0;
+  double y = m->block_y[i] + half - 0.5 - (m->h - 1) / 2.0;
+
+  *vx = p[0] + p[2] * x - p[3] * y;
+  *vy = p[1] + p[2] * y + p[3] * x;
+}
+
+/* Least squares fit of a similarity to the block vectors, refitted twice
+ * on the blocks it explains; returns the fraction it explains. */
+static float
+fit_similarity (const CpsCameraModel * m, double p[4])
+{
+  int inliers = m->n_blocks;
+  uint8_t use[MAX_BLOCKS];
+
+  memset (use, 1, sizeof use);
+  memset (p, 0, sizeof (double) * 4);
+  for (int iter = 0; iter < 3; iter++) {
+    double a[4][4] = { {0} }, b[4] = { 0 };
+    double half = m->block / 2.0;
+
+    for (int i = 0; i < m->n_blocks; i++) {
+      double x, y, rx[4], ry[4];
+
+      if (!use[i])
+        continue;
+      x = m->block_x[i] + half - 0.5 - (m->w - 1) / 2.0;
+      y = m->block_y[i] + half - 0.5 - (m->h - 1) / 2.0;
+      /* vx = tx + s x − r y,  vy = ty + s y + r x */
+      rx[0] = 1, rx[1] = 0, rx[2] = x, rx[3] = -y;
+      ry[0] = 0, ry[1] = 1, ry[2] = y, ry[3] = x;
+      for (int r = 0; r < 4; r++) {
+        for (int c = 0; c < 4; c++)
+          a[r][c] += rx[r] * rx[c] + ry[r] * ry[c];
+        b[r] += rx[r] * m->vectors[i].dx + ry[r] * m->vectors[i].dy;
+      }
+    }
+    if (inliers < 3 || !solve4 (a, b, p))
+      return 0.0f;
+    inliers = 0;
+    for (int i = 0; i < m->n_blocks; i++) {
+      double vx, vy;
+
+      similarity_at (m, p, i, &vx, &vy);
+      use[i] = hypot (vx - m->vectors[i].dx, vy - m->vectors[i].dy) <=
+          INLIER_DISTANCE;
+      inliers += use[i];
+    }
+  }
+  return (float) inliers / m->n_blocks;
+}
+
+/* How far (low-res pixels) the scale and rotation move the corners. */
+static float
+zoom_shift (const CpsCameraModel * m, float scale_minus_1, float rotation)
+{
+  return hypotf (m->w / 2.0f, m->h / 2.0f) * hypotf (scale_minus_1, rotation);
+}
+
+static void
+estimate_camera (CpsCameraModel * m, const float *cur, CpsCameraMotion * c)
+{
+  float support;
+  Offset mode;
+
+  still_camera (c);
+  choose_blocks (m, cur);
+  if (m->n_blocks == 0)
+    return;                     /* flat: nothing tells a motion */
+  for (int i = 0; i < m->n_blocks; i++)
+    m->vectors[i] = block_vector (m, cur, m->block_x[i], m->block_y[i]);
+  mode = vote_mode (m, &support);
+  c->support = support;
+  /* a zoom: the similarity moves the corners by a pixel or more and
+   * explains at least as many blocks as the translation */
+  {
+    double p[4];
+    float explained = fit_similarity (m, p);
+
+    if (explained >= MIN_SUPPORT && explained >= support &&
+        zoom_shift (m, (float) p[2], (float) p[3]) >= MIN_ZOOM_SHIFT) {
+      c->support = explained;
+      c->dx = (float) p[0];
+      c->dy = (float) p[1];
+      c->scale = (float) (1.0 + p[2]);
+      c->rotation = (float) p[3];
+      c->cls = CPS_CAMERA_ZOOM;
+      return;
+    }
+    if (support < MIN_SUPPORT && explained >= MIN_SUPPORT) {
+      /* a translation after all, once the outliers are left out */
+      c->support = explained;
+      mode = (Offset) {
+      (int) lrint (p[0]), (int) lrint (p[1])};
+    }
+  }
+  if (c->support < MIN_SUPPORT) {
+    /* no camera model explains the blocks: compensate the most common
+     * motion, the best guess at the background's */
+    c->cls = CPS_CAMERA_COMPLEX;
+    c->dx = (float) mode.dx;
+    c->dy = (float) mode.dy;
+    return;
+  }
+  refine_translation (m, cur, mode, &c->dx, &c->dy);
+  if (hypotf (c->dx, c->dy) < STILL_TRANSLATION) {
+    c->dx = c->dy = 0.0f;       /* still: compare with the frame as it is */
+    c->cls = CPS_CAMERA_STATIC;
+  } else {
+    c->cls = CPS_CAMERA_PAN;
+  }
+}
+
+/* ---- 3. compensation and the noise threshold ------------------------- */
+
+/* The translation-only warp: the same integer offset and the same
+ * bilinear weights for every pixel, so rows are plain weighted sums. */
+static void
+shift_previous (CpsCameraModel * m, float dx, float dy)
+{
+  int w = m->w, h = m->h;
+  int ix = (int) floorf (dx), iy = (int) floorf (dy);
+  float fx = dx - ix, fy = dy - iy;
+  /* warped(x) = prev(x − d): between source columns x − ix − 1 and x − ix,
+   * weight fx on the first */
+  float w00 = (1.0f - fx) * (1.0f - fy), w01 = fx * (1.0f - fy);
+  float w10 = (1.0f - fx) * fy, w11 = fx * fy;
+  int x_lo = ix + (fx > 0.0f), x_hi = w - 1 + ix;       /* valid columns */
+  int y_lo = iy + (fy > 0.0f), y_hi = h - 1 + iy;
+
+  x_lo = x_lo < 0 ? 0 : x_lo;
+  x_hi = x_hi > w - 1 ? w - 1 : x_hi;
+  memset (m->valid, 0, (size_t) w * h);
+  memset (m->warped, 0, sizeof (float) * w * h);
+  for (int y = y_lo < 0 ? 0 : y_lo; y <= y_hi && y < h; y++) {
+    const float *r0 = m->prev + (size_t) (y - iy) * w - ix;
+    const float *r1 = fy > 0.0f ? r0 - w : r0;
+    float *out = m->warped + (size_t) y * w;
+
+    if (fx == 0.0f && fy == 0.0f) {     /* whole pixels: exact copies */
+      memcpy (out + x_lo, r0 + x_lo, sizeof (float) * (x_hi - x_lo + 1));
+    } else {
+      for (int x = x_lo; x <= x_hi; x++) {
+        const float *q0 = r0 + x, *q1 = r1 + x;
+        float left = fx > 0.0f ? q0[-1] : q0[0];
+        float up_left = fx > 0.0f ? q1[-1] : q1[0];
+
+        out[x] = w00 * q0[0] + w01 * left + w10 * q1[0] + w11 * up_left;
+      }
+    }
+    memset (m->valid + (size_t) y * w + x_lo, 1, x_hi - x_lo + 1);
+  }
+}
+
+/* warped(x) = prev(x − v(x)), bilinear; valid where x − v(x) lies inside
+ * the previous frame (the strip the camera uncovered is not). */
+static void
+warp_previous (CpsCameraModel * m, const CpsCameraMotion * c)
+{
+  if (c->scale == 1.0f && c->rotation == 0.0f) {
+    shift_previous (m, c->dx, c->dy);
+    return;
+  }
+
+  int w = m->w, h = m->h;
+  double cx = (w - 1) / 2.0, cy = (h - 1) / 2.0;
+  double s = c->scale - 1.0, r = c->rotation;
+
+  for (int y = 0; y < h; y++) {
+    for (int x = 0; x < w; x++) {
+      double rx = x - cx, ry = y - cy;
+      double sx = x - (c->dx + s * rx - r * ry);
+      double sy = y - (c->dy + s * ry + r * rx);
+      size_t o = (size_t) y * w + x;
+      int x0, y0, x1, y1;
+      float fx, fy, top, bottom;
+
+      if (sx < -1e-4 || sy < -1e-4 || sx > w - 1 + 1e-4 || sy > h - 1 + 1e-4) {
+        m->valid[o] = 0;
+        m->warped[o] = 0.0f;
+        continue;
+      }
+      x0 = (int) floor (sx + 1e-4);
+      y0 = (int) floor (sy + 1e-4);
+      x0 = x0 > w - 1 ? w - 1 : x0;
+      y0 = y0 > h - 1 ? h - 1 : y0;
+      fx = (float) (sx - x0);
+      fy = (float) (sy - y0);
+      fx = fx < 0.0f ? 0.0f : fx;
+      fy = fy < 0.0f ? 0.0f : fy;
+      x1 = x0 + 1 < w ? x0 + 1 : x0;
+      y1 = y0 + 1 < h ? y0 + 1 : y0;
+      top = m->prev[(size_t) y0 * w + x0] * (1.0f - fx) +
+          m->prev[(size_t) y0 * w + x1] * fx;
+      bottom = m->prev[(size_t) y1 * w + x0] * (1.0f - fx) +
+          m->prev[(size_t) y1 * w + x1] * fx;
+      if (fy == 0.0f)           /* exact where the shift is whole */
+        m->warped[o] = fx == 0.0f ? m->prev[(size_t) y0 * w + x0] : top;
+      else
+        m->warped[o] = top * (1.0f - fy) + bottom * fy;
+      m->valid[o] = 1;
+    }
+  }
+}
+
+/* NOISE_FACTOR × the median compensated difference over the valid
+ * pixels, clamped to [MIN_NOISE, MAX_NOISE]: on a still scene the median
+ * pixel is background, so its difference is the frame's noise. */
+static float
+noise_threshold (CpsCameraModel * m, const float *cur)
+{
+  size_t count = 0, seen = 0;
+  float median = 0.0f, tau;
+
+  /* every other row and column: the median hardly moves, the cost halves
+   * twice */
+  memset (m->noise_hist, 0, sizeof (uint32_t) * NOISE_BINS);
+  for (int y = 0; y < m->h; y += 2) {
+    for (int x = 0; x < m->w; x += 2) {
+      size_t i = (size_t) y * m->w + x;
+      int bin;
+
+      if (!m->valid[i])
+        continue;
+      bin = (int) (fabsf (cur[i] - m->warped[i]) * NOISE_BINS_PER_LEVEL);
+      m->noise_hist[bin < NOISE_BINS ? bin : NOISE_BINS - 1]++;
+      count++;
+    }
+  }
+  for (int b = 0; b < NOISE_BINS && count; b++) {
+    seen += m->noise_hist[b];
+    if (2 * seen >= count) {
+      median = (b + 0.5f) / NOISE_BINS_PER_LEVEL;
+      break;
+    }
+  }
+  tau = NOISE_FACTOR * median;
+  return tau < MIN_NOISE ? MIN_NOISE : tau > MAX_NOISE ? MAX_NOISE : tau;
+}
+
+/* ---- 4. residual and local motion ------------------------------------- */
+
+/* The displacement length of the best local match of pixel (x, y) in the
+ * warped previous frame, shortest among equals. */
+static float
+local_motion (const CpsCameraModel * m, const float *cur, int x, int y)
+{
+  float v = cur[(size_t) y * m->w + x], best = INFINITY;
+  Offset bo = { 0, 0 };
+
+  for (int i = 0; i < m->n_local; i++) {
+    Offset o = m->local_order[i];
+    int sx = x - o.dx, sy = y - o.dy;
+    size_t s;
+    float d;
+
+    if (sx < 0 || sy < 0 || sx >= m->w || sy >= m->h)
+      continue;
+    s = (size_t) sy * m->w + sx;
+    if (!m->valid[s])
+      continue;
+    d = fabsf (v - m->warped[s]);
+    if (d < best) {
+      best = d;
+      bo = o;
+    }
+  }
+  return sqrtf ((float) (bo.dx * bo.dx + bo.dy * bo.dy));
+}
+
+/* The distance from @v to the range the warped frame spans within half a
+ * pixel of @o (Birchfield–Tomasi): a sub-pixel warp blurs what it
+ * interpolates, and this forgives that blur, not a real change. */
+static float
+half_pixel_distance (const CpsCameraModel * m, size_t o, int x, int y,
+    float v)
+{
+  float c = m->warped[o], lo = c, hi = c;
+  const int step[4][2] = { {-1, 0}, {1, 0}, {0, -1}, {0, 1} };
+
+  for (int k = 0; k < 4; k++) {
+    int nx = x + step[k][0], ny = y + step[k][1];
+    size_t n;
+    float half;
+
+    if (nx < 0 || ny < 0 || nx >= m->w || ny >= m->h)
+      continue;
+    n = (size_t) ny * m->w + nx;
+    if (!m->valid[n])
+      continue;
+    half = 0.5f * (c + m->warped[n]);
+    lo = half < lo ? half : lo;
+    hi = half > hi ? half : hi;
+  }
+  return v < lo ? lo - v : v > hi ? v - hi : 0.0f;
+}
+
+/* Whether the warp samples between pixels anywhere. */
+static int
+warp_is_subpixel (const CpsCameraMotion * c)
+{
+  return c->dx != floorf (c->dx) || c->dy != floorf (c->dy) ||
+      c->scale != 1.0f || c->rotation != 0.0f;
+}
+
+static float
+compensated_difference (const CpsCameraModel * m, const float *cur,
+    int subpixel, float tau, int x, int y)
+{
+  size_t o = (size_t) y * m->w + x;
+
+  float d;
+
+  if (!m->valid[o])
+    return 0.0f;                /* uncovered by the camera: not measured */
+  d = fabsf (cur[o] - m->warped[o]);
+  /* never more than the plain difference: only worth it above tau */
+  if (subpixel && d > tau)
+    d = half_pixel_distance (m, o, x, y, cur[o]);
+  return d;
+}
+
+static void
+measure_maps (CpsCameraModel * m, const float *cur, float tau, float *motion,
+    float *residual)
+{
+  int subpixel = warp_is_subpixel (&m->last);
+
+  for (int y = 0; y < m->h; y++) {
+    for (int x = 0; x < m->w; x++) {
+      size_t o = (size_t) y * m->w + x;
+      float d = compensated_difference (m, cur, subpixel, tau, x,
+          y);
+
+      if (d <= tau) {
+        motion[o] = residual[o] = 0.0f;
+        continue;
+      }
+      residual[o] = d - tau;
+      motion[o] = local_motion (m, cur, x, y);
+    }
+  }
+}
+
+void
+cps_camera_model_process (CpsCameraModel * m, const float *luma,
+    float *motion, float *residual, CpsCameraMotion * camera)
+{
+  size_t n = (size_t) m->w * m->h;
+
+  if (!m->have_prev) {
+    memset (motion, 0, sizeof (float) * n);
+    memset (residual, 0, sizeof (float) * n);
+    still_camera (&m->last);
+  } else {
+    estimate_camera (m, luma, &m->last);
+    warp_previous (m, &m->last);
+    m->last.noise = noise_threshold (m, luma);
+    measure_maps (m, luma, m->last.noise, motion, residual);
+  }
+  memcpy (m->prev, luma, sizeof (float) * n);
+  m->have_prev = 1;
+  if (camera)
+    *camera = m->last;
+}

@@ -1,0 +1,431 @@
+/* cps — unit tests of the camera motion model (common/cps_motion_camera.c)
+ * on constructed low-resolution luma with known camera and object motion.
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include <glib.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cps_algo.h"
+#include "cps_compute.h"
+#include "cps_motion_camera.h"
+
+#define W 96
+#define H 64
+#define N (W * H)
+#define PATCH 8
+
+/* A smooth but rich texture (sums of sines at unrelated frequencies), so
+ * bilinear warps of it stay close to the truth, sampled at (x, y) of a
+ * plane that can be shifted by any amount. */
+static float
+texture_at (double x, double y, int seed)
+{
+  double v = 128.0 + 40.0 * sin (0.71 * x + 0.3 * seed) +
+      30.0 * sin (0.53 * y + 1.1 * seed) +
+      25.0 * sin (0.37 * (x + y) + 0.7) + 20.0 * sin (0.91 * (x - 0.6 * y));
+
+  return (float) v;
+}
+
+/* The background as seen by a camera whose view moved by (−dx, −dy): the
+ * content appears shifted by (dx, dy). */
+static void
+fill_background (float *img, double dx, double dy, int seed)
+{
+  for (int y = 0; y < H; y++)
+    for (int x = 0; x < W; x++)
+      img[y * W + x] = texture_at (x - dx, y - dy, seed);
+}
+
+/* A textured square object of side @side with its top-left corner at
+ * (ox, oy), its own texture moving with it. */
+static void
+paint_object (float *img, int ox, int oy, int side)
+{
+  for (int y = oy; y < oy + side; y++)
+    for (int x = ox; x < ox + side; x++)
+      if (x >= 0 && y >= 0 && x < W && y < H)
+        img[y * W + x] = ((x - ox) * 37 + (y - oy) * 91) % 7 < 3 ? 20.0f :
+            235.0f;
+}
+
+static float
+max_of (const float *v, size_t n)
+{
+  float m = 0.0f;
+
+  for (size_t i = 0; i < n; i++)
+    m = v[i] > m ? v[i] : m;
+  return m;
+}
+
+static void
+test_identical_frames_zero (void)
+{
+  CpsCameraModel *m = cps_camera_model_new (W, H, 4);
+  float *a = g_new (float, N), *mo = g_new (float, N), *re = g_new (float, N);
+  CpsCameraMotion c;
+
+  fill_background (a, 0, 0, 1);
+  paint_object (a, 30, 20, 12);
+  cps_camera_model_process (m, a, mo, re, &c);
+  g_assert_cmpfloat (max_of (mo, N), ==, 0.0f);
+  for (int i = 0; i < 3; i++) {
+    cps_camera_model_process (m, a, mo, re, &c);
+    g_assert_cmpfloat (max_of (mo, N), ==, 0.0f);
+    g_assert_cmpfloat (max_of (re, N), ==, 0.0f);
+    g_assert_cmpfloat (c.dx, ==, 0.0f);
+    g_assert_cmpfloat (c.dy, ==, 0.0f);
+    g_assert_cmpint (c.cls, ==, CPS_CAMERA_STATIC);
+  }
+  cps_camera_model_free (m);
+  g_free (a);
+  g_free (mo);
+  g_free (re);
+}
+
+/* Flat frames, and a flat frame whose level flickers by less than the
+ * noise floor: no texture tells a motion, so none is reported (the
+ * reference's matcher reports r·√2 here). */
+static void
+test_flat_zero (void)
+{
+  CpsCameraModel *m = cps_camera_model_new (W, H, 4);
+  float *a = g_new (float, N), *mo = g_new (float, N), *re = g_new (float, N);
+  CpsCameraMotion c;
+
+  for (int i = 0; i < N; i++)
+    a[i] = 100.0f;
+  cps_camera_model_process (m, a, mo, re, &c);
+  for (int i = 0; i < N; i++)
+    a[i] = 101.0f;
+  cps_camera_model_process (m, a, mo, re, &c);
+  g_assert_cmpfloat (max_of (mo, N), ==, 0.0f);
+  g_assert_cmpfloat (max_of (re, N), ==, 0.0f);
+  g_assert_cmpint (c.cls, ==, CPS_CAMERA_STATIC);
+
+  /* the reference model on the same identical flat pair: not zero */
+  {
+    float *mr = g_new (float, N), *rr = g_new (float, N);
+
+    cps_motion_residual (a, a, W, H, 4, mr, rr);
+    g_assert_cmpfloat (max_of (mr, N), >, 5.0f);
+    g_free (mr);
+    g_free (rr);
+  }
+  cps_camera_model_free (m);
+  g_free (a);
+  g_free (mo);
+  g_free (re);
+}
+
+static void
+check_translation (double dx, double dy, double tolerance)
+{
+  CpsCameraModel *m = cps_camera_model_new (W, H, 4);
+  float *a = g_new (float, N), *b = g_new (float, N);
+  float *mo = g_new (float, N), *re = g_new (float, N);
+  int border = (int) ceil (MAX (fabs (dx), fabs (dy))) + 1, left = 0;
+  CpsCameraMotion c;
+
+  fill_background (a, 0, 0, 2);
+  fill_background (b, dx, dy, 2);
+  cps_camera_model_process (m, a, mo, re, &c);
+  cps_camera_model_process (m, b, mo, re, &c);
+  g_test_message ("shift (%g, %g): estimated (%g, %g), class %s, support "
+      "%g, tau %g", dx, dy, c.dx, c.dy, cps_camera_class_name (c.cls),
+      c.support, c.noise);
+  g_assert_cmpfloat (fabs (c.dx - dx), <=, tolerance);
+  g_assert_cmpfloat (fabs (c.dy - dy), <=, tolerance);
+  g_assert_cmpint (c.cls, ==, CPS_CAMERA_PAN);
+  /* compensated: away from the strip the camera uncovered, nothing is
+   * left after a whole-pixel shift; after a sub-pixel one, only the
+   * bilinear warp's own error, on under 1% of the pixels and small */
+  for (int y = border; y < H - border; y++)
+    for (int x = border; x < W - border; x++) {
+      if (re[y * W + x] > 0.0f || mo[y * W + x] > 0.0f)
+        left++;
+      g_assert_cmpfloat (re[y * W + x], <=, tolerance < 1e-3 ? 0.0 : 2.0);
+    }
+  g_test_message ("%d pixels left above the noise threshold", left);
+  if (tolerance < 1e-3)
+    g_assert_cmpint (left, ==, 0);
+  else
+    g_assert_cmpint (left, <, N / 100);
+  cps_camera_model_free (m);
+  g_free (a);
+  g_free (b);
+  g_free (mo);
+  g_free (re);
+}
+
+static void
+test_translation_whole (void)
+{
+  check_translation (3, -2, 1e-6);
+  check_translation (-5, 0, 1e-6);
+  check_translation (0, 4, 1e-6);
+}
+
+static void
+test_translation_subpixel (void)
+{
+  check_translation (2.5, 1.0, 0.2);
+  check_translation (-1.3, -0.6, 0.2);
+}
+
+/* Patch scores through the element's own chain: fusion (step 5) and the
+ * score plan (step 7), as cpsenergy and cpstopk compute them. */
+static void
+patch_scores (const float *motion, const float *residual, float *scores,
+    int *gw, int *gh)
+{
+  float *scratch = g_new (float, N), *energy = g_new (float, N);
+  CpsScorePlan *plan;
+
+  /* a 4W × 4H source cut at W × H into patches of PATCH: one patch covers
+   * PATCH × PATCH low-resolution pixels */
+  plan = cps_score_plan_new (W, H, 4 * W, 4 * H, W, H, PATCH);
+  cps_energy_fuse (motion, residual, N, 0.95, 0.5f, 0.5f, scratch, energy);
+  cps_score_plan_apply (plan, energy, scores);
+  *gw = plan->grid_width;
+  *gh = plan->grid_height;
+  cps_score_plan_free (plan);
+  g_free (scratch);
+  g_free (energy);
+}
+
+/* The length of [a, a + la) ∩ [b, b + lb). */
+static int
+overlap (int a, int la, int b, int lb)
+{
+  int lo = MAX (a, b), hi = MIN (a + la, b + lb);
+
+  return hi > lo ? hi - lo : 0;
+}
+
+/* A textured object moving over a panning textured background: the
+ * object's patches rank first with the camera model (the reference model,
+ * on the same frames, spreads its budget over the background). */
+static void
+test_object_over_pan_ranks_first (void)
+{
+  CpsCameraModel *m = cps_camera_model_new (W, H, 4);
+  float *a = g_new (float, N), *b = g_new (float, N);
+  float *mo = g_new (float, N), *re = g_new (float, N);
+  float scores[N];
+  int gw, gh, ox = 40, oy = 24, side = 16, odx = 3, ody = 2;
+  CpsCameraMotion c;
+  int object_patches = 0;
+
+  fill_background (a, 0, 0, 3);
+  paint_object (a, ox, oy, side);
+  fill_background (b, -4, 1, 3);        /* camera pans: content moves by (−4, 1) */
+  paint_object (b, ox + odx, oy + ody, side);
+  cps_camera_model_process (m, a, mo, re, &c);
+  cps_camera_model_process (m, b, mo, re, &c);
+  g_test_message ("pan estimated (%g, %g) class %s", c.dx, c.dy,
+      cps_camera_class_name (c.cls));
+  g_assert_cmpfloat (fabs (c.dx + 4), <=, 1e-6);
+  g_assert_cmpfloat (fabs (c.dy - 1), <=, 1e-6);
+  g_assert_cmpint (c.cls, ==, CPS_CAMERA_PAN);
+
+  patch_scores (mo, re, scores, &gw, &gh);
+  /* patches mostly on the object (a quarter of their area, before or
+   * after its move) against those well away from it (two low-res pixels:
+   * the bilinear resizes of step 7 spread energy that far) */
+  {
+    int n = gw * gh;
+    float lowest_object = INFINITY, highest_background = 0.0f;
+
+    for (int i = 0; i < n; i++) {
+      int px = (i % gw) * PATCH, py = (i / gw) * PATCH;
+      int cover = overlap (px, PATCH, ox, side + odx) *
+          overlap (py, PATCH, oy, side + ody);
+      int near = overlap (px, PATCH, ox - 2, side + odx + 4) *
+          overlap (py, PATCH, oy - 2, side + ody + 4);
+
+      if (4 * cover >= PATCH * PATCH) {
+        object_patches++;
+        lowest_object = MIN (lowest_object, scores[i]);
+      } else if (!near) {
+        highest_background = MAX (highest_background, scores[i]);
+      }
+    }
+    g_test_message ("%d object patches, lowest score %g; highest score "
+        "away from the object %g", object_patches, lowest_object,
+        highest_background);
+    g_assert_cmpint (object_patches, >, 0);
+    g_assert_cmpfloat (lowest_object, >, highest_background);
+    g_assert_cmpfloat (highest_background, ==, 0.0f);
+  }
+
+  /* the reference model on the same pair scores the background too */
+  {
+    float *mr = g_new (float, N), *rr = g_new (float, N);
+    float ref_scores[N];
+    int background_scored = 0;
+
+    cps_motion_residual (a, b, W, H, 4, mr, rr);
+    patch_scores (mr, rr, ref_scores, &gw, &gh);
+    for (int i = 0; i < gw * gh; i++) {
+      int px = (i % gw) * PATCH, py = (i / gw) * PATCH;
+
+      if (!(overlap (px, PATCH, ox - 2, side + odx + 4) *
+              overlap (py, PATCH, oy - 2, side + ody + 4)))
+        background_scored += ref_scores[i] > 0.0f;
+    }
+    g_test_message ("reference: %d background patches scored",
+        background_scored);
+    g_assert_cmpint (background_scored, >, 0);
+    g_free (mr);
+    g_free (rr);
+  }
+  cps_camera_model_free (m);
+  g_free (a);
+  g_free (b);
+  g_free (mo);
+  g_free (re);
+}
+
+/* A moving object over a still background: static camera, the object's
+ * pixels carry motion and residual, the background none. */
+static void
+test_object_static_camera (void)
+{
+  CpsCameraModel *m = cps_camera_model_new (W, H, 4);
+  float *a = g_new (float, N), *b = g_new (float, N);
+  float *mo = g_new (float, N), *re = g_new (float, N);
+  CpsCameraMotion c;
+
+  fill_background (a, 0, 0, 4);
+  paint_object (a, 20, 20, 12);
+  fill_background (b, 0, 0, 4);
+  paint_object (b, 22, 21, 12);
+  cps_camera_model_process (m, a, mo, re, &c);
+  cps_camera_model_process (m, b, mo, re, &c);
+  g_assert_cmpint (c.cls, ==, CPS_CAMERA_STATIC);
+  g_assert_cmpfloat (c.dx, ==, 0.0f);
+  g_assert_cmpfloat (c.dy, ==, 0.0f);
+  for (int y = 0; y < H; y++)
+    for (int x = 0; x < W; x++) {
+      gboolean near = x >= 20 && x < 34 && y >= 20 && y < 33;
+
+      if (!near) {
+        g_assert_cmpfloat (re[y * W + x], ==, 0.0f);
+        g_assert_cmpfloat (mo[y * W + x], ==, 0.0f);
+      }
+    }
+  g_assert_cmpfloat (max_of (re, N), >, 0.0f);
+  cps_camera_model_free (m);
+  g_free (a);
+  g_free (b);
+  g_free (mo);
+  g_free (re);
+}
+
+/* Sensor noise on a still scene: thresholded by the frame's own noise
+ * level, nothing is left. */
+static void
+test_noise_still (void)
+{
+  CpsCameraModel *m = cps_camera_model_new (W, H, 4);
+  float *a = g_new (float, N), *mo = g_new (float, N), *re = g_new (float, N);
+  CpsCameraMotion c;
+  GRand *rand = g_rand_new_with_seed (7);
+  size_t nonzero = 0;
+
+  for (int f = 0; f < 4; f++) {
+    fill_background (a, 0, 0, 5);
+    for (int i = 0; i < N; i++)
+      a[i] += (float) g_rand_double_range (rand, -3.0, 3.0);
+    cps_camera_model_process (m, a, mo, re, &c);
+  }
+  for (int i = 0; i < N; i++)
+    nonzero += re[i] > 0.0f || mo[i] > 0.0f;
+  g_test_message ("noise: tau %g, %zu pixels above it", c.noise, nonzero);
+  g_assert_cmpint (c.cls, ==, CPS_CAMERA_STATIC);
+  g_assert_cmpuint (nonzero, <, N / 100);
+  g_rand_free (rand);
+  cps_camera_model_free (m);
+  g_free (a);
+  g_free (mo);
+  g_free (re);
+}
+
+/* A zoom about the centre: classified as such, scale estimated. */
+static void
+test_zoom (void)
+{
+  CpsCameraModel *m = cps_camera_model_new (W, H, 4);
+  float *a = g_new (float, N), *b = g_new (float, N);
+  float *mo = g_new (float, N), *re = g_new (float, N);
+  double cx = (W - 1) / 2.0, cy = (H - 1) / 2.0, s = 1.06;
+  CpsCameraMotion c;
+
+  for (int y = 0; y < H; y++)
+    for (int x = 0; x < W; x++) {
+      a[y * W + x] = texture_at (x, y, 6);
+      b[y * W + x] = texture_at (cx + (x - cx) / s, cy + (y - cy) / s, 6);
+    }
+  cps_camera_model_process (m, a, mo, re, &c);
+  cps_camera_model_process (m, b, mo, re, &c);
+  g_test_message ("zoom: class %s scale %g rotation %g t (%g, %g) support "
+      "%g", cps_camera_class_name (c.cls), c.scale, c.rotation, c.dx, c.dy,
+      c.support);
+  g_assert_cmpint (c.cls, ==, CPS_CAMERA_ZOOM);
+  g_assert_cmpfloat (fabs (c.scale - s), <, 0.02);
+  cps_camera_model_free (m);
+  g_free (a);
+  g_free (b);
+  g_free (mo);
+  g_free (re);
+}
+
+/* The CPU compute table picks the model from the geometry; with the
+ * reference model its maps are those of the reference functions. */
+static void
+test_compute_table_models (void)
+{
+  int fw = 4 * W, fh = 4 * H;
+  uint8_t *plane = g_new (uint8_t, fw * fh);
+  float *mo = g_new (float, N), *re = g_new (float, N);
+  CpsMotionGeometry g = { fw, fh, W, H, 4, NULL, CPS_MOTION_MODEL_CAMERA };
+  CpsImage img = { {plane, NULL, NULL}, {fw, 0, 0}, fw, fh, 1, 1, 0, 0, 0 };
+  CpsMotionState *s;
+  CpsCameraMotion c;
+
+  for (int i = 0; i < fw * fh; i++)
+    plane[i] = (uint8_t) (texture_at (i % fw / 4.0, i / fw / 4.0, 8));
+  s = cps_compute_cpu.motion_new (&g);
+  cps_compute_cpu.motion_process (s, &img, mo, re);
+  cps_compute_cpu.motion_process (s, &img, mo, re);
+  cps_compute_cpu.motion_camera (s, &c);
+  g_assert_cmpfloat (max_of (mo, N), ==, 0.0f);
+  g_assert_cmpfloat (max_of (re, N), ==, 0.0f);
+  g_assert_cmpint (c.cls, ==, CPS_CAMERA_STATIC);
+  cps_compute_cpu.motion_reset (s);
+  cps_compute_cpu.motion_free (s);
+  g_free (plane);
+  g_free (mo);
+  g_free (re);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/camera/identical-frames-zero", test_identical_frames_zero);
+  g_test_add_func ("/camera/flat-zero", test_flat_zero);
+  g_test_add_func ("/camera/translation-whole", test_translation_whole);
+  g_test_add_func ("/camera/translation-subpixel", test_translation_subpixel);
+  g_test_add_func ("/camera/object-over-pan-ranks-first",
+      test_object_over_pan_ranks_first);
+  g_test_add_func ("/camera/object-static-camera", test_object_static_camera);
+  g_test_add_func ("/camera/noise-still", test_noise_still);
+  g_test_add_func ("/camera/zoom", test_zoom);
+  g_test_add_func ("/camera/compute-table-models", test_compute_table_models);
+  return g_test_run ();
+}
