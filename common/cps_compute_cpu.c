@@ -34,7 +34,8 @@ cpu_motion_new (const CpsMotionGeometry * g)
   s->xtaps = malloc (sizeof (CpsTap) * lw);
   cps_bilinear_taps (g->height, lh, s->ytaps);
   cps_bilinear_taps (g->width, lw, s->xtaps);
-  /* the camera model works on float luma (it warps by sub-pixel shifts) */
+  /* the camera model works on float luma of its own, a box mean (it warps
+   * by sub-pixel shifts) */
   s->exact = g->model == CPS_MOTION_MODEL_REFERENCE && lw >= 16 &&
       cps_taps_are_halves (s->ytaps, lh) &&
       cps_taps_are_halves (s->xtaps, lw);
@@ -61,6 +62,12 @@ cpu_motion_process (CpsMotionState * s, const CpsImage * frame,
   int lw = g->lowres_width, lh = g->lowres_height, r = g->radius;
   int ps = lw + 2 * r;
 
+  if (s->camera) {
+    cps_camera_downscale (frame->planes[0], frame->strides[0], g->width,
+        g->height, lw, lh, s->row_scratch, s->cur);
+    cps_camera_model_process (s->camera, s->cur, motion, residual, NULL);
+    return;
+  }
   if (s->exact)
     cps_downscale_plane_q2 (frame->planes[0], frame->strides[0], g->width,
         s->ytaps, s->xtaps, lw, lh, s->row_scratch, s->cur);
@@ -68,10 +75,6 @@ cpu_motion_process (CpsMotionState * s, const CpsImage * frame,
     cps_downscale_plane (frame->planes[0], frame->strides[0], g->width,
         s->ytaps, s->xtaps, lw, lh, s->row_scratch, s->cur);
 
-  if (s->camera) {
-    cps_camera_model_process (s->camera, s->cur, motion, residual, NULL);
-    return;
-  }
   if (!s->have_prev) {
     memset (motion, 0, sizeof (float) * lw * lh);
     memset (residual, 0, sizeof (float) * lw * lh);

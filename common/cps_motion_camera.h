@@ -68,6 +68,15 @@ void cps_camera_model_reset (CpsCameraModel * model);
 void cps_camera_model_process (CpsCameraModel * model, const float *luma,
     float *motion, float *residual, CpsCameraMotion * camera);
 
+/* The camera model's low-resolution luma: each of @lw × @lh output pixels
+ * is the mean of the source pixels of its cell (rows ⌊j·h/lh⌋ to
+ * ⌊(j+1)·h/lh⌋ − 1, columns likewise).  A box mean, unlike the 2-tap
+ * bilinear resize of the reference model, does not alias fine texture, so
+ * a sub-pixel camera shift leaves little residual.  @column_sums holds
+ * @width uint32. */
+void cps_camera_downscale (const uint8_t * plane, int stride, int width,
+    int height, int lw, int lh, uint32_t * column_sums, float *out);
+
 /* The camera motion of the last processed frame. */
 const CpsCameraMotion *cps_camera_model_last (const CpsCameraModel * model);
 

@@ -273,8 +273,8 @@ test_object_over_pan_ranks_first (void)
     for (int i = 0; i < gw * gh; i++) {
       int px = (i % gw) * PATCH, py = (i / gw) * PATCH;
 
-      if (!(overlap (px, PATCH, ox - 2, side + odx + 4) *
-              overlap (py, PATCH, oy - 2, side + ody + 4)))
+      if (overlap (px, PATCH, ox - 2, side + odx + 4) == 0 ||
+          overlap (py, PATCH, oy - 2, side + ody + 4) == 0)
         background_scored += ref_scores[i] > 0.0f;
     }
     g_test_message ("reference: %d background patches scored",
