@@ -1,0 +1,109 @@
+/* cps — the cost of each motion model per frame, on one core, through the
+ * CPU compute table (luma resize included), as cpsmotion runs it.
+ *
+ *   cc -O2 -Icommon tests/bench/motion-model-cost.c \
+ *     BUILD/common/libcpscommon.a -lm $(pkg-config --libs json-glib-1.0) \
+ *     -o /tmp/motion-model-cost
+ *   /tmp/motion-model-cost                       # synthetic 1080p pan
+ *   ffmpeg -v error -i CLIP -f rawvideo -pix_fmt gray -frames:v 60 /tmp/y.raw
+ *   /tmp/motion-model-cost /tmp/y.raw 1920 1080  # real frames (luma only)
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "cps_compute.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+/* Two frames of a textured scene, the second panned by (6, 2) pixels. */
+static uint8_t *
+synthetic_frames (int w, int h, int *count)
+{
+  uint8_t *frames = malloc ((size_t) w * h * 2);
+
+  srand (1);
+  for (int f = 0; f < 2; f++)
+    for (int y = 0; y < h; y++)
+      for (int x = 0; x < w; x++) {
+        double sx = x + 6.0 * f, sy = y + 2.0 * f;
+        double v = 128 + 50 * sin (sx * 0.05) * cos (sy * 0.043) +
+            30 * sin ((sx + sy) * 0.11) + rand () % 5;
+
+        frames[(size_t) f * w * h + (size_t) y * w + x] = (uint8_t) v;
+      }
+  *count = 2;
+  return frames;
+}
+
+static uint8_t *
+read_frames (const char *path, int w, int h, int *count)
+{
+  FILE *f = fopen (path, "rb");
+  size_t size = (size_t) w * h, cap = 0, n = 0;
+  uint8_t *frames = NULL;
+
+  if (!f)
+    return NULL;
+  for (;;) {
+    if (n == cap) {
+      cap = cap ? 2 * cap : 16;
+      frames = realloc (frames, cap * size);
+    }
+    if (fread (frames + n * size, 1, size, f) != size)
+      break;
+    n++;
+  }
+  fclose (f);
+  *count = (int) n;
+  return frames;
+}
+
+static double
+now_ms (void)
+{
+  struct timespec t;
+
+  clock_gettime (CLOCK_MONOTONIC, &t);
+  return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+}
+
+int
+main (int argc, char **argv)
+{
+  int w = argc > 3 ? atoi (argv[2]) : 1920, h = argc > 3 ? atoi (argv[3]) :
+      1080, count = 0, lw, lh, rounds = 60;
+  uint8_t *frames = argc > 3 ? read_frames (argv[1], w, h, &count) :
+      synthetic_frames (w, h, &count);
+  static const char *names[] = { "reference", "camera" };
+
+  if (!frames || count < 2) {
+    fprintf (stderr, "usage: %s [FILE.gray WIDTH HEIGHT]\n", argv[0]);
+    return 2;
+  }
+  cps_lowres_size (w, h, CPS_DEFAULT_DOWNSCALE, &lw, &lh);
+  for (int model = 0; model < 2; model++) {
+    CpsMotionGeometry g = { w, h, lw, lh, cps_default_radius (lw, lh), NULL,
+      (CpsMotionModel) model
+    };
+    CpsMotionState *s = cps_compute_cpu.motion_new (&g);
+    float *maps = malloc (sizeof (float) * lw * lh * 2);
+    CpsImage img = { {frames, NULL, NULL}, {w, 0, 0}, w, h, 1, 1, 0, 0, 0 };
+    int n = count > rounds ? count : rounds;
+    double start;
+
+    cps_compute_cpu.motion_process (s, &img, maps, maps + lw * lh);
+    start = now_ms ();
+    for (int i = 1; i <= n; i++) {
+      img.planes[0] = frames + (size_t) (i % count) * w * h;
+      cps_compute_cpu.motion_process (s, &img, maps, maps + lw * lh);
+    }
+    printf ("%s: %.3f ms per %dx%d frame (%d frames)\n", names[model],
+        (now_ms () - start) / n, w, h, n);
+    cps_compute_cpu.motion_free (s);
+    free (maps);
+  }
+  free (frames);
+  return 0;
+}
