@@ -891,8 +891,7 @@ gst_cps_motion_class_init (GstCpsMotionClass * klass)
    * matching, for parity with codec-patch-stream: every low-resolution
    * pixel takes its best match within ±search-radius.  A camera pan gives
    * the whole background motion, and flat areas get the first candidate
-   * scanned even between identical frames.  About 1.1 ms per 1080p frame
-   * on one core.
+   * scanned even between identical frames.
    *
    * `camera` estimates the camera's own motion per frame (a translation
    * voted by textured blocks and refined to sub-pixel precision, or a
@@ -901,8 +900,8 @@ gst_cps_motion_class_init (GstCpsMotionClass * klass)
    * locally for their motion.  Identical, flat or merely noisy frames give
    * zero maps; the camera's motion and a class (static, pan, zoom,
    * complex) are reported in #CpsMotionMeta.  Use it to keep the patches
-   * of what moves in the scene when the camera moves.  About 1.9 ms per
-   * 1080p frame on one core.  It has no CUDA kernels yet: with
+   * of what moves in the scene when the camera moves.  Up to about 1.5
+   * times the reference's cost per frame on the CPU.  It has no CUDA kernels yet: with
    * `camera`, cpsmotion does not offer CUDA memory and refuses it at
    * negotiation.  Known limits: flat interiors of moving objects, static
    * overlays (logos, black bars) during a pan, parallax of near objects.
