@@ -56,6 +56,9 @@ cps_dataset_write_window (const gchar * path, GstBuffer * patches,
       uint_string (m->duration) : g_strdup ("-1");
 
   {
+    /* The camera tensors come last, and only from the camera model: the
+     * reference model measures no camera motion, and a file without them
+     * says so where zeros would claim a still camera. */
     const CpsStTensor tensors[] = {
       {"patches", safetensors_dtype (m->dtype), 4, {n, m->channels, p, p},
           map.data, map.size},
@@ -65,7 +68,12 @@ cps_dataset_write_window (const gchar * path, GstBuffer * patches,
       {"frame_ids", "I64", 1, {t}, m->frame_ids, t * sizeof (gint64)},
       {"frame_pts_ns", "I64", 1, {t}, pts, t * sizeof (gint64)},
       {"is_i", "U8", 1, {t}, m->frame_is_i, t},
+      {"camera_motion", "F32", 2, {t, 4}, m->camera_motion,
+          t * 4 * sizeof (gfloat)},
+      {"camera_classes", "U8", 1, {t}, m->camera_class, t},
     };
+    const gchar *model = cps_motion_model_to_string (m->motion_model);
+    gboolean camera = g_strcmp0 (model, "camera") == 0;
     guint64 values[] = { m->patch_size, m->channels, m->grid_height,
       m->grid_width, m->target_height, m->target_width, m->source_height,
       m->source_width, m->sequence_length, m->n_frames, m->k, m->n_patches,
@@ -76,7 +84,7 @@ cps_dataset_write_window (const gchar * path, GstBuffer * patches,
       "source_width", "sequence_length", "n_frames", "k", "n_patches",
       "window_index"
     };
-    CpsStMetadata md[G_N_ELEMENTS (keys) + 9];
+    CpsStMetadata md[G_N_ELEMENTS (keys) + 13];
     gsize n_md = 0;
     gchar *gst_version = gst_version_string ();
 
@@ -104,9 +112,20 @@ cps_dataset_write_window (const gchar * path, GstBuffer * patches,
     "gstreamer_version", gst_version};
     md[n_md++] = (CpsStMetadata) {
     "elements", m->elements ? m->elements : ""};
+    md[n_md++] = (CpsStMetadata) {
+    "motion_model", model ? model : ""};
+    if (camera) {
+      md[n_md++] = (CpsStMetadata) {
+      "camera_class",
+            cps_camera_motion_class_to_string (m->window_camera_class)};
+      md[n_md++] = (CpsStMetadata) {
+      "camera_motion_columns", "dx,dy,scale,rotation"};
+      md[n_md++] = (CpsStMetadata) {
+      "camera_classes_names", "static,pan,zoom,complex"};
+    }
 
-    ok = cps_safetensors_write_file (path, tensors, G_N_ELEMENTS (tensors),
-        md, n_md, error);
+    ok = cps_safetensors_write_file (path, tensors,
+        G_N_ELEMENTS (tensors) - (camera ? 0 : 2), md, n_md, error);
     for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
       g_free (numbers[i]);
     g_free (gst_version);

@@ -71,7 +71,8 @@ cps_patch_dtype_size (CpsPatchDtype dtype)
 
 /* ---- patch meta ----------------------------------------------------- */
 
-/* All arrays live in one block, fields first (8-byte aligned). */
+/* All arrays live in one block, the 8-byte ones first, then the floats,
+ * then the bytes, so that each is aligned. */
 static void
 patch_meta_alloc (CpsPatchMeta * m, guint n_patches, guint n_frames)
 {
@@ -79,7 +80,9 @@ patch_meta_alloc (CpsPatchMeta * m, guint n_patches, guint n_frames)
   gsize ids = sizeof (gint64) * n_frames;
   gsize pts = sizeof (GstClockTime) * n_frames;
   gsize scores = sizeof (gfloat) * n_patches;
-  guint8 *block = g_malloc0 (fields + ids + pts + scores + n_frames + 1);
+  gsize camera = sizeof (gfloat) * 4 * n_frames;
+  guint8 *block = g_malloc0 (fields + ids + pts + scores + camera +
+      2 * n_frames + 1);
 
   m->n_patches = n_patches;
   m->n_frames = n_frames;
@@ -87,7 +90,12 @@ patch_meta_alloc (CpsPatchMeta * m, guint n_patches, guint n_frames)
   m->frame_ids = (gint64 *) (block + fields);
   m->frame_pts = (GstClockTime *) (block + fields + ids);
   m->scores = (gfloat *) (block + fields + ids + pts);
-  m->frame_is_i = block + fields + ids + pts + scores;
+  m->camera_motion = (gfloat *) (block + fields + ids + pts + scores);
+  m->frame_is_i = block + fields + ids + pts + scores + camera;
+  m->camera_class = m->frame_is_i + n_frames;
+  /* until the caller fills them: no camera motion */
+  for (guint t = 0; t < n_frames; t++)
+    m->camera_motion[4 * t + 2] = 1.0f;
 }
 
 static gboolean
@@ -138,6 +146,8 @@ patch_meta_transform (GstBuffer * dest, GstMeta * meta, GstBuffer * buffer,
   dst->fps_d = src->fps_d;
   dst->duration = src->duration;
   dst->elements = g_strdup (src->elements);
+  dst->motion_model = src->motion_model;
+  dst->window_camera_class = src->window_camera_class;
   memcpy (dst->fields, src->fields,
       sizeof (gint64) * src->n_patches * CPS_PATCH_N_FIELDS);
   memcpy (dst->scores, src->scores, sizeof (gfloat) * src->n_patches);
@@ -145,6 +155,9 @@ patch_meta_transform (GstBuffer * dest, GstMeta * meta, GstBuffer * buffer,
   memcpy (dst->frame_pts, src->frame_pts,
       sizeof (GstClockTime) * src->n_frames);
   memcpy (dst->frame_is_i, src->frame_is_i, src->n_frames);
+  memcpy (dst->camera_motion, src->camera_motion,
+      sizeof (gfloat) * 4 * src->n_frames);
+  memcpy (dst->camera_class, src->camera_class, src->n_frames);
   return TRUE;
 }
 
@@ -231,7 +244,11 @@ cps_buffer_add_patch_info_meta (GstBuffer * buffer, const CpsPatchMeta * m)
       "k", G_TYPE_UINT, m->k,
       "fps", GST_TYPE_FRACTION, m->fps_n, MAX (m->fps_d, 1),
       "duration", G_TYPE_UINT64, m->duration,
-      "elements", G_TYPE_STRING, m->elements ? m->elements : "", NULL);
+      "elements", G_TYPE_STRING, m->elements ? m->elements : "",
+      "motion-model", G_TYPE_STRING,
+      cps_motion_model_to_string (m->motion_model),
+      "camera-class", G_TYPE_STRING,
+      cps_camera_motion_class_to_string (m->window_camera_class), NULL);
   set_bytes (s, "fields", m->fields,
       sizeof (gint64) * m->n_patches * CPS_PATCH_N_FIELDS);
   set_bytes (s, "scores", m->scores, sizeof (gfloat) * m->n_patches);
@@ -239,6 +256,9 @@ cps_buffer_add_patch_info_meta (GstBuffer * buffer, const CpsPatchMeta * m)
   set_bytes (s, "frame-pts", m->frame_pts,
       sizeof (GstClockTime) * m->n_frames);
   set_bytes (s, "frame-is-i", m->frame_is_i, m->n_frames);
+  set_bytes (s, "camera-motion", m->camera_motion,
+      sizeof (gfloat) * 4 * m->n_frames);
+  set_bytes (s, "camera-classes", m->camera_class, m->n_frames);
   return custom;
 }
 
@@ -250,6 +270,14 @@ cps_camera_motion_class_to_string (CpsCameraMotionClass cls)
   static const gchar *names[] = { "static", "pan", "zoom", "complex" };
 
   return (guint) cls < G_N_ELEMENTS (names) ? names[cls] : NULL;
+}
+
+const gchar *
+cps_motion_model_to_string (guint motion_model)
+{
+  static const gchar *names[] = { "reference", "camera" };
+
+  return motion_model < G_N_ELEMENTS (names) ? names[motion_model] : NULL;
 }
 
 /* ---- key unit meta -------------------------------------------------- */

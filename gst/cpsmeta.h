@@ -96,6 +96,18 @@ typedef enum {
  *   every property of each cps element as the window saw it, with derived
  *   values resolved (the search radius the rule chose for 0, the pixel
  *   bounds input-size² stands for); owned by the meta
+ * @motion_model: the #CpsMotionMeta.motion_model of the window's frames (a
+ *   window never mixes two models): 0 `reference`, 1 `camera`.  The camera
+ *   arrays below are measured only when it is 1; with the reference model
+ *   they hold what its metas say, no motion.  Since: 0.2
+ * @camera_motion: T × 4 float32, row-major: each frame's camera_dx,
+ *   camera_dy, camera_scale and camera_rotation from its #CpsMotionMeta.
+ *   Since: 0.2
+ * @camera_class: T #CpsCameraMotionClass values, one byte each, from the
+ *   frames' #CpsMotionMeta.  Since: 0.2
+ * @window_camera_class: the window's class: the class of more than half of
+ *   its frames, #CPS_CAMERA_MOTION_COMPLEX when no class has that majority.
+ *   Since: 0.2
  *
  * Attached by cpstopk to each patch buffer.  The buffer holds N patches,
  * each C × P × P (channels first, row-major), in ascending linear index
@@ -125,6 +137,12 @@ typedef struct {
   gint fps_n, fps_d;
   GstClockTime duration;
   gchar *elements;
+
+  /* added in 0.2, after every earlier field so that their offsets stay */
+  guint motion_model;
+  gfloat *camera_motion;
+  guint8 *camera_class;
+  guint window_camera_class;
 } CpsPatchMeta;
 
 GType cps_patch_meta_api_get_type (void);
@@ -151,7 +169,10 @@ CpsPatchMeta *cps_buffer_get_patch_meta (GstBuffer * buffer);
  * sequence-length, k, fps (fraction), duration (uint64, 2^64-1 where
  * unknown), elements (string)); the arrays are #GBytes in native byte order:
  * fields (int64 N × 6), scores (float32 N), frame-ids (int64 T), frame-pts
- * (uint64 T, 2^64-1 where unknown) and frame-is-i (uint8 T).
+ * (uint64 T, 2^64-1 where unknown) and frame-is-i (uint8 T).  Since 0.2:
+ * motion-model (string: reference, camera), camera-class (string, the
+ * window's class), camera-motion (float32 T × 4) and camera-classes
+ * (uint8 T).
  */
 #define CPS_PATCH_INFO_META_NAME "CpsPatchInfoMeta"
 
@@ -203,6 +224,10 @@ typedef enum {
 } CpsCameraMotionClass;
 
 const gchar *cps_camera_motion_class_to_string (CpsCameraMotionClass cls);
+
+/* "reference" (0) or "camera" (1), as cpsmotion's motion-model property
+ * names them; NULL for another value.  Since: 0.2 */
+const gchar *cps_motion_model_to_string (guint motion_model);
 
 /**
  * CpsMotionMeta:

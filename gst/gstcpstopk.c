@@ -21,15 +21,18 @@
  * [N, 3, P, P] in ascending linear index order (block order for the 2×2
  * unit), with a #CpsPatchMeta giving every patch's
  * [seq_pos, frame_id, is_i, linear, h, w] and score, and every frame's
- * id, PTS and I flag.  Its PTS is the first frame's and its duration spans
- * the window.  The first frame of each window has zero scores (the
- * reference measures motion inside a sequence only); if no frame of a
- * window is an I-frame its first frame counts as one.
+ * id, PTS, I flag and camera motion (from #CpsMotionMeta, measured by
+ * cpsmotion motion-model=camera), with the window's camera class.  Its
+ * PTS is the first frame's and its duration spans the window.  The first
+ * frame of each window has zero scores (the reference measures motion
+ * inside a sequence only); if no frame of a window is an I-frame its first
+ * frame counts as one.
  *
  * Only the resized RGB frames and per-patch scores are kept while a window
  * fills; input buffers are released at once, so decoder pools never wait
  * on a window.  A partial window at EOS is processed and pushed; a flushing
- * seek discards it; new caps with another frame size finish it first.
+ * seek discards it; new caps with another frame size, or frames of another
+ * motion model, finish it first.
  * Properties are read when a window starts.
  *
  * Latency: a window's first frame waits for the rest of the window, so
@@ -207,6 +210,8 @@ free_window (GstCpsTopK * self)
   g_clear_pointer (&self->frame_pts, g_free);
   g_clear_pointer (&self->frame_end, g_free);
   g_clear_pointer (&self->frame_is_i, g_free);
+  g_clear_pointer (&self->frame_camera, g_free);
+  g_clear_pointer (&self->frame_camera_class, g_free);
   memset (&self->geometry, 0, sizeof (self->geometry));
 }
 
@@ -334,12 +339,15 @@ begin_window (GstCpsTopK * self, const CpsMotionMeta * motion)
     self->frame_pts = g_new0 (GstClockTime, g.capacity);
     self->frame_end = g_new0 (GstClockTime, g.capacity);
     self->frame_is_i = g_new0 (guint8, g.capacity);
+    self->frame_camera = g_new0 (gfloat, 4 * g.capacity);
+    self->frame_camera_class = g_new0 (guint8, g.capacity);
     GST_INFO_OBJECT (self, "window of %u frames, %dx%d -> %dx%d, grid %dx%d",
         g.capacity, g.source_width, g.source_height, g.target_width,
         g.target_height, g.target_width / g.patch_size,
         g.target_height / g.patch_size);
   }
   self->cfg = cfg;
+  self->motion_model = motion->motion_model;
   clear_window_settings (self);
   if (motion->settings)
     self->motion_settings = g_ref_string_acquire ((gchar *) motion->settings);
@@ -374,6 +382,22 @@ describe_window (GstCpsTopK * self)
   return g_string_free (s, FALSE);
 }
 
+/* The class of more than half of the window's frames: a window that
+ * mostly panned is a pan, one that never moved is static; without such a
+ * majority no one description fits, and it is complex. */
+static CpsCameraMotionClass
+window_camera_class (const guint8 * classes, guint n_frames)
+{
+  guint count[CPS_CAMERA_MOTION_COMPLEX + 1] = { 0 };
+
+  for (guint t = 0; t < n_frames; t++)
+    count[MIN (classes[t], CPS_CAMERA_MOTION_COMPLEX)]++;
+  for (guint c = 0; c < G_N_ELEMENTS (count); c++)
+    if (2 * count[c] > n_frames)
+      return (CpsCameraMotionClass) c;
+  return CPS_CAMERA_MOTION_COMPLEX;
+}
+
 static void
 fill_patch_meta (GstCpsTopK * self, CpsPatchMeta * meta, const gint64 * idx,
     const gfloat * scores)
@@ -403,7 +427,13 @@ fill_patch_meta (GstCpsTopK * self, CpsPatchMeta * meta, const gint64 * idx,
     meta->frame_ids[t] = self->frame_ids[t];
     meta->frame_pts[t] = self->frame_pts[t];
     meta->frame_is_i[t] = self->frame_is_i[t];
+    meta->camera_class[t] = self->frame_camera_class[t];
   }
+  memcpy (meta->camera_motion, self->frame_camera,
+      sizeof (gfloat) * 4 * meta->n_frames);
+  meta->motion_model = self->motion_model;
+  meta->window_camera_class = window_camera_class (meta->camera_class,
+      meta->n_frames);
   for (guint i = 0; i < meta->n_patches; i++) {
     gint64 *row = meta->fields + (gsize) i * CPS_PATCH_N_FIELDS;
     gint64 t = idx[i] / per_frame, rem = idx[i] % per_frame;
@@ -618,11 +648,12 @@ gst_cps_topk_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
   }
   t = window_frames (self);
   motion_region (self, motion, &region);
-  /* maps of another size or another display window (cpsmotion
-   * renegotiated): finish the window */
+  /* maps of another size, another display window or another motion model
+   * (cpsmotion renegotiated): finish the window */
   if (t > 0 && (motion->width != (guint) self->geometry.lowres_width ||
           motion->height != (guint) self->geometry.lowres_height ||
-          memcmp (&region, &self->region, sizeof region) != 0)) {
+          memcmp (&region, &self->region, sizeof region) != 0 ||
+          motion->motion_model != self->motion_model)) {
     GstFlowReturn ret = finish_window (self);
 
     if (ret != GST_FLOW_OK) {
@@ -656,6 +687,11 @@ gst_cps_topk_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
   self->frame_ids[t] = motion->frame_id;
   self->frame_is_i[t] = motion->is_i != 0;
   self->frame_pts[t] = GST_BUFFER_PTS (buf);
+  self->frame_camera[4 * t] = motion->camera_dx;
+  self->frame_camera[4 * t + 1] = motion->camera_dy;
+  self->frame_camera[4 * t + 2] = motion->camera_scale;
+  self->frame_camera[4 * t + 3] = motion->camera_rotation;
+  self->frame_camera_class[t] = motion->camera_class;
   self->frame_end[t] = frame_end_time (self, buf);
   gst_buffer_unref (buf);
 

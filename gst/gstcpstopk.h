@@ -49,6 +49,9 @@ struct _GstCpsTopK {
   gint64 *frame_ids;
   GstClockTime *frame_pts, *frame_end;
   guint8 *frame_is_i;
+  gfloat *frame_camera;         /* T × 4: CpsMotionMeta's camera fields */
+  guint8 *frame_camera_class;
+  guint motion_model;           /* of the window's frames */
   gfloat *energy, *energy_scratch;      /* default fusion */
   gsize energy_size;
   GstVideoRectangle region;     /* of the window's frames (motion meta) */

@@ -345,6 +345,42 @@ test_topk_resolution_change (void)
   gst_harness_teardown (h);
 }
 
+/* A window never mixes two motion models: frames of another model (here
+ * after cpsmotion renegotiated with motion-model=camera) finish it, as
+ * maps of another size do. */
+static void
+test_topk_motion_model_change_ends_window (void)
+{
+  GstHarness *h = gst_harness_new_parse ("cpsmotion ! cpstopk "
+      "sequence-length=4 k=16 input-size=112");
+  GstElement *motion = gst_harness_find_element (h, "cpsmotion");
+  GstBuffer *out;
+  CpsPatchMeta *m;
+
+  gst_harness_set_src_caps_str (h, i420_caps);
+  for (guint i = 0; i < 2; i++)
+    gst_harness_push (h, make_frame (4 * i, 8, i));
+  gst_util_set_object_arg (G_OBJECT (motion), "motion-model", "camera");
+  /* the property is read when caps are set */
+  gst_harness_set_src_caps_str (h,
+      "video/x-raw,format=I420,width=64,height=64,framerate=30/1");
+  for (guint i = 2; i < 6; i++)
+    gst_harness_push (h, make_frame (4 * i, 8, i));
+
+  out = gst_harness_pull (h);
+  m = cps_buffer_get_patch_meta (out);
+  g_assert_cmpuint (m->n_frames, ==, 2);
+  g_assert_cmpuint (m->motion_model, ==, 0);
+  gst_buffer_unref (out);
+  out = gst_harness_pull (h);
+  m = cps_buffer_get_patch_meta (out);
+  g_assert_cmpuint (m->n_frames, ==, 4);
+  g_assert_cmpuint (m->motion_model, ==, 1);
+  gst_buffer_unref (out);
+  gst_object_unref (motion);
+  gst_harness_teardown (h);
+}
+
 /* Frame 0 of a window scores zero and is the I-frame; with k = 17 all 16
  * I patches are taken plus the best P patch, which must be where the
  * square appeared. */
@@ -1202,6 +1238,199 @@ test_patchsink_records_window_settings (void)
   g_free (dir);
 }
 
+#define PAN_SIDE 448
+
+/* A random level per node of a lattice of @cell pixels (a hash of the
+ * node), so the texture needs no table and no libm. */
+static gdouble
+lattice_level (gint i, gint j, guint seed)
+{
+  guint32 h = (guint32) i * 73856093u ^ (guint32) j * 19349663u ^ seed;
+
+  h ^= h >> 13;
+  h *= 0x5bd1e995u;
+  h ^= h >> 15;
+  return h & 0xff;
+}
+
+/* Value noise: the lattice levels, smoothly interpolated. */
+static gdouble
+value_noise (gint x, gint y, gint cell, guint seed)
+{
+  gint i = x / cell, j = y / cell;
+  gdouble fx = (gdouble) (x % cell) / cell, fy = (gdouble) (y % cell) / cell;
+  gdouble sx = fx * fx * (3 - 2 * fx), sy = fy * fy * (3 - 2 * fy);
+  gdouble top = lattice_level (i, j, seed) * (1 - sx) +
+      lattice_level (i + 1, j, seed) * sx;
+  gdouble bottom = lattice_level (i, j + 1, seed) * (1 - sx) +
+      lattice_level (i + 1, j + 1, seed) * sx;
+
+  return top * (1 - sy) + bottom * sy;
+}
+
+/* Frame @index of a camera panning so that the content moves by
+ * (pan_x, pan_y) source pixels per frame: a texture with detail at the
+ * scales of the camera model's coarse-to-fine search (64- and 16-pixel
+ * cells), and a checkered square moving on its own, as in
+ * test_motion_model.c. */
+static GstBuffer *
+make_pan_frame (guint index, gint pan_x, gint pan_y)
+{
+  GstBuffer *buf = gst_buffer_new_allocate (NULL,
+      PAN_SIDE * PAN_SIDE * 3 / 2, NULL);
+  GstMapInfo map;
+  gint ox = 200 + 12 * (gint) index, oy = 120 + 8 * (gint) index;
+
+  gst_buffer_map (buf, &map, GST_MAP_WRITE);
+  for (gint y = 0; y < PAN_SIDE; y++)
+    for (gint x = 0; x < PAN_SIDE; x++) {
+      /* source coordinates, kept positive for the lattice's division */
+      gint bx = 1024 + x - pan_x * (gint) index;
+      gint by = 1024 + y - pan_y * (gint) index;
+      gdouble v = 0.6 * value_noise (bx, by, 64, 1) +
+          0.4 * value_noise (bx, by, 16, 2);
+
+      if (x >= ox && x < ox + 64 && y >= oy && y < oy + 64)
+        v = (((x - ox) / 8 + (y - oy) / 8) & 1) ? 240 : 16;
+      map.data[y * PAN_SIDE + x] = (guint8) v;
+    }
+  memset (map.data + PAN_SIDE * PAN_SIDE, 128, PAN_SIDE * PAN_SIDE / 2);
+  gst_buffer_unmap (buf, &map);
+  GST_BUFFER_PTS (buf) = index * FRAME_DURATION;
+  GST_BUFFER_DURATION (buf) = FRAME_DURATION;
+  return buf;
+}
+
+/* Runs 4 frames of a (−8, 4) pan through cpsmotion motion-model=@model
+ * into one window file; returns the window's sample, and sets @data to
+ * the file's contents and @header to its header. */
+static GstSample *
+run_pan_window (const gchar * model, gchar ** data, gchar ** header)
+{
+  gchar *dir = g_dir_make_tmp ("cps-sink-XXXXXX", NULL);
+  gchar *path = g_strdup_printf ("%s/w-0.st", dir);
+  gchar *desc = g_strdup_printf ("cpsmotion motion-model=%s ! cpstopk "
+      "sequence-length=4 k=64 input-size=224 patch-size=14 ! cpspatchsink "
+      "name=s location=%s/w-%%d.st", model, dir);
+  GstHarness *h = gst_harness_new_parse (desc);
+  GstElement *sink = gst_bin_get_by_name (GST_BIN (h->element), "s");
+  GstSample *sample;
+
+  gst_harness_set_src_caps_str (h, "video/x-raw,format=I420,width=448,"
+      "height=448,framerate=25/1");
+  for (guint i = 0; i < 4; i++)
+    g_assert_cmpint (gst_harness_push (h, make_pan_frame (i, -8, 4)), ==,
+        GST_FLOW_OK);
+  sample = gst_app_sink_try_pull_sample (GST_APP_SINK (sink), 0);
+  g_assert_nonnull (sample);
+  *header = read_header (path);
+  g_assert_true (g_file_get_contents (path, data, NULL, NULL));
+  g_remove (path);
+  g_rmdir (dir);
+  gst_object_unref (sink);
+  gst_harness_teardown (h);
+  g_free (desc);
+  g_free (path);
+  g_free (dir);
+  return sample;
+}
+
+/* The data of tensor @name in a file read whole, checking its entry. */
+static gconstpointer
+tensor_data (const gchar * data, const gchar * header, const gchar * name,
+    const gchar * dtype_and_shape)
+{
+  gchar *key = g_strdup_printf ("\"%s\":{%s,\"data_offsets\":[", name,
+      dtype_and_shape);
+  const gchar *entry = strstr (header, key);
+  guint64 header_len = 0, begin;
+
+  if (!entry)
+    g_error ("%s not in %s", key, header);
+  begin = g_ascii_strtoull (entry + strlen (key), NULL, 10);
+  for (gint i = 7; i >= 0; i--)
+    header_len = header_len << 8 | (guint8) data[i];
+  g_free (key);
+  return data + 8 + header_len + begin;
+}
+
+/* With motion-model=camera the window file carries each frame's camera
+ * motion and class, and the window's class; so do both metas.  The first
+ * frame after the start has no previous frame: static, no motion. */
+static void
+test_patchsink_camera_motion (void)
+{
+  gchar *data, *header;
+  GstSample *sample = run_pan_window ("camera", &data, &header);
+  GstBuffer *buf = gst_sample_get_buffer (sample);
+  CpsPatchMeta *m = cps_buffer_get_patch_meta (buf);
+  const GstStructure *s = gst_custom_meta_get_structure
+      (gst_buffer_get_custom_meta (buf, CPS_PATCH_INFO_META_NAME));
+  const gfloat *motion = tensor_data (data, header, "camera_motion",
+      "\"dtype\":\"F32\",\"shape\":[4,4]");
+  const guint8 *classes = tensor_data (data, header, "camera_classes",
+      "\"dtype\":\"U8\",\"shape\":[4]");
+  GBytes *bytes;
+
+  assert_contains (header, "\"motion_model\":\"camera\"");
+  assert_contains (header, "\"camera_class\":\"pan\"");
+  assert_contains (header,
+      "\"camera_motion_columns\":\"dx,dy,scale,rotation\"");
+  assert_contains (header,
+      "\"camera_classes_names\":\"static,pan,zoom,complex\"");
+  g_assert_cmpint (classes[0], ==, CPS_CAMERA_MOTION_STATIC);
+  g_assert_cmpfloat (motion[0], ==, 0.0f);
+  g_assert_cmpfloat (motion[2], ==, 1.0f);
+  for (guint t = 1; t < 4; t++) {
+    g_test_message ("frame %u: camera (%g, %g) scale %g rotation %g", t,
+        motion[4 * t], motion[4 * t + 1], motion[4 * t + 2],
+        motion[4 * t + 3]);
+    g_assert_cmpint (classes[t], ==, CPS_CAMERA_MOTION_PAN);
+    g_assert_cmpfloat_with_epsilon (motion[4 * t], -8.0f, 0.1f);
+    g_assert_cmpfloat_with_epsilon (motion[4 * t + 1], 4.0f, 0.1f);
+  }
+  /* the same values in the typed meta and in the custom meta */
+  g_assert_cmpuint (m->motion_model, ==, 1);
+  g_assert_cmpuint (m->window_camera_class, ==, CPS_CAMERA_MOTION_PAN);
+  g_assert_cmpint (memcmp (m->camera_motion, motion, 16 * sizeof (gfloat)),
+      ==, 0);
+  g_assert_cmpint (memcmp (m->camera_class, classes, 4), ==, 0);
+  g_assert_cmpstr (gst_structure_get_string (s, "motion-model"), ==,
+      "camera");
+  g_assert_cmpstr (gst_structure_get_string (s, "camera-class"), ==, "pan");
+  bytes = g_value_get_boxed (gst_structure_get_value (s, "camera-motion"));
+  g_assert_cmpuint (g_bytes_get_size (bytes), ==, 16 * sizeof (gfloat));
+  g_assert_cmpint (memcmp (g_bytes_get_data (bytes, NULL), motion,
+          16 * sizeof (gfloat)), ==, 0);
+  bytes = g_value_get_boxed (gst_structure_get_value (s, "camera-classes"));
+  g_assert_cmpint (memcmp (g_bytes_get_data (bytes, NULL), classes, 4), ==,
+      0);
+  gst_sample_unref (sample);
+  g_free (header);
+  g_free (data);
+}
+
+/* The reference model measures no camera motion: its files name the model
+ * and hold neither the camera tensors nor a camera class, so a reader
+ * does not take "not measured" for a still camera. */
+static void
+test_patchsink_reference_has_no_camera_motion (void)
+{
+  gchar *data, *header;
+  GstSample *sample = run_pan_window ("reference", &data, &header);
+  const GstStructure *s = gst_custom_meta_get_structure
+      (gst_buffer_get_custom_meta (gst_sample_get_buffer (sample),
+          CPS_PATCH_INFO_META_NAME));
+
+  assert_contains (header, "\"motion_model\":\"reference\"");
+  g_assert_null (strstr (header, "camera"));
+  g_assert_cmpstr (gst_structure_get_string (s, "motion-model"), ==,
+      "reference");
+  gst_sample_unref (sample);
+  g_free (header);
+  g_free (data);
+}
+
 static guint
 pull_all (GstElement * sink, guint64 * last_index)
 {
@@ -1402,6 +1631,8 @@ main (int argc, char **argv)
       test_topk_windows_and_timestamps);
   g_test_add_func ("/elements/topk-resolution-change",
       test_topk_resolution_change);
+  g_test_add_func ("/elements/topk-motion-model-change-ends-window",
+      test_topk_motion_model_change_ends_window);
   g_test_add_func ("/elements/topk-selects-moving-patch",
       test_topk_selects_moving_patch);
   g_test_add_func ("/elements/topk-block2x2-needs-k-divisible",
@@ -1438,6 +1669,10 @@ main (int argc, char **argv)
       test_patchsink_location_errors);
   g_test_add_func ("/elements/patchsink-records-window-settings",
       test_patchsink_records_window_settings);
+  g_test_add_func ("/elements/patchsink-camera-motion",
+      test_patchsink_camera_motion);
+  g_test_add_func ("/elements/patchsink-reference-has-no-camera-motion",
+      test_patchsink_reference_has_no_camera_motion);
   g_test_add_func ("/elements/patchsink-bounded-without-consumer",
       test_patchsink_bounded_without_consumer);
   g_test_add_func ("/elements/meta-on-transformed-frame-is-refused",

@@ -19,6 +19,7 @@ BUILD = os.environ.get("BUILDDIR", os.path.join(ROOT, "build"))
 EXTRACT = os.path.join(BUILD, "tools", "cps-extract")
 CLIP = os.path.join(ROOT, "assets", "cps-demo.mp4")
 TENSORS = {"patches", "fields", "scores", "frame_ids", "frame_pts_ns", "is_i"}
+CAMERA_TENSORS = {"camera_motion", "camera_classes"}  # motion-model=camera
 
 try:
     import gi
@@ -48,7 +49,8 @@ for dtype in ("fp32", "bf16", "fp16", "u8"):
 def t_layout():
     assert len(runs["bf16"]) == 7, len(runs["bf16"])
     for meta, tensors in runs["bf16"]:
-        assert set(tensors) == TENSORS, set(tensors)
+        camera = meta["motion_model"] == "camera"
+        assert set(tensors) == TENSORS | (CAMERA_TENSORS if camera else set()), set(tensors)
         n, t, p = int(meta["n_patches"]), int(meta["n_frames"]), int(meta["patch_size"])
         assert tensors["patches"][0] == "BF16"
         assert tensors["patches"][1].shape == (n, 3, p, p)
@@ -124,11 +126,11 @@ def t_dtype_round_trips():
         assert 0 <= ref.min() and ref.max() <= 255
 
 
-def pull_first_window(dtype):
+def pull_first_window(dtype, motion=""):
     """Window 0 through PyGObject: the custom meta and the mapped buffer."""
     Gst.init(None)
     pipeline = Gst.parse_launch(
-        f"filesrc location={CLIP} ! decodebin ! cpsmotion ! cpsenergy ! "
+        f"filesrc location={CLIP} ! decodebin ! cpsmotion {motion} ! cpsenergy ! "
         f"cpstopk dtype={dtype} ! cpspatchsink name=sink")
     sink = pipeline.get_by_name("sink")
     pipeline.set_state(Gst.State.PLAYING)
@@ -162,6 +164,26 @@ def t_python_meta_matches_file():
                           tensors["frame_pts_ns"][1])
     assert np.array_equal(arr("frame-is-i", np.uint8), tensors["is_i"][1])
     assert data == tensors["patches"][1].tobytes()
+    assert info.get_value("motion-model") == meta["motion_model"]
+
+
+def t_python_camera_motion():
+    """The camera model's per-frame motion and classes, and the window's
+    class: the class of more than half of its frames, else complex."""
+    info, _ = pull_first_window("bf16", "motion-model=camera")
+    t = info.get_value("n-frames")
+    motion = np.frombuffer(info.get_value("camera-motion").get_data(),
+                           np.float32).reshape(-1, 4)
+    classes = np.frombuffer(info.get_value("camera-classes").get_data(), np.uint8)
+    names = ["static", "pan", "zoom", "complex"]
+    assert info.get_value("motion-model") == "camera"
+    assert motion.shape == (t, 4) and classes.shape == (t,), (motion.shape, classes)
+    assert np.all(np.isfinite(motion)) and np.all(motion[:, 2] > 0), motion
+    assert np.all(classes < 4) and classes[0] == 0, classes  # first frame: static
+    counts = np.bincount(classes, minlength=4)
+    majority = [c for c in range(4) if 2 * counts[c] > t]
+    expected = names[majority[0]] if majority else "complex"
+    assert info.get_value("camera-class") == expected, (info.get_value("camera-class"), classes)
 
 
 def t_python_example():
@@ -215,6 +237,7 @@ check("fields, frame ids, is_i and PTS are consistent within and across windows"
 check("__metadata__ names the source, geometry, parameters and versions", t_metadata)
 check("bf16, fp16 and u8 patches are the fp32 values rounded; selection identical", t_dtype_round_trips)
 check("PyGObject reads CpsPatchInfoMeta equal to the file's tensors", t_python_meta_matches_file)
+check("PyGObject reads the camera model's motion and classes from CpsPatchInfoMeta", t_python_camera_motion)
 check("pipelines/read_patches.py prints window 0's first fields", t_python_example)
 check("a flushing seek mid-window: the next window starts at the new position", t_seek_mid_window)
 
