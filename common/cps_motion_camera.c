@@ -10,7 +10,8 @@
  *      precision, is the camera's translation when enough blocks agree;
  *      otherwise a similarity (translation, zoom, rotation) is fitted to
  *      the block vectors by iterated least squares;
- *   3. the previous frame is warped by that motion, and the per-pixel
+ *   3. the previous frame is warped by that motion (Catmull-Rom for a
+ *      translation, bilinear for a zoom), and the per-pixel
  *      difference to it is thresholded by the frame's own noise level
  *      (4.5 times its median, clamped), lone pixels above it dropped;
  *   4. pixels left above the threshold are matched locally (±radius,
@@ -47,7 +48,7 @@
 #define MIN_ZOOM_SHIFT 1.0f
 /* The noise threshold: NOISE_FACTOR × median difference, clamped. */
 #define NOISE_FACTOR 4.5f
-#define MIN_NOISE 3.0f
+#define MIN_NOISE 2.0f
 #define MAX_NOISE 12.0f
 #define NOISE_BINS_PER_LEVEL 4
 /* A pixel above the threshold counts only with this many of its 8
@@ -62,6 +63,7 @@ typedef struct {
 struct CpsCameraModel {
   int w, h, radius, range, block;
   float *prev, *warped;
+  float *tmp;                   /* the horizontal pass of the cubic warp */
   uint8_t *valid, *above;
   int have_prev;
   CpsCameraMotion last;
@@ -132,6 +134,7 @@ cps_camera_model_new (int width, int height, int radius)
   m->warped = calloc (n, sizeof (float));
   m->valid = calloc (n, 1);
   m->above = calloc (n, 1);
+  m->tmp = calloc (n, sizeof (float));
   m->global_order = offsets_by_length (m->range, &m->n_global);
   m->local_order = offsets_by_length (m->radius, &m->n_local);
   m->block_x = malloc (sizeof (int) * (n / 64 + 1));
@@ -152,6 +155,7 @@ cps_camera_model_free (CpsCameraModel * m)
   free (m->warped);
   free (m->valid);
   free (m->above);
+  free (m->tmp);
   free (m->global_order);
   free (m->local_order);
   free (m->block_x);
@@ -636,13 +640,90 @@ shift_previous (CpsCameraModel * m, float dx, float dy)
   }
 }
 
+/* Catmull-Rom weights of the samples at −1, 0, 1, 2 for position t in
+ * [0, 1) between samples 0 and 1. */
+static void
+cubic_weights (float t, float w[4])
+{
+  float t2 = t * t, t3 = t2 * t;
+
+  w[0] = 0.5f * (-t3 + 2.0f * t2 - t);
+  w[1] = 0.5f * (3.0f * t3 - 5.0f * t2 + 2.0f);
+  w[2] = 0.5f * (-3.0f * t3 + 4.0f * t2 + t);
+  w[3] = 0.5f * (t3 - t2);
+}
+
+static inline int
+clampi (int v, int lo, int hi)
+{
+  return v < lo ? lo : v > hi ? hi : v;
+}
+
+/* The translation-only warp with Catmull-Rom interpolation, separable:
+ * warped(x) = prev(x − d); valid where the bilinear warp's is (the taps
+ * beyond the frame are clamped to its edge).  A bilinear warp by half a
+ * pixel is a low-pass filter the current frame has not been through, and
+ * leaves residual on every textured edge; the cubic one much less
+ * (tests/bench/quality: +0.01 to +0.02 R-precision under pans, +0.05
+ * under shake). */
+static void
+shift_previous_cubic (CpsCameraModel * m, float dx, float dy)
+{
+  int w = m->w, h = m->h;
+  int sx0 = (int) floorf (-dx), sy0 = (int) floorf (-dy);
+  float tx = -dx - sx0, ty = -dy - sy0, wx[4], wy[4];
+  float *hor = m->tmp;
+
+  shift_previous (m, dx, dy);   /* the valid map, and whole-pixel copies */
+  if (tx == 0.0f && ty == 0.0f)
+    return;
+  cubic_weights (tx, wx);
+  cubic_weights (ty, wy);
+  for (int y = 0; y < h; y++) {
+    const float *r = m->prev + (size_t) y * w;
+    float *out = hor + (size_t) y * w;
+
+    for (int x = 0; x < w; x++) {
+      int s = x + sx0;
+
+      if (tx == 0.0f) {
+        out[x] = r[clampi (s, 0, w - 1)];
+        continue;
+      }
+      out[x] = wx[0] * r[clampi (s - 1, 0, w - 1)] +
+          wx[1] * r[clampi (s, 0, w - 1)] +
+          wx[2] * r[clampi (s + 1, 0, w - 1)] +
+          wx[3] * r[clampi (s + 2, 0, w - 1)];
+    }
+  }
+  for (int y = 0; y < h; y++) {
+    int s = y + sy0;
+    float *out = m->warped + (size_t) y * w;
+    const float *r0, *r1, *r2, *r3;
+
+    if (ty == 0.0f) {
+      r1 = hor + (size_t) clampi (s, 0, h - 1) * w;
+      for (int x = 0; x < w; x++)
+        out[x] = m->valid[(size_t) y * w + x] ? r1[x] : 0.0f;
+      continue;
+    }
+    r0 = hor + (size_t) clampi (s - 1, 0, h - 1) * w;
+    r1 = hor + (size_t) clampi (s, 0, h - 1) * w;
+    r2 = hor + (size_t) clampi (s + 1, 0, h - 1) * w;
+    r3 = hor + (size_t) clampi (s + 2, 0, h - 1) * w;
+    for (int x = 0; x < w; x++)
+      out[x] = m->valid[(size_t) y * w + x] ?
+          wy[0] * r0[x] + wy[1] * r1[x] + wy[2] * r2[x] + wy[3] * r3[x] : 0.0f;
+  }
+}
+
 /* warped(x) = prev(x − v(x)), bilinear; valid where x − v(x) lies inside
  * the previous frame (the strip the camera uncovered is not). */
 static void
 warp_previous (CpsCameraModel * m, const CpsCameraMotion * c)
 {
   if (c->scale == 1.0f && c->rotation == 0.0f) {
-    shift_previous (m, c->dx, c->dy);
+    shift_previous_cubic (m, c->dx, c->dy);
     return;
   }
 
