@@ -14,6 +14,8 @@
  *      translation, bilinear for a zoom), and the per-pixel
  *      difference to it is thresholded by the frame's own noise level
  *      (4.5 times its median, clamped), lone pixels above it dropped;
+ *      both maps get a 5 × 5 grey closing unless much of the frame is
+ *      marked;
  *   4. pixels left above the threshold are matched locally (±radius,
  *      zero preferred) for their motion relative to the camera.
  *
@@ -55,6 +57,13 @@
  * neighbours above it too. */
 #define MIN_NEIGHBOURS 2
 #define NOISE_BINS (256 * NOISE_BINS_PER_LEVEL)
+/* Both maps get a 5 × 5 grey closing (CLOSING_RADIUS 2) when at most this
+ * fraction of the frame is marked: it fills the gaps between the marked
+ * edges of an object.  Where much more is marked, the compensation has
+ * failed (a zoom it does not model) and a closing would grow the
+ * background's residual. */
+#define CLOSING_RADIUS 2
+#define CLOSING_MAX_MARKED 0.15f
 
 typedef struct {
   int dx, dy;
@@ -63,7 +72,7 @@ typedef struct {
 struct CpsCameraModel {
   int w, h, radius, range, block;
   float *prev, *warped;
-  float *tmp;                   /* the horizontal pass of the cubic warp */
+  float *tmp;                   /* the first pass of separable filters */
   uint8_t *valid, *above;
   int have_prev;
   CpsCameraMotion last;
@@ -910,6 +919,59 @@ has_company (const CpsCameraModel * m, int x, int y)
   return count >= MIN_NEIGHBOURS;
 }
 
+/* out = the maximum (@is_max) or minimum of @in over the
+ * (2 CLOSING_RADIUS + 1)² square around each pixel, within the frame;
+ * separable, rows into @tmp, then columns.  @out may be @in. */
+static void
+square_extreme (const float *in, float *out, float *tmp, int w, int h,
+    int is_max)
+{
+  const int r = CLOSING_RADIUS;
+
+  for (int y = 0; y < h; y++) {
+    const float *row = in + (size_t) y * w;
+    float *t = tmp + (size_t) y * w;
+
+    for (int x = 0; x < w; x++) {
+      float e = row[x];
+
+      for (int k = x - r < 0 ? 0 : x - r; k <= x + r && k < w; k++)
+        e = is_max ? (row[k] > e ? row[k] : e) : (row[k] < e ? row[k] : e);
+      t[x] = e;
+    }
+  }
+  for (int y = 0; y < h; y++) {
+    float *o = out + (size_t) y * w;
+    int y0 = y - r < 0 ? 0 : y - r, y1 = y + r < h ? y + r : h - 1;
+
+    for (int x = 0; x < w; x++)
+      o[x] = tmp[(size_t) y0 * w + x];
+    for (int k = y0 + 1; k <= y1; k++) {
+      const float *t = tmp + (size_t) k * w;
+
+      for (int x = 0; x < w; x++)
+        o[x] = is_max ? (t[x] > o[x] ? t[x] : o[x]) : (t[x] < o[x] ? t[x] :
+            o[x]);
+    }
+  }
+}
+
+/* Grey closing of both maps, unless nothing or too much is marked. */
+static void
+close_maps (CpsCameraModel * m, float *motion, float *residual)
+{
+  size_t n = (size_t) m->w * m->h, marked = 0;
+
+  for (size_t i = 0; i < n; i++)
+    marked += residual[i] > 0.0f || motion[i] > 0.0f;
+  if (marked == 0 || marked > CLOSING_MAX_MARKED * n)
+    return;
+  square_extreme (residual, residual, m->tmp, m->w, m->h, 1);
+  square_extreme (residual, residual, m->tmp, m->w, m->h, 0);
+  square_extreme (motion, motion, m->tmp, m->w, m->h, 1);
+  square_extreme (motion, motion, m->tmp, m->w, m->h, 0);
+}
+
 static void
 measure_maps (CpsCameraModel * m, const float *cur, float tau, float *motion,
     float *residual)
@@ -934,6 +996,7 @@ measure_maps (CpsCameraModel * m, const float *cur, float tau, float *motion,
         motion[o] = residual[o] = 0.0f;
       }
     }
+  close_maps (m, motion, residual);
 }
 
 void
