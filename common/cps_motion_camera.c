@@ -63,6 +63,9 @@
  * failed (a zoom it does not model) and a closing would grow the
  * background's residual. */
 #define CLOSING_RADIUS 2
+#if CLOSING_RADIUS != 2
+#error "square_max and square_min unroll a radius of 2"
+#endif
 #define CLOSING_MAX_MARKED 0.15f
 
 typedef struct {
@@ -919,42 +922,55 @@ has_company (const CpsCameraModel * m, int x, int y)
   return count >= MIN_NEIGHBOURS;
 }
 
-/* out = the maximum (@is_max) or minimum of @in over the
+/* out = the maximum (square_max) or minimum (square_min) of @in over the
  * (2 CLOSING_RADIUS + 1)² square around each pixel, within the frame;
- * separable, rows into @tmp, then columns.  @out may be @in. */
-static void
-square_extreme (const float *in, float *out, float *tmp, int w, int h,
-    int is_max)
-{
-  const int r = CLOSING_RADIUS;
-
-  for (int y = 0; y < h; y++) {
-    const float *row = in + (size_t) y * w;
-    float *t = tmp + (size_t) y * w;
-
-    for (int x = 0; x < w; x++) {
-      float e = row[x];
-
-      for (int k = x - r < 0 ? 0 : x - r; k <= x + r && k < w; k++)
-        e = is_max ? (row[k] > e ? row[k] : e) : (row[k] < e ? row[k] : e);
-      t[x] = e;
-    }
-  }
-  for (int y = 0; y < h; y++) {
-    float *o = out + (size_t) y * w;
-    int y0 = y - r < 0 ? 0 : y - r, y1 = y + r < h ? y + r : h - 1;
-
-    for (int x = 0; x < w; x++)
-      o[x] = tmp[(size_t) y0 * w + x];
-    for (int k = y0 + 1; k <= y1; k++) {
-      const float *t = tmp + (size_t) k * w;
-
-      for (int x = 0; x < w; x++)
-        o[x] = is_max ? (t[x] > o[x] ? t[x] : o[x]) : (t[x] < o[x] ? t[x] :
-            o[x]);
-    }
-  }
+ * separable, rows into @tmp, then columns.  @out may be @in.  Branch-free
+ * inner loops, so the compiler vectorises them. */
+#define SQUARE_EXTREME(name, op)                                            \
+static void                                                                 \
+name (const float *in, float *out, float *tmp, int w, int h)                \
+{                                                                           \
+  const int r = CLOSING_RADIUS;                                             \
+                                                                            \
+  for (int y = 0; y < h; y++) {                                             \
+    const float *row = in + (size_t) y * w;                                 \
+    float *t = tmp + (size_t) y * w;                                        \
+                                                                            \
+    for (int x = 0; x < w; x++) {                                           \
+      if (x == r && w - r > r) {                                            \
+        for (; x < w - r; x++) {                                            \
+          float e = op (row[x - 2], row[x - 1]);                            \
+          e = op (e, row[x]);                                               \
+          e = op (e, row[x + 1]);                                           \
+          t[x] = op (e, row[x + 2]);                                        \
+        }                                                                   \
+        if (x >= w)                                                         \
+          break;                                                            \
+      }                                                                     \
+      float e = row[x];                                                     \
+      for (int k = x - r < 0 ? 0 : x - r; k <= x + r && k < w; k++)        \
+        e = op (e, row[k]);                                                 \
+      t[x] = e;                                                             \
+    }                                                                       \
+  }                                                                         \
+  for (int y = 0; y < h; y++) {                                             \
+    float *o = out + (size_t) y * w;                                        \
+    int y0 = y - r < 0 ? 0 : y - r, y1 = y + r < h ? y + r : h - 1;         \
+                                                                            \
+    memcpy (o, tmp + (size_t) y0 * w, sizeof (float) * w);                  \
+    for (int k = y0 + 1; k <= y1; k++) {                                    \
+      const float *t = tmp + (size_t) k * w;                                \
+                                                                            \
+      for (int x = 0; x < w; x++)                                           \
+        o[x] = op (o[x], t[x]);                                             \
+    }                                                                       \
+  }                                                                         \
 }
+
+#define MAX_OF(a, b) ((a) > (b) ? (a) : (b))
+#define MIN_OF(a, b) ((a) < (b) ? (a) : (b))
+SQUARE_EXTREME (square_max, MAX_OF)
+SQUARE_EXTREME (square_min, MIN_OF)
 
 /* Grey closing of both maps, unless nothing or too much is marked. */
 static void
@@ -966,10 +982,10 @@ close_maps (CpsCameraModel * m, float *motion, float *residual)
     marked += residual[i] > 0.0f || motion[i] > 0.0f;
   if (marked == 0 || marked > CLOSING_MAX_MARKED * n)
     return;
-  square_extreme (residual, residual, m->tmp, m->w, m->h, 1);
-  square_extreme (residual, residual, m->tmp, m->w, m->h, 0);
-  square_extreme (motion, motion, m->tmp, m->w, m->h, 1);
-  square_extreme (motion, motion, m->tmp, m->w, m->h, 0);
+  square_max (residual, residual, m->tmp, m->w, m->h);
+  square_min (residual, residual, m->tmp, m->w, m->h);
+  square_max (motion, motion, m->tmp, m->w, m->h);
+  square_min (motion, motion, m->tmp, m->w, m->h);
 }
 
 static void
