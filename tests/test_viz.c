@@ -889,26 +889,39 @@ push_window_of_2_thread (gpointer data)
               two_frames, G_N_ELEMENTS (two_frames), TRUE)));
 }
 
+/* Frames 0 and 1 and a window of them whose output is held downstream;
+ * then @p pushes frames from 2 on until the full store (128 frames) makes
+ * the video pad wait.  Returns the probe holding the output. */
+static gulong
+stick_window_and_fill_store (Viz * v, Pusher * p, GThread ** window,
+    GThread ** frames)
+{
+  gint blocked = 0;
+  gulong probe;
+
+  p->hv = v->hv;
+  push_frames (v, 0, 2, 0);
+  probe = block_output (v, &blocked);
+  *window = g_thread_new ("window", push_window_of_2_thread, v->h);
+  while (!g_atomic_int_get (&blocked))
+    g_usleep (1000);
+  *frames = g_thread_new ("frames", push_frames_thread, p);
+  assert_pusher_stops_at (p, 128);
+  return probe;
+}
+
 /* A window is stuck downstream: the video pad takes 128 frames, then
  * waits (nothing lost, memory bounded) until the window is out. */
 static void
 test_store_bounded_while_drawing (void)
 {
   Pusher p = { NULL, 2, 198, 0 };
-  gint blocked = 0;
   GThread *window, *frames;
   gulong probe;
   Viz v;
 
   viz_new (&v, "", 25);
-  p.hv = v.hv;
-  push_frames (&v, 0, 2, 0);
-  probe = block_output (&v, &blocked);
-  window = g_thread_new ("window", push_window_of_2_thread, v.h);
-  while (!g_atomic_int_get (&blocked))
-    g_usleep (1000);
-  frames = g_thread_new ("frames", push_frames_thread, &p);
-  assert_pusher_stops_at (&p, 128);
+  probe = stick_window_and_fill_store (&v, &p, &window, &frames);
   unblock_output (&v, probe);
   g_assert_cmpint (GPOINTER_TO_INT (g_thread_join (window)), ==,
       GST_FLOW_OK);
@@ -973,20 +986,12 @@ static void
 test_flush_wakes_waiting_frame (void)
 {
   Pusher p = { NULL, 2, 300, 0 };
-  gint blocked = 0;
   GThread *window, *frames;
   gulong probe;
   Viz v;
 
   viz_new (&v, "", 25);
-  p.hv = v.hv;
-  push_frames (&v, 0, 2, 0);
-  probe = block_output (&v, &blocked);
-  window = g_thread_new ("window", push_window_of_2_thread, v.h);
-  while (!g_atomic_int_get (&blocked))
-    g_usleep (1000);
-  frames = g_thread_new ("frames", push_frames_thread, &p);
-  assert_pusher_stops_at (&p, 128);
+  probe = stick_window_and_fill_store (&v, &p, &window, &frames);
   g_assert_true (gst_harness_push_event (v.hv,
           gst_event_new_flush_start ()));
   g_thread_join (frames);
