@@ -66,10 +66,17 @@ typedef struct {
   const char *name;
 
   /* cpsmotion: low-res luma of each frame matched against the previous
-   * one.  The first frame after new() or reset() yields zero maps. */
+   * one.  The first frame after new() or reset() yields zero maps.
+   * motion_process returns 1 when it wrote maps: those of @frame with the
+   * reference model; with the camera model, which also compares with the
+   * next frame, those of the frame before @frame (0 for the first frame).
+   * motion_drain writes the maps of a frame still held (the end of a
+   * stream, before new caps) and returns 1, or returns 0 when none is. */
   CpsMotionState *(*motion_new) (const CpsMotionGeometry * geometry);
-  void (*motion_process) (CpsMotionState * state, const CpsImage * frame,
+  int (*motion_process) (CpsMotionState * state, const CpsImage * frame,
       float *motion, float *residual);
+  int (*motion_drain) (CpsMotionState * state, float *motion,
+      float *residual);
   void (*motion_reset) (CpsMotionState * state);
   void (*motion_free) (CpsMotionState * state);
 
@@ -95,7 +102,8 @@ typedef struct {
   void (*window_reset) (CpsWindow * window);
   void (*window_free) (CpsWindow * window);
 
-  /* The camera model's estimate for the last processed frame; NULL in a
+  /* The camera model's estimate for the frame whose maps were written
+   * last; NULL in a
    * table without the camera model (which then runs the reference model
    * whatever the geometry asks: callers check this first). */
   void (*motion_camera) (const CpsMotionState * state,

@@ -54,7 +54,7 @@ cpu_motion_new (const CpsMotionGeometry * g)
   return s;
 }
 
-static void
+static int
 cpu_motion_process (CpsMotionState * s, const CpsImage * frame,
     float *motion, float *residual)
 {
@@ -65,8 +65,8 @@ cpu_motion_process (CpsMotionState * s, const CpsImage * frame,
   if (s->camera) {
     cps_camera_downscale (frame->planes[0], frame->strides[0], g->width,
         g->height, lw, lh, s->row_scratch, s->cur);
-    cps_camera_model_process (s->camera, s->cur, motion, residual, NULL);
-    return;
+    return cps_camera_model_process (s->camera, s->cur, motion, residual,
+        NULL);
   }
   if (s->exact)
     cps_downscale_plane_q2 (frame->planes[0], frame->strides[0], g->width,
@@ -90,6 +90,14 @@ cpu_motion_process (CpsMotionState * s, const CpsImage * frame,
     memcpy ((char *) s->prev_padded + s->esize * ((size_t) (y + r) * ps + r),
         (char *) s->cur + s->esize * (size_t) y * lw, s->esize * lw);
   s->have_prev = 1;
+  return 1;
+}
+
+static int
+cpu_motion_drain (CpsMotionState * s, float *motion, float *residual)
+{
+  return s->camera ? cps_camera_model_drain (s->camera, motion, residual,
+      NULL) : 0;
 }
 
 static void
@@ -354,6 +362,7 @@ const CpsComputeOps cps_compute_cpu = {
   .name = "cpu",
   .motion_new = cpu_motion_new,
   .motion_process = cpu_motion_process,
+  .motion_drain = cpu_motion_drain,
   .motion_reset = cpu_motion_reset,
   .motion_free = cpu_motion_free,
   .energy_fuse = cpu_energy_fuse,

@@ -72,12 +72,26 @@ typedef struct {
   int dx, dy;
 } Offset;
 
+/* A neighbouring frame warped onto the held one. */
+typedef struct {
+  float *warped;
+  uint8_t *valid;               /* where the warp sampled inside the frame */
+  int present;                  /* the neighbour exists */
+  int subpixel;                 /* the warp samples between pixels */
+} Side;
+
 struct CpsCameraModel {
   int w, h, radius, range, block;
-  float *prev, *warped;
+  /* three luma frames: the previous, the held one whose maps come when
+   * the next arrives, and the next */
+  float *frames[3];
+  int prev_slot, held_slot;
+  int have_prev, have_held;
+  CpsCameraMotion held_motion;  /* previous → held */
+  const float *ref;             /* the frame the estimate compares with */
+  Side sides[2];                /* the previous and the next frame */
   float *tmp;                   /* the first pass of separable filters */
-  uint8_t *valid, *above;
-  int have_prev;
+  uint8_t *above;
   CpsCameraMotion last;
   Offset *global_order, *local_order;
   int n_global, n_local;
@@ -142,9 +156,12 @@ cps_camera_model_new (int width, int height, int radius)
     m->range = CPS_CAMERA_RANGE;
   if (m->range < 0)
     m->range = 0;
-  m->prev = calloc (n, sizeof (float));
-  m->warped = calloc (n, sizeof (float));
-  m->valid = calloc (n, 1);
+  for (int i = 0; i < 3; i++)
+    m->frames[i] = calloc (n, sizeof (float));
+  for (int k = 0; k < 2; k++) {
+    m->sides[k].warped = calloc (n, sizeof (float));
+    m->sides[k].valid = calloc (n, 1);
+  }
   m->above = calloc (n, 1);
   m->tmp = calloc (n, sizeof (float));
   m->global_order = offsets_by_length (m->range, &m->n_global);
@@ -163,9 +180,12 @@ cps_camera_model_free (CpsCameraModel * m)
 {
   if (!m)
     return;
-  free (m->prev);
-  free (m->warped);
-  free (m->valid);
+  for (int i = 0; i < 3; i++)
+    free (m->frames[i]);
+  for (int k = 0; k < 2; k++) {
+    free (m->sides[k].warped);
+    free (m->sides[k].valid);
+  }
   free (m->above);
   free (m->tmp);
   free (m->global_order);
@@ -189,7 +209,9 @@ still_camera (CpsCameraMotion * c)
 void
 cps_camera_model_reset (CpsCameraModel * m)
 {
-  m->have_prev = 0;
+  m->have_prev = m->have_held = 0;
+  m->prev_slot = 0;
+  m->held_slot = 1;
   still_camera (&m->last);
 }
 
@@ -313,7 +335,7 @@ block_vector (const CpsCameraModel * m, const float *cur, int x0, int y0)
   for (int i = 0; i < m->n_global; i++) {
     Offset o = m->global_order[i];
     float extra = o.dx || o.dy ? bias : 0.0f;
-    float cost = block_sad (cur, m->prev, m->w, x0, y0, m->block, o.dx, o.dy,
+    float cost = block_sad (cur, m->ref, m->w, x0, y0, m->block, o.dx, o.dy,
         best - extra) + extra;
 
     if (cost < best) {
@@ -392,7 +414,7 @@ translation_step (const CpsCameraModel * m, const float *cur, Offset mode,
     for (int y = m->block_y[i]; y < m->block_y[i] + m->block; y++)
       for (int x = m->block_x[i]; x < m->block_x[i] + m->block; x++) {
         const float *c = cur + (size_t) y * w + x;
-        float p = sample (m->prev, w, h, x - *dx, y - *dy);
+        float p = sample (m->ref, w, h, x - *dx, y - *dy);
         /* ∇prev(x − d) ≈ ∇cur(x) where the model holds: computed once */
         float gx = 0.5f * (c[1] - c[-1]), gy = 0.5f * (c[w] - c[-w]);
         float e = c[0] - p;
@@ -428,7 +450,7 @@ refine_translation (const CpsCameraModel * m, const float *cur, Offset mode,
   for (int i = 0; i < m->n_blocks; i++)
     if (m->vectors[i].dx == mode.dx && m->vectors[i].dy == mode.dy) {
       voters++;
-      exact += block_sad (cur, m->prev, m->w, m->block_x[i], m->block_y[i],
+      exact += block_sad (cur, m->ref, m->w, m->block_x[i], m->block_y[i],
           m->block, mode.dx, mode.dy, 0.0f) == 0.0f;
     }
   /* most of them match exactly (the others straddle a moving object) */
@@ -616,7 +638,8 @@ estimate_camera (CpsCameraModel * m, const float *cur, CpsCameraMotion * c)
 /* The translation-only warp: the same integer offset and the same
  * bilinear weights for every pixel, so rows are plain weighted sums. */
 static void
-shift_previous (CpsCameraModel * m, float dx, float dy)
+shift_frame (const CpsCameraModel * m, const float *src, float dx, float dy,
+    Side * out)
 {
   int w = m->w, h = m->h;
   int ix = (int) floorf (dx), iy = (int) floorf (dy);
@@ -630,25 +653,25 @@ shift_previous (CpsCameraModel * m, float dx, float dy)
 
   x_lo = x_lo < 0 ? 0 : x_lo;
   x_hi = x_hi > w - 1 ? w - 1 : x_hi;
-  memset (m->valid, 0, (size_t) w * h);
-  memset (m->warped, 0, sizeof (float) * w * h);
+  memset (out->valid, 0, (size_t) w * h);
+  memset (out->warped, 0, sizeof (float) * w * h);
   for (int y = y_lo < 0 ? 0 : y_lo; y <= y_hi && y < h; y++) {
-    const float *r0 = m->prev + (size_t) (y - iy) * w - ix;
+    const float *r0 = src + (size_t) (y - iy) * w - ix;
     const float *r1 = fy > 0.0f ? r0 - w : r0;
-    float *out = m->warped + (size_t) y * w;
+    float *row = out->warped + (size_t) y * w;
 
     if (fx == 0.0f && fy == 0.0f) {     /* whole pixels: exact copies */
-      memcpy (out + x_lo, r0 + x_lo, sizeof (float) * (x_hi - x_lo + 1));
+      memcpy (row + x_lo, r0 + x_lo, sizeof (float) * (x_hi - x_lo + 1));
     } else {
       for (int x = x_lo; x <= x_hi; x++) {
         const float *q0 = r0 + x, *q1 = r1 + x;
         float left = fx > 0.0f ? q0[-1] : q0[0];
         float up_left = fx > 0.0f ? q1[-1] : q1[0];
 
-        out[x] = w00 * q0[0] + w01 * left + w10 * q1[0] + w11 * up_left;
+        row[x] = w00 * q0[0] + w01 * left + w10 * q1[0] + w11 * up_left;
       }
     }
-    memset (m->valid + (size_t) y * w + x_lo, 1, x_hi - x_lo + 1);
+    memset (out->valid + (size_t) y * w + x_lo, 1, x_hi - x_lo + 1);
   }
 }
 
@@ -679,20 +702,21 @@ clampi (int v, int lo, int hi)
  * (tests/bench/quality: +0.01 to +0.02 R-precision under pans, +0.05
  * under shake). */
 static void
-shift_previous_cubic (CpsCameraModel * m, float dx, float dy)
+shift_frame_cubic (const CpsCameraModel * m, const float *src, float dx,
+    float dy, Side * side)
 {
   int w = m->w, h = m->h;
   int sx0 = (int) floorf (-dx), sy0 = (int) floorf (-dy);
   float tx = -dx - sx0, ty = -dy - sy0, wx[4], wy[4];
   float *hor = m->tmp;
 
-  shift_previous (m, dx, dy);   /* the valid map, and whole-pixel copies */
+  shift_frame (m, src, dx, dy, side);   /* the valid map, whole-pixel copies */
   if (tx == 0.0f && ty == 0.0f)
     return;
   cubic_weights (tx, wx);
   cubic_weights (ty, wy);
   for (int y = 0; y < h; y++) {
-    const float *r = m->prev + (size_t) y * w;
+    const float *r = src + (size_t) y * w;
     float *out = hor + (size_t) y * w;
 
     for (int x = 0; x < w; x++) {
@@ -710,13 +734,14 @@ shift_previous_cubic (CpsCameraModel * m, float dx, float dy)
   }
   for (int y = 0; y < h; y++) {
     int s = y + sy0;
-    float *out = m->warped + (size_t) y * w;
+    float *out = side->warped + (size_t) y * w;
+    const uint8_t *valid = side->valid + (size_t) y * w;
     const float *r0, *r1, *r2, *r3;
 
     if (ty == 0.0f) {
       r1 = hor + (size_t) clampi (s, 0, h - 1) * w;
       for (int x = 0; x < w; x++)
-        out[x] = m->valid[(size_t) y * w + x] ? r1[x] : 0.0f;
+        out[x] = valid[x] ? r1[x] : 0.0f;
       continue;
     }
     r0 = hor + (size_t) clampi (s - 1, 0, h - 1) * w;
@@ -724,18 +749,19 @@ shift_previous_cubic (CpsCameraModel * m, float dx, float dy)
     r2 = hor + (size_t) clampi (s + 1, 0, h - 1) * w;
     r3 = hor + (size_t) clampi (s + 2, 0, h - 1) * w;
     for (int x = 0; x < w; x++)
-      out[x] = m->valid[(size_t) y * w + x] ?
+      out[x] = valid[x] ?
           wy[0] * r0[x] + wy[1] * r1[x] + wy[2] * r2[x] + wy[3] * r3[x] : 0.0f;
   }
 }
 
-/* warped(x) = prev(x − v(x)), bilinear; valid where x − v(x) lies inside
- * the previous frame (the strip the camera uncovered is not). */
+/* side->warped(x) = src(x − v(x)), bilinear; valid where x − v(x) lies
+ * inside @src (the strip the camera uncovered is not). */
 static void
-warp_previous (CpsCameraModel * m, const CpsCameraMotion * c)
+warp_frame (const CpsCameraModel * m, const float *src,
+    const CpsCameraMotion * c, Side * side)
 {
   if (c->scale == 1.0f && c->rotation == 0.0f) {
-    shift_previous_cubic (m, c->dx, c->dy);
+    shift_frame_cubic (m, src, c->dx, c->dy, side);
     return;
   }
 
@@ -753,8 +779,8 @@ warp_previous (CpsCameraModel * m, const CpsCameraMotion * c)
       float fx, fy, top, bottom;
 
       if (sx < -1e-4 || sy < -1e-4 || sx > w - 1 + 1e-4 || sy > h - 1 + 1e-4) {
-        m->valid[o] = 0;
-        m->warped[o] = 0.0f;
+        side->valid[o] = 0;
+        side->warped[o] = 0.0f;
         continue;
       }
       x0 = (int) floor (sx + 1e-4);
@@ -767,20 +793,69 @@ warp_previous (CpsCameraModel * m, const CpsCameraMotion * c)
       fy = fy < 0.0f ? 0.0f : fy;
       x1 = x0 + 1 < w ? x0 + 1 : x0;
       y1 = y0 + 1 < h ? y0 + 1 : y0;
-      top = m->prev[(size_t) y0 * w + x0] * (1.0f - fx) +
-          m->prev[(size_t) y0 * w + x1] * fx;
-      bottom = m->prev[(size_t) y1 * w + x0] * (1.0f - fx) +
-          m->prev[(size_t) y1 * w + x1] * fx;
+      top = src[(size_t) y0 * w + x0] * (1.0f - fx) +
+          src[(size_t) y0 * w + x1] * fx;
+      bottom = src[(size_t) y1 * w + x0] * (1.0f - fx) +
+          src[(size_t) y1 * w + x1] * fx;
       if (fy == 0.0f)           /* exact where the shift is whole */
-        m->warped[o] = fx == 0.0f ? m->prev[(size_t) y0 * w + x0] : top;
+        side->warped[o] = fx == 0.0f ? src[(size_t) y0 * w + x0] : top;
       else
-        m->warped[o] = top * (1.0f - fy) + bottom * fy;
-      m->valid[o] = 1;
+        side->warped[o] = top * (1.0f - fy) + bottom * fy;
+      side->valid[o] = 1;
     }
   }
 }
 
-/* NOISE_FACTOR × the median compensated difference over the valid
+static float half_pixel_distance (const CpsCameraModel * m,
+    const Side * side, size_t o, int x, int y, float v);
+
+/* The compensated difference of pixel o of @cur to one neighbouring frame
+ * warped onto it; with @tau ≥ 0 and a sub-pixel warp, a difference above
+ * tau is forgiven down to the half-pixel range (Birchfield–Tomasi). */
+static float
+side_difference (const CpsCameraModel * m, const Side * side,
+    const float *cur, float tau, int x, int y)
+{
+  size_t o = (size_t) y * m->w + x;
+  float d = fabsf (cur[o] - side->warped[o]);
+
+  /* never more than the plain difference: only worth it above tau */
+  if (tau >= 0.0f && side->subpixel && d > tau)
+    d = half_pixel_distance (m, side, o, x, y, cur[o]);
+  return d;
+}
+
+/* What pixel (x, y) of @cur shows that neither neighbouring frame explains:
+ * the smaller of its compensated differences to the previous and to the
+ * next frame.  The background an object uncovers differs from the previous
+ * frame only, the background it is about to cover from the next one only:
+ * the minimum keeps just the object.  Where a present side has no valid
+ * pixel (the strip a pan brings in or takes out) nothing is measured, and
+ * *measured says so. */
+static float
+combined_difference (const CpsCameraModel * m, const float *cur, float tau,
+    int x, int y, int *measured)
+{
+  size_t o = (size_t) y * m->w + x;
+  float d = INFINITY;
+
+  *measured = 0;
+  for (int k = 0; k < 2; k++) {
+    const Side *side = &m->sides[k];
+    float dk;
+
+    if (!side->present)
+      continue;
+    if (!side->valid[o])
+      return 0.0f;
+    dk = side_difference (m, side, cur, tau, x, y);
+    d = dk < d ? dk : d;
+  }
+  *measured = d != INFINITY;
+  return *measured ? d : 0.0f;
+}
+
+/* NOISE_FACTOR × the median compensated difference over the measured
  * pixels, clamped to [MIN_NOISE, MAX_NOISE]: on a still scene the median
  * pixel is background, so its difference is the frame's noise. */
 static float
@@ -794,12 +869,12 @@ noise_threshold (CpsCameraModel * m, const float *cur)
   memset (m->noise_hist, 0, sizeof (uint32_t) * NOISE_BINS);
   for (int y = 0; y < m->h; y += 2) {
     for (int x = 0; x < m->w; x += 2) {
-      size_t i = (size_t) y * m->w + x;
-      int bin;
+      int measured, bin;
+      float d = combined_difference (m, cur, -1.0f, x, y, &measured);
 
-      if (!m->valid[i])
+      if (!measured)
         continue;
-      bin = (int) (fabsf (cur[i] - m->warped[i]) * NOISE_BINS_PER_LEVEL);
+      bin = (int) (d * NOISE_BINS_PER_LEVEL);
       m->noise_hist[bin < NOISE_BINS ? bin : NOISE_BINS - 1]++;
       count++;
     }
@@ -818,14 +893,14 @@ noise_threshold (CpsCameraModel * m, const float *cur)
 /* ---- 4. residual and local motion ------------------------------------- */
 
 /* The length of the shortest displacement at which pixel (x, y) matches
- * the warped previous frame within the noise threshold @tau, or, where
+ * the warped neighbouring frame within the noise threshold @tau, or, where
  * none does, of the best match (shortest among equals).  Within the
  * noise, matches cannot be told apart, and stopping at the first keeps
  * the cost down on busy frames (a third less time on a 1080p pan; the
  * benchmark's R-precision moved by −0.03 to +0.01 against a full search). */
 static float
-local_motion (const CpsCameraModel * m, const float *cur, int x, int y,
-    float tau)
+local_motion (const CpsCameraModel * m, const Side * side, const float *cur,
+    int x, int y, float tau)
 {
   float v = cur[(size_t) y * m->w + x], best = INFINITY;
   Offset bo = { 0, 0 };
@@ -839,9 +914,9 @@ local_motion (const CpsCameraModel * m, const float *cur, int x, int y,
     if (sx < 0 || sy < 0 || sx >= m->w || sy >= m->h)
       continue;
     s = (size_t) sy * m->w + sx;
-    if (!m->valid[s])
+    if (!side->valid[s])
       continue;
-    d = fabsf (v - m->warped[s]);
+    d = fabsf (v - side->warped[s]);
     if (d < best) {
       best = d;
       bo = o;
@@ -856,10 +931,10 @@ local_motion (const CpsCameraModel * m, const float *cur, int x, int y,
  * pixel of @o (Birchfield–Tomasi): a sub-pixel warp blurs what it
  * interpolates, and this forgives that blur, not a real change. */
 static float
-half_pixel_distance (const CpsCameraModel * m, size_t o, int x, int y,
-    float v)
+half_pixel_distance (const CpsCameraModel * m, const Side * side, size_t o,
+    int x, int y, float v)
 {
-  float c = m->warped[o], lo = c, hi = c;
+  float c = side->warped[o], lo = c, hi = c;
   const int step[4][2] = { {-1, 0}, {1, 0}, {0, -1}, {0, 1} };
 
   for (int k = 0; k < 4; k++) {
@@ -870,9 +945,9 @@ half_pixel_distance (const CpsCameraModel * m, size_t o, int x, int y,
     if (nx < 0 || ny < 0 || nx >= m->w || ny >= m->h)
       continue;
     n = (size_t) ny * m->w + nx;
-    if (!m->valid[n])
+    if (!side->valid[n])
       continue;
-    half = 0.5f * (c + m->warped[n]);
+    half = 0.5f * (c + side->warped[n]);
     lo = half < lo ? half : lo;
     hi = half > hi ? half : hi;
   }
@@ -885,23 +960,6 @@ warp_is_subpixel (const CpsCameraMotion * c)
 {
   return c->dx != floorf (c->dx) || c->dy != floorf (c->dy) ||
       c->scale != 1.0f || c->rotation != 0.0f;
-}
-
-static float
-compensated_difference (const CpsCameraModel * m, const float *cur,
-    int subpixel, float tau, int x, int y)
-{
-  size_t o = (size_t) y * m->w + x;
-
-  float d;
-
-  if (!m->valid[o])
-    return 0.0f;                /* uncovered by the camera: not measured */
-  d = fabsf (cur[o] - m->warped[o]);
-  /* never more than the plain difference: only worth it above tau */
-  if (subpixel && d > tau)
-    d = half_pixel_distance (m, o, x, y, cur[o]);
-  return d;
 }
 
 /* Whether at least MIN_NEIGHBOURS of the 8 neighbours of (x, y) are
@@ -992,12 +1050,15 @@ static void
 measure_maps (CpsCameraModel * m, const float *cur, float tau, float *motion,
     float *residual)
 {
-  int subpixel = warp_is_subpixel (&m->last);
+  /* local motion is measured against the previous frame where there is
+   * one (at the start of a stream, against the next) */
+  const Side *local = m->sides[0].present ? &m->sides[0] : &m->sides[1];
 
   for (int y = 0; y < m->h; y++)
     for (int x = 0; x < m->w; x++) {
       size_t o = (size_t) y * m->w + x;
-      float d = compensated_difference (m, cur, subpixel, tau, x, y);
+      int measured;
+      float d = combined_difference (m, cur, tau, x, y, &measured);
 
       residual[o] = d > tau ? d - tau : 0.0f;
       m->above[o] = d > tau;
@@ -1007,7 +1068,7 @@ measure_maps (CpsCameraModel * m, const float *cur, float tau, float *motion,
       size_t o = (size_t) y * m->w + x;
 
       if (m->above[o] && has_company (m, x, y)) {
-        motion[o] = local_motion (m, cur, x, y, tau);
+        motion[o] = local_motion (m, local, cur, x, y, tau);
       } else {
         motion[o] = residual[o] = 0.0f;
       }
@@ -1015,24 +1076,113 @@ measure_maps (CpsCameraModel * m, const float *cur, float tau, float *motion,
   close_maps (m, motion, residual);
 }
 
-void
+/* The camera motion that undoes @c to first order: the next frame warped
+ * by it lands on the current one. */
+static CpsCameraMotion
+inverse_motion (const CpsCameraMotion * c)
+{
+  CpsCameraMotion inv = *c;
+
+  inv.dx = -c->dx;
+  inv.dy = -c->dy;
+  inv.scale = 2.0f - c->scale;
+  inv.rotation = -c->rotation;
+  return inv;
+}
+
+static void
+prepare_side (CpsCameraModel * m, Side * side, const float *src,
+    const CpsCameraMotion * c)
+{
+  side->present = src != NULL;
+  if (!src)
+    return;
+  warp_frame (m, src, c, side);
+  side->subpixel = warp_is_subpixel (c);
+}
+
+/* The maps of the held frame, against the frames on either side of it
+ * that exist (@next is NULL at the end of a stream). */
+static void
+held_frame_maps (CpsCameraModel * m, const float *next,
+    const CpsCameraMotion * to_next, float *motion, float *residual)
+{
+  size_t n = (size_t) m->w * m->h;
+  CpsCameraMotion back = m->held_motion;
+
+  if (next) {
+    CpsCameraMotion fwd = inverse_motion (to_next);
+    prepare_side (m, &m->sides[1], next, &fwd);
+  } else {
+    m->sides[1].present = 0;
+  }
+  prepare_side (m, &m->sides[0], m->have_prev ? m->frames[m->prev_slot] :
+      NULL, &back);
+  m->last = back;
+  if (!m->sides[0].present && !m->sides[1].present) {
+    memset (motion, 0, sizeof (float) * n);
+    memset (residual, 0, sizeof (float) * n);
+    return;
+  }
+  m->last.noise = noise_threshold (m, m->frames[m->held_slot]);
+  measure_maps (m, m->frames[m->held_slot], m->last.noise, motion, residual);
+}
+
+/* The held frame becomes the previous one. */
+static void
+release_held (CpsCameraModel * m)
+{
+  int slot = m->prev_slot;
+
+  m->prev_slot = m->held_slot;
+  m->held_slot = slot;
+  m->have_prev = 1;
+  m->have_held = 0;
+}
+
+int
 cps_camera_model_process (CpsCameraModel * m, const float *luma,
     float *motion, float *residual, CpsCameraMotion * camera)
 {
   size_t n = (size_t) m->w * m->h;
+  int next_slot = 3 - m->prev_slot - m->held_slot;
+  CpsCameraMotion to_next;
 
-  if (!m->have_prev) {
-    memset (motion, 0, sizeof (float) * n);
-    memset (residual, 0, sizeof (float) * n);
-    still_camera (&m->last);
-  } else {
-    estimate_camera (m, luma, &m->last);
-    warp_previous (m, &m->last);
-    m->last.noise = noise_threshold (m, luma);
-    measure_maps (m, luma, m->last.noise, motion, residual);
+  memcpy (m->frames[next_slot], luma, sizeof (float) * n);
+  if (!m->have_held) {
+    /* the first frame after a drain is compared with the one before it;
+     * after new() or reset() with nothing */
+    if (m->have_prev) {
+      m->ref = m->frames[m->prev_slot];
+      estimate_camera (m, luma, &m->held_motion);
+    } else {
+      still_camera (&m->held_motion);
+    }
+    m->held_slot = next_slot;
+    m->have_held = 1;
+    return 0;
   }
-  memcpy (m->prev, luma, sizeof (float) * n);
-  m->have_prev = 1;
+  m->ref = m->frames[m->held_slot];
+  estimate_camera (m, luma, &to_next);
+  held_frame_maps (m, luma, &to_next, motion, residual);
   if (camera)
     *camera = m->last;
+  release_held (m);
+  m->held_slot = next_slot;
+  m->held_motion = to_next;
+  m->have_held = 1;
+  return 1;
+}
+
+int
+cps_camera_model_drain (CpsCameraModel * m, float *motion, float *residual,
+    CpsCameraMotion * camera)
+{
+  if (!m->have_held)
+    return 0;
+  held_frame_maps (m, NULL, NULL, motion, residual);
+  if (camera)
+    *camera = m->last;
+  release_held (m);
+  return 1;
 }

@@ -56,17 +56,24 @@ typedef struct CpsCameraModel CpsCameraModel;
 CpsCameraModel *cps_camera_model_new (int width, int height, int radius);
 void cps_camera_model_free (CpsCameraModel * model);
 
-/* The next frame is compared with nothing: zero maps, static. */
+/* Forgets every frame: the next one starts a new sequence. */
 void cps_camera_model_reset (CpsCameraModel * model);
 
-/* Processes the low-resolution luma (@width × @height floats, 0–255) of
- * the next frame: writes its motion (length of the local displacement
- * left after compensation, low-res pixels) and residual (compensated
- * difference above the noise threshold, luma levels) maps and, if
- * @camera is not NULL, the camera's motion.  The first frame after new()
- * or reset() gives zero maps and a static camera. */
-void cps_camera_model_process (CpsCameraModel * model, const float *luma,
+/* The model compares each frame with the previous AND the next one, so
+ * it answers one frame late.  process() takes the low-resolution luma
+ * (@width × @height floats, 0–255) of a new frame and holds it; when it
+ * was already holding one, it writes that frame's motion (length of the
+ * local displacement left after compensation, low-res pixels) and
+ * residual (compensated difference above the noise threshold, luma
+ * levels) maps, and its camera motion into @camera if not NULL, and
+ * returns 1; otherwise it returns 0.  drain() writes the maps of the held
+ * frame compared with the previous one only (the end of a stream) and
+ * returns 1, or returns 0 when no frame is held.  A frame with neither
+ * neighbour (a stream of one frame) gets zero maps and a static camera. */
+int cps_camera_model_process (CpsCameraModel * model, const float *luma,
     float *motion, float *residual, CpsCameraMotion * camera);
+int cps_camera_model_drain (CpsCameraModel * model, float *motion,
+    float *residual, CpsCameraMotion * camera);
 
 /* The camera model's low-resolution luma: each of @lw × @lh output pixels
  * is the mean of the source pixels of its cell (rows ⌊j·h/lh⌋ to
@@ -77,7 +84,7 @@ void cps_camera_model_process (CpsCameraModel * model, const float *luma,
 void cps_camera_downscale (const uint8_t * plane, int stride, int width,
     int height, int lw, int lh, uint32_t * column_sums, float *out);
 
-/* The camera motion of the last processed frame. */
+/* The camera motion of the frame whose maps were written last. */
 const CpsCameraMotion *cps_camera_model_last (const CpsCameraModel * model);
 
 #ifdef __cplusplus

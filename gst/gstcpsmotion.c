@@ -383,6 +383,8 @@ sample_keep (GstCpsMotion * self, GstBuffer * buf, guint64 frame_id)
 static void
 clear_motion_state (GstCpsMotion * self)
 {
+  gst_clear_buffer (&self->held);
+  gst_clear_buffer (&self->ready);
   if (self->state)
     self->ops->motion_free (self->state);
   self->state = NULL;
@@ -519,6 +521,88 @@ report_camera (GstCpsMotion * self, CpsMotionMeta * meta)
       c.scale, c.rotation);
 }
 
+/* Whether the active model answers one frame late (it compares each frame
+ * with the next one too). */
+static gboolean
+holds_frames (GstCpsMotion * self)
+{
+  return self->active_model == GST_CPS_MOTION_MODEL_CAMERA;
+}
+
+static GstBuffer *
+acquire_maps (GstCpsMotion * self, gsize n)
+{
+  GstBuffer *maps = NULL;
+
+  /* with CUDA memory the maps are device memory */
+  if (self->on_gpu)
+    maps = cps_cuda_element_alloc (&self->cuda, 2 * sizeof (gfloat) * n);
+  else if (gst_buffer_pool_acquire_buffer (self->map_pool, &maps, NULL) !=
+      GST_FLOW_OK)
+    maps = NULL;
+  return maps;
+}
+
+/* Attaches the motion meta of frame @frame_id, with @maps, to @buf. */
+static void
+attach_motion_meta (GstCpsMotion * self, GstBuffer * buf, GstBuffer * maps,
+    guint64 frame_id)
+{
+  CpsMotionGeometry *g = &self->geometry;
+  GstVideoInfo *info = &GST_VIDEO_FILTER (self)->in_info;
+  CpsKeyUnitMeta *key = cps_buffer_get_key_unit_meta (buf);
+  CpsMotionMeta *meta = cps_buffer_add_motion_meta (buf, maps,
+      g->lowres_width, g->lowres_height);
+
+  meta->frame_id = frame_id;
+  meta->is_i = key ? key->key_unit : FALSE;
+  meta->radius = g->radius;
+  meta->frame_width = GST_VIDEO_INFO_WIDTH (info);
+  meta->frame_height = GST_VIDEO_INFO_HEIGHT (info);
+  meta->region_x = self->region.x;
+  meta->region_y = self->region.y;
+  meta->region_width = self->region.w;
+  meta->region_height = self->region.h;
+  meta->settings = g_ref_string_acquire (self->settings);
+  report_camera (self, meta);
+  GST_LOG_OBJECT (self, "frame %" G_GUINT64_FORMAT " is_i %d", frame_id,
+      meta->is_i);
+}
+
+/* The maps of the frame held back, compared with the previous frame only,
+ * and that frame pushed: before EOS, new caps or a new segment. */
+static GstFlowReturn
+drain_held_frame (GstCpsMotion * self)
+{
+  gsize n = (gsize) self->geometry.lowres_width *
+      self->geometry.lowres_height;
+  GstBuffer *held = g_steal_pointer (&self->held), *maps;
+  GstMapInfo map;
+  gboolean done = FALSE;
+
+  if (!held)
+    return GST_FLOW_OK;
+  maps = acquire_maps (self, n);
+  if (maps && gst_buffer_map (maps, &map, GST_MAP_WRITE)) {
+    done = self->ops->motion_drain (self->state, (gfloat *) map.data,
+        (gfloat *) map.data + n);
+    gst_buffer_unmap (maps, &map);
+  }
+  if (!done) {
+    gst_clear_buffer (&maps);
+    gst_buffer_unref (held);
+    GST_ELEMENT_ERROR (self, RESOURCE, FAILED,
+        ("Could not measure the last frame."), (NULL));
+    return GST_FLOW_ERROR;
+  }
+  held = gst_buffer_make_writable (held);
+  attach_motion_meta (self, held, maps, self->held_frame_id);
+  gst_buffer_unref (maps);
+  GST_DEBUG_OBJECT (self, "drained frame %" G_GUINT64_FORMAT,
+      self->held_frame_id);
+  return gst_pad_push (GST_BASE_TRANSFORM_SRC_PAD (self), held);
+}
+
 static GstFlowReturn
 gst_cps_motion_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
 {
@@ -528,11 +612,10 @@ gst_cps_motion_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   GstVideoInfo *info = &filter->in_info;
   guint64 frame_id;
   GstVideoFrame frame;
-  GstBuffer *maps = NULL;
+  GstBuffer *maps;
   GstMapInfo map;
   CpsImage image;
-  CpsMotionMeta *meta;
-  CpsKeyUnitMeta *key;
+  gboolean produced;
   gsize n = (gsize) g->lowres_width * g->lowres_height;
 
   frame_id = cps_frame_counter_next (&self->frames,
@@ -548,44 +631,32 @@ gst_cps_motion_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   if (!sample_keep (self, buf, frame_id))
     return GST_BASE_TRANSFORM_FLOW_DROPPED;
 
-  /* with CUDA memory the planes map to device pointers, and the maps are
-   * device memory */
+  /* with CUDA memory the planes map to device pointers */
   if (!gst_video_frame_map (&frame, &filter->in_info, buf, GST_MAP_READ |
           (self->on_gpu ? cps_cuda_map_flags () : 0)))
     goto map_failed;
-  if (self->on_gpu)
-    maps = cps_cuda_element_alloc (&self->cuda, 2 * sizeof (gfloat) * n);
-  else if (gst_buffer_pool_acquire_buffer (self->map_pool, &maps, NULL) !=
-      GST_FLOW_OK)
-    maps = NULL;
+  maps = acquire_maps (self, n);
   if (!maps || !gst_buffer_map (maps, &map, GST_MAP_WRITE)) {
     gst_video_frame_unmap (&frame);
     gst_clear_buffer (&maps);
     goto map_failed;
   }
   cps_image_from_frame_region (&frame, &self->region, &image);
-  self->ops->motion_process (self->state, &image, (gfloat *) map.data,
-      (gfloat *) map.data + n);
+  produced = self->ops->motion_process (self->state, &image,
+      (gfloat *) map.data, (gfloat *) map.data + n);
   gst_buffer_unmap (maps, &map);
   gst_video_frame_unmap (&frame);
 
-  meta = cps_buffer_add_motion_meta (buf, maps, g->lowres_width,
-      g->lowres_height);
+  if (!holds_frames (self)) {
+    attach_motion_meta (self, buf, maps, frame_id);
+  } else if (produced && self->held) {
+    /* the maps are the held frame's; generate_output pushes it and holds
+     * this one */
+    self->ready = gst_buffer_make_writable (g_steal_pointer (&self->held));
+    attach_motion_meta (self, self->ready, maps, self->held_frame_id);
+  }
   gst_buffer_unref (maps);
-  key = cps_buffer_get_key_unit_meta (buf);
-  meta->frame_id = frame_id;
-  meta->is_i = key ? key->key_unit : FALSE;
-  meta->radius = g->radius;
-  meta->frame_width = GST_VIDEO_INFO_WIDTH (info);
-  meta->frame_height = GST_VIDEO_INFO_HEIGHT (info);
-  meta->region_x = self->region.x;
-  meta->region_y = self->region.y;
-  meta->region_width = self->region.w;
-  meta->region_height = self->region.h;
-  meta->settings = g_ref_string_acquire (self->settings);
-  report_camera (self, meta);
-  GST_LOG_OBJECT (self, "frame %" G_GUINT64_FORMAT " is_i %d", frame_id,
-      meta->is_i);
+  self->held_frame_id = frame_id;
   return GST_FLOW_OK;
 
 map_failed:
@@ -594,20 +665,51 @@ map_failed:
   return GST_FLOW_ERROR;
 }
 
+/* With a model that answers one frame late, the frame just measured is
+ * held and the one before it, now complete, goes out instead. */
+static GstFlowReturn
+gst_cps_motion_generate_output (GstBaseTransform * trans, GstBuffer ** out)
+{
+  GstCpsMotion *self = GST_CPS_MOTION (trans);
+  GstFlowReturn ret;
+
+  ret = GST_BASE_TRANSFORM_CLASS (parent_class)->generate_output (trans, out);
+  if (ret != GST_FLOW_OK || !*out || !holds_frames (self))
+    return ret;
+  g_warn_if_fail (self->held == NULL);
+  gst_clear_buffer (&self->held);
+  self->held = *out;
+  *out = g_steal_pointer (&self->ready);
+  return ret;
+}
+
 static gboolean
 gst_cps_motion_sink_event (GstBaseTransform * trans, GstEvent * event)
 {
   GstCpsMotion *self = GST_CPS_MOTION (trans);
 
-  /* After a flushing seek the previous frame is not the frame before,
-   * frame ids continue from the new position, and sampling restarts
-   * there. */
-  if (GST_EVENT_TYPE (event) == GST_EVENT_FLUSH_STOP) {
-    if (self->state)
-      self->ops->motion_reset (self->state);
-    cps_frame_counter_flush (&self->frames);
-    self->rate_next = GST_CLOCK_TIME_NONE;
-    self->uniform_next = 0;
+  switch (GST_EVENT_TYPE (event)) {
+    case GST_EVENT_FLUSH_STOP:
+      /* After a flushing seek the previous frame is not the frame
+       * before, frame ids continue from the new position, and sampling
+       * restarts there. */
+      gst_clear_buffer (&self->held);
+      if (self->state)
+        self->ops->motion_reset (self->state);
+      cps_frame_counter_flush (&self->frames);
+      self->rate_next = GST_CLOCK_TIME_NONE;
+      self->uniform_next = 0;
+      break;
+    case GST_EVENT_EOS:
+    case GST_EVENT_CAPS:
+    case GST_EVENT_SEGMENT:
+      /* a held frame belongs before these: it is measured against the
+       * previous frame alone and pushed first */
+      if (self->held && drain_held_frame (self) != GST_FLOW_OK)
+        GST_DEBUG_OBJECT (self, "downstream refused the drained frame");
+      break;
+    default:
+      break;
   }
   return GST_BASE_TRANSFORM_CLASS (parent_class)->sink_event (trans, event);
 }
@@ -665,6 +767,31 @@ refuse_cuda_caps (GstCpsMotion * self, GstQuery * query)
   return TRUE;
 }
 
+/* The camera model holds each frame until the next one arrives: one frame
+ * duration more latency. */
+static void
+add_held_frame_latency (GstCpsMotion * self, GstQuery * query)
+{
+  GstVideoInfo *info = &GST_VIDEO_FILTER (self)->in_info;
+  GstClockTime min, max, frame;
+  gboolean live;
+
+  if (!self->state || !holds_frames (self))
+    return;
+  if (info->fps_n <= 0) {
+    GST_WARNING_OBJECT (self, "unknown frame rate: the frame the camera "
+        "model holds back is not in the reported latency");
+    return;
+  }
+  frame = gst_util_uint64_scale_int_ceil (GST_SECOND, info->fps_d,
+      info->fps_n);
+  gst_query_parse_latency (query, &live, &min, &max);
+  min += frame;
+  if (GST_CLOCK_TIME_IS_VALID (max))
+    max += frame;
+  gst_query_set_latency (query, live, min, max);
+}
+
 static gboolean
 gst_cps_motion_query (GstBaseTransform * trans, GstPadDirection direction,
     GstQuery * query)
@@ -687,6 +814,8 @@ gst_cps_motion_query (GstBaseTransform * trans, GstPadDirection direction,
   if (!GST_BASE_TRANSFORM_CLASS (parent_class)->query (trans, direction,
           query))
     return FALSE;
+  if (direction == GST_PAD_SRC && GST_QUERY_TYPE (query) == GST_QUERY_LATENCY)
+    add_held_frame_latency (self, query);
   /* CUDA memory is in the templates but offered per environment, and
    * never with the camera model, which has no CUDA kernels yet */
   cps_cuda_filter_caps_query (query);
@@ -942,6 +1071,8 @@ gst_cps_motion_class_init (GstCpsMotionClass * klass)
   trans_class->query = GST_DEBUG_FUNCPTR (gst_cps_motion_query);
   /* our own transform_ip: the frame is mapped read-only, never written */
   trans_class->transform_ip = GST_DEBUG_FUNCPTR (gst_cps_motion_transform_ip);
+  trans_class->generate_output =
+      GST_DEBUG_FUNCPTR (gst_cps_motion_generate_output);
   trans_class->passthrough_on_same_caps = FALSE;
   trans_class->transform_ip_on_passthrough = FALSE;
   filter_class->set_info = GST_DEBUG_FUNCPTR (gst_cps_motion_set_info);

@@ -77,6 +77,11 @@ struct _GstCpsMotion {
   guint uniform_next;           /* index i of the next sample */
   GstClockTime rate_interval;
   GstClockTime rate_next;
+  /* a model that also compares with the next frame holds each frame until
+   * that one arrives */
+  GstBuffer *held;              /* waiting for the next frame */
+  guint64 held_frame_id;
+  GstBuffer *ready;             /* its maps are attached: to be pushed */
 
   /* key-unit probes on upstream decoders */
   GSList *probes;

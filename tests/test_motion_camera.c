@@ -61,6 +61,18 @@ max_of (const float *v, size_t n)
   return m;
 }
 
+/* The maps of @b measured after @a, with no frame after it: process()
+ * holds each frame until the next arrives, drain() gives the last one. */
+static void
+measure_pair (CpsCameraModel * m, const float *a, const float *b, float *mo,
+    float *re, CpsCameraMotion * c)
+{
+  g_assert_cmpint (cps_camera_model_process (m, a, mo, re, c), ==, 0);
+  g_assert_cmpint (cps_camera_model_process (m, b, mo, re, c), ==, 1);
+  g_assert_cmpint (cps_camera_model_drain (m, mo, re, c), ==, 1);
+  g_assert_cmpint (cps_camera_model_drain (m, mo, re, c), ==, 0);
+}
+
 static void
 test_identical_frames_zero (void)
 {
@@ -70,10 +82,12 @@ test_identical_frames_zero (void)
 
   fill_background (a, 0, 0, 1);
   paint_object (a, 30, 20, 12);
-  cps_camera_model_process (m, a, mo, re, &c);
-  g_assert_cmpfloat (max_of (mo, N), ==, 0.0f);
-  for (int i = 0; i < 3; i++) {
-    cps_camera_model_process (m, a, mo, re, &c);
+  g_assert_cmpint (cps_camera_model_process (m, a, mo, re, &c), ==, 0);
+  for (int i = 0; i < 4; i++) {
+    if (i < 3)
+      g_assert_cmpint (cps_camera_model_process (m, a, mo, re, &c), ==, 1);
+    else
+      g_assert_cmpint (cps_camera_model_drain (m, mo, re, &c), ==, 1);
     g_assert_cmpfloat (max_of (mo, N), ==, 0.0f);
     g_assert_cmpfloat (max_of (re, N), ==, 0.0f);
     g_assert_cmpfloat (c.dx, ==, 0.0f);
@@ -104,6 +118,9 @@ test_flat_zero (void)
   cps_camera_model_process (m, a, mo, re, &c);
   g_assert_cmpfloat (max_of (mo, N), ==, 0.0f);
   g_assert_cmpfloat (max_of (re, N), ==, 0.0f);
+  cps_camera_model_drain (m, mo, re, &c);
+  g_assert_cmpfloat (max_of (mo, N), ==, 0.0f);
+  g_assert_cmpfloat (max_of (re, N), ==, 0.0f);
   g_assert_cmpint (c.cls, ==, CPS_CAMERA_STATIC);
 
   /* the reference model on the same identical flat pair: not zero */
@@ -132,8 +149,7 @@ check_translation (double dx, double dy, double tolerance)
 
   fill_background (a, 0, 0, 2);
   fill_background (b, dx, dy, 2);
-  cps_camera_model_process (m, a, mo, re, &c);
-  cps_camera_model_process (m, b, mo, re, &c);
+  measure_pair (m, a, b, mo, re, &c);
   g_test_message ("shift (%g, %g): estimated (%g, %g), class %s, support "
       "%g, tau %g", dx, dy, c.dx, c.dy, cps_camera_class_name (c.cls),
       c.support, c.noise);
@@ -224,8 +240,7 @@ test_object_over_pan_ranks_first (void)
   paint_object (a, ox, oy, side);
   fill_background (b, -4, 1, 3);        /* camera pans: content moves by (−4, 1) */
   paint_object (b, ox + odx, oy + ody, side);
-  cps_camera_model_process (m, a, mo, re, &c);
-  cps_camera_model_process (m, b, mo, re, &c);
+  measure_pair (m, a, b, mo, re, &c);
   g_test_message ("pan estimated (%g, %g) class %s", c.dx, c.dy,
       cps_camera_class_name (c.cls));
   g_assert_cmpfloat (fabs (c.dx + 4), <=, 1e-6);
@@ -304,8 +319,7 @@ test_object_static_camera (void)
   paint_object (a, 20, 20, 12);
   fill_background (b, 0, 0, 4);
   paint_object (b, 22, 21, 12);
-  cps_camera_model_process (m, a, mo, re, &c);
-  cps_camera_model_process (m, b, mo, re, &c);
+  measure_pair (m, a, b, mo, re, &c);
   g_assert_cmpint (c.cls, ==, CPS_CAMERA_STATIC);
   g_assert_cmpfloat (c.dx, ==, 0.0f);
   g_assert_cmpfloat (c.dy, ==, 0.0f);
@@ -322,6 +336,53 @@ test_object_static_camera (void)
   cps_camera_model_free (m);
   g_free (a);
   g_free (b);
+  g_free (mo);
+  g_free (re);
+}
+
+/* An object moving over a still background, three frames: the middle
+ * frame's background where the object was (uncovered) and where it goes
+ * (about to be covered) differs from one neighbour only, so comparing
+ * with both leaves just the object's own pixels; comparing with the
+ * previous frame alone (the last frame of a stream) also marks the
+ * uncovered strip. */
+static void
+test_uncovered_background (void)
+{
+  CpsCameraModel *m = cps_camera_model_new (W, H, 4);
+  float *f[3], *mo = g_new (float, N), *re = g_new (float, N);
+  int ox[3] = { 20, 28, 36 }, oy = 20, side = 12;
+  size_t outside = 0, behind = 0;
+  CpsCameraMotion c;
+
+  for (int t = 0; t < 3; t++) {
+    f[t] = g_new (float, N);
+    fill_background (f[t], 0, 0, 4);
+    paint_object (f[t], ox[t], oy, side);
+  }
+  g_assert_cmpint (cps_camera_model_process (m, f[0], mo, re, &c), ==, 0);
+  g_assert_cmpint (cps_camera_model_process (m, f[1], mo, re, &c), ==, 1);
+  g_assert_cmpint (cps_camera_model_process (m, f[2], mo, re, &c), ==, 1);
+  /* maps of f[1]: nothing outside the object's box at 28..39 (the 5 × 5
+   * closing may reach two pixels past it) */
+  for (int y = 0; y < H; y++)
+    for (int x = 0; x < W; x++)
+      if (re[y * W + x] > 0.0f && (x < ox[1] - 2 || x >= ox[1] + side + 2 ||
+              y < oy - 2 || y >= oy + side + 2))
+        outside++;
+  g_assert_cmpuint (outside, ==, 0);
+  g_assert_cmpfloat (max_of (re, N), >, 0.0f);
+  /* maps of f[2] against f[1] alone: the strip f[1]'s object uncovered */
+  g_assert_cmpint (cps_camera_model_drain (m, mo, re, &c), ==, 1);
+  for (int y = oy; y < oy + side; y++)
+    for (int x = ox[1]; x < ox[2]; x++)
+      behind += re[y * W + x] > 0.0f;
+  g_test_message ("backward only: %zu of %d uncovered pixels marked", behind,
+      side * (ox[2] - ox[1]));
+  g_assert_cmpuint (behind, >, 0);
+  cps_camera_model_free (m);
+  for (int t = 0; t < 3; t++)
+    g_free (f[t]);
   g_free (mo);
   g_free (re);
 }
@@ -343,6 +404,7 @@ test_noise_still (void)
       a[i] += (float) g_rand_double_range (rand, -3.0, 3.0);
     cps_camera_model_process (m, a, mo, re, &c);
   }
+  /* the maps of the third frame, between the second and the fourth */
   for (int i = 0; i < N; i++)
     nonzero += re[i] > 0.0f || mo[i] > 0.0f;
   g_test_message ("noise: tau %g, %zu pixels above it", c.noise, nonzero);
@@ -370,8 +432,7 @@ test_zoom (void)
       a[y * W + x] = texture_at (x, y, 6);
       b[y * W + x] = texture_at (cx + (x - cx) / s, cy + (y - cy) / s, 6);
     }
-  cps_camera_model_process (m, a, mo, re, &c);
-  cps_camera_model_process (m, b, mo, re, &c);
+  measure_pair (m, a, b, mo, re, &c);
   g_test_message ("zoom: class %s scale %g rotation %g t (%g, %g) support "
       "%g", cps_camera_class_name (c.cls), c.scale, c.rotation, c.dx, c.dy,
       c.support);
@@ -400,8 +461,8 @@ test_compute_table_models (void)
   for (int i = 0; i < fw * fh; i++)
     plane[i] = (uint8_t) (texture_at (i % fw / 4.0, i / fw / 4.0, 8));
   s = cps_compute_cpu.motion_new (&g);
-  cps_compute_cpu.motion_process (s, &img, mo, re);
-  cps_compute_cpu.motion_process (s, &img, mo, re);
+  g_assert_cmpint (cps_compute_cpu.motion_process (s, &img, mo, re), ==, 0);
+  g_assert_cmpint (cps_compute_cpu.motion_process (s, &img, mo, re), ==, 1);
   cps_compute_cpu.motion_camera (s, &c);
   g_assert_cmpfloat (max_of (mo, N), ==, 0.0f);
   g_assert_cmpfloat (max_of (re, N), ==, 0.0f);
@@ -424,6 +485,8 @@ main (int argc, char **argv)
   g_test_add_func ("/camera/object-over-pan-ranks-first",
       test_object_over_pan_ranks_first);
   g_test_add_func ("/camera/object-static-camera", test_object_static_camera);
+  g_test_add_func ("/camera/uncovered-background",
+      test_uncovered_background);
   g_test_add_func ("/camera/noise-still", test_noise_still);
   g_test_add_func ("/camera/zoom", test_zoom);
   g_test_add_func ("/camera/compute-table-models", test_compute_table_models);
