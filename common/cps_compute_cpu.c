@@ -43,7 +43,7 @@ cpu_motion_new (const CpsMotionGeometry * g)
   s->row_scratch = malloc (sizeof (float) * g->width);
   s->cur = calloc ((size_t) lw * lh, s->esize);
   if (g->model == CPS_MOTION_MODEL_CAMERA) {
-    s->camera = cps_camera_model_new (lw, lh, r);
+    s->camera = cps_camera_model_new (g->width, g->height, lw, lh);
     return s;
   }
   s->prev_padded = malloc (s->esize * (lw + 2 * r) * (lh + 2 * r));
@@ -65,8 +65,8 @@ cpu_motion_process (CpsMotionState * s, const CpsImage * frame,
   if (s->camera) {
     cps_camera_downscale (frame->planes[0], frame->strides[0], g->width,
         g->height, lw, lh, s->row_scratch, s->cur);
-    return cps_camera_model_process (s->camera, s->cur, motion, residual,
-        NULL);
+    return cps_camera_model_process (s->camera, s->cur, frame->planes[0],
+        frame->strides[0], motion, residual, NULL);
   }
   if (s->exact)
     cps_downscale_plane_q2 (frame->planes[0], frame->strides[0], g->width,

@@ -95,9 +95,19 @@ float
 cps_normaliser (const float *values, size_t n, double fraction,
     float *scratch)
 {
-  float p = cps_percentile (values, n, fraction, scratch);
+  float p;
 
+  if (fraction <= 0.0)
+    return 1.0f;
+  p = cps_percentile (values, n, fraction, scratch);
   return p > CPS_PERCENTILE_FLOOR ? p : CPS_PERCENTILE_FLOOR;
+}
+
+double
+cps_energy_fraction_for_model (CpsMotionModel model,
+    double percentile_fraction)
+{
+  return model == CPS_MOTION_MODEL_CAMERA ? 0.0 : percentile_fraction;
 }
 
 static inline float

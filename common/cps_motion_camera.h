@@ -3,16 +3,20 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * The camera-aware motion model (docs/algorithm.md, "The camera motion
- * model"): per frame pair, the camera's global motion is estimated on the
- * low-resolution luma, the previous frame is warped by it, and only what
- * differs from the warped frame by more than the frame's own noise level
- * gives motion and residual.  Plain C, no GStreamer types.
+ * model"): the camera's motion between frames is estimated on their
+ * low-resolution luma, each frame is compared at full resolution with its
+ * previous and next frames compensated by it, and only what differs from
+ * both by more than the frame's own noise level gives motion and residual.
+ * Plain C, no GStreamer types.
  */
 #ifndef CPS_MOTION_CAMERA_H
 #define CPS_MOTION_CAMERA_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "cps_camera_estimate.h"
+#include "cps_camera_maps.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -24,54 +28,51 @@ typedef enum {
   CPS_MOTION_MODEL_CAMERA = 1,
 } CpsMotionModel;
 
-/* What the camera did between the previous processed frame and this one. */
-typedef enum {
-  CPS_CAMERA_STATIC = 0,        /* no global motion (or no previous frame) */
-  CPS_CAMERA_PAN = 1,           /* a translation explains the background */
-  CPS_CAMERA_ZOOM = 2,          /* a translation plus scale / rotation does */
-  CPS_CAMERA_COMPLEX = 3,       /* neither does (large movers, parallax) */
-} CpsCameraClass;
-
-const char *cps_camera_class_name (CpsCameraClass cls);
-
-/* The camera's motion as a similarity about the frame centre c: a pixel x
- * of the current frame shows what the previous frame showed at
- * x − v(x), v(x) = (dx, dy) + (scale − 1)·(x − c) + rotation·perp(x − c),
- * perp(x, y) = (−y, x).  (dx, dy) is in low-resolution pixels; content
- * moving right has dx > 0, the camera panning right gives dx < 0. */
-typedef struct {
-  float dx, dy;
-  float scale;                  /* 1 without zoom */
-  float rotation;               /* radians, small-angle */
-  CpsCameraClass cls;
-  float noise;                  /* the threshold tau used, luma levels */
-  float support;                /* fraction of textured blocks explained */
-} CpsCameraMotion;
-
 typedef struct CpsCameraModel CpsCameraModel;
 
-/* @radius: the local search radius of the per-pixel motion (the
- * reference's r); the global search range is wider (CPS_CAMERA_RANGE). */
-#define CPS_CAMERA_RANGE 7
-CpsCameraModel *cps_camera_model_new (int width, int height, int radius);
+/* The per-pixel stage of the model, over frames kept in three slots (0–2)
+ * in the implementation's memory.  store() copies a frame's full-resolution
+ * luma plane into a slot; maps() writes the low-resolution maps of the
+ * frame in slot @held compared with the @n_sides (0–2) frames in @slots,
+ * warped by @warps, as cps_camera_maps.h defines them (zero maps when
+ * @n_sides is 0), and returns the noise threshold used, in luma levels.
+ * The CPU one is the default; a device implementation passes its own. */
+typedef struct {
+  void (*store) (void *impl, int slot, const uint8_t * plane, int stride);
+  float (*maps) (void *impl, int held, const int *slots,
+      const CpsCameraWarp * warps, int n_sides, float *motion,
+      float *residual);
+} CpsCameraPixels;
+
+/* Frames of @full_width × @full_height, maps of @width × @height. */
+CpsCameraModel *cps_camera_model_new (int full_width, int full_height,
+    int width, int height);
+CpsCameraModel *cps_camera_model_new_with_pixels (int full_width,
+    int full_height, int width, int height, const CpsCameraPixels * pixels,
+    void *impl);
 void cps_camera_model_free (CpsCameraModel * model);
 
 /* Forgets every frame: the next one starts a new sequence. */
 void cps_camera_model_reset (CpsCameraModel * model);
 
-/* The model compares each frame with the previous AND the next one, so
- * it answers one frame late.  process() takes the low-resolution luma
- * (@width × @height floats, 0–255) of a new frame and holds it; when it
- * was already holding one, it writes that frame's motion (length of the
- * local displacement left after compensation, low-res pixels) and
- * residual (compensated difference above the noise threshold, luma
- * levels) maps, and its camera motion into @camera if not NULL, and
- * returns 1; otherwise it returns 0.  drain() writes the maps of the held
- * frame compared with the previous one only (the end of a stream) and
- * returns 1, or returns 0 when no frame is held.  A frame with neither
- * neighbour (a stream of one frame) gets zero maps and a static camera. */
+/* The model compares each frame with the previous AND the next one, so it
+ * answers one frame late.  process() takes a new frame: its low-resolution
+ * luma (@width × @height floats, 0–255, host memory, for the camera's
+ * motion) and its full-resolution luma @plane (the per-pixel stage's
+ * memory), and holds it; when it was already holding one, it writes that
+ * frame's maps and, if @camera is not NULL, its camera motion, and returns
+ * 1; otherwise it returns 0.  drain() writes the maps of the held frame
+ * compared with the previous one only (the end of a stream) and returns 1,
+ * or returns 0 when no frame is held.  A frame with neither neighbour (a
+ * stream of one frame) gets zero maps and a static camera.
+ *
+ * The maps, both in [0, 1]: motion is the fraction of a cell's pixels that
+ * differ from both neighbours by more than the frame's noise threshold,
+ * residual the mean of min(difference, threshold) / threshold over it
+ * (cps_camera_maps.h). */
 int cps_camera_model_process (CpsCameraModel * model, const float *luma,
-    float *motion, float *residual, CpsCameraMotion * camera);
+    const uint8_t * plane, int stride, float *motion, float *residual,
+    CpsCameraMotion * camera);
 int cps_camera_model_drain (CpsCameraModel * model, float *motion,
     float *residual, CpsCameraMotion * camera);
 

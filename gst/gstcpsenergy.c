@@ -153,7 +153,8 @@ gst_cps_energy_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   GST_OBJECT_UNLOCK (self);
 
   self->ops->energy_fuse (self->cuda.device, motion->motion,
-      motion->residual, n, pct / 100.0, wm, wr, self->scratch,
+      motion->residual, n, cps_energy_fraction_for_model ((CpsMotionModel)
+          motion->motion_model, pct / 100.0), wm, wr, self->scratch,
       (gfloat *) map.data);
   gst_buffer_unmap (energy, &map);
   meta = cps_buffer_add_energy_meta (buf, energy, motion->width,

@@ -590,7 +590,8 @@ frame_energy (GstCpsTopK * self, GstBuffer * buf, const CpsMotionMeta * motion)
     gst_buffer_unmap (self->device_energy_buffer, &map);
   }
   self->ops->energy_fuse (self->cuda.device, motion->motion,
-      motion->residual, n, CPS_DEFAULT_PERCENTILE / 100.0,
+      motion->residual, n, cps_energy_fraction_for_model ((CpsMotionModel)
+          motion->motion_model, CPS_DEFAULT_PERCENTILE / 100.0),
       CPS_DEFAULT_MOTION_WEIGHT, CPS_DEFAULT_RESIDUAL_WEIGHT,
       self->energy_scratch, self->on_gpu ? self->device_energy : self->energy);
   return self->on_gpu ? self->device_energy : self->energy;

@@ -366,6 +366,8 @@ test_topk_motion_model_change_ends_window (void)
       "video/x-raw,format=I420,width=64,height=64,framerate=30/1");
   for (guint i = 2; i < 6; i++)
     gst_harness_push (h, make_frame (4 * i, 8, i));
+  /* the camera model holds its last frame until the stream ends */
+  gst_harness_push_event (h, gst_event_new_eos ());
 
   out = gst_harness_pull (h);
   m = cps_buffer_get_patch_meta (out);
@@ -1321,6 +1323,8 @@ run_pan_window (const gchar * model, gchar ** data, gchar ** header)
   for (guint i = 0; i < 4; i++)
     g_assert_cmpint (gst_harness_push (h, make_pan_frame (i, -8, 4)), ==,
         GST_FLOW_OK);
+  /* the camera model holds the last frame until the stream ends */
+  gst_harness_push_event (h, gst_event_new_eos ());
   sample = gst_app_sink_try_pull_sample (GST_APP_SINK (sink), 0);
   g_assert_nonnull (sample);
   *header = read_header (path);

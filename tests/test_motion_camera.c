@@ -29,26 +29,65 @@ texture_at (double x, double y, int seed)
   return (float) v;
 }
 
-/* The background as seen by a camera whose view moved by (−dx, −dy): the
- * content appears shifted by (dx, dy). */
-static void
-fill_background (float *img, double dx, double dy, int seed)
+/* A frame as the model receives it: the source luma at four times the
+ * low-resolution size, and its low-resolution box mean. */
+#define FW (4 * W)
+#define FH (4 * H)
+typedef struct {
+  uint8_t plane[FW * FH];
+  float luma[N];
+  uint32_t sums[FW];
+} Frame;
+
+static uint8_t
+to_u8 (double v)
 {
-  for (int y = 0; y < H; y++)
-    for (int x = 0; x < W; x++)
-      img[y * W + x] = texture_at (x - dx, y - dy, seed);
+  return (uint8_t) (v < 0 ? 0 : v > 255 ? 255 : lrint (v));
 }
 
-/* A textured square object of side @side with its top-left corner at
- * (ox, oy), its own texture moving with it. */
+/* The background as seen by a camera whose view moved by (−dx, −dy)
+ * low-resolution pixels: the content appears shifted by (dx, dy). */
 static void
-paint_object (float *img, int ox, int oy, int side)
+fill_background (Frame * f, double dx, double dy, int seed)
 {
-  for (int y = oy; y < oy + side; y++)
-    for (int x = ox; x < ox + side; x++)
-      if (x >= 0 && y >= 0 && x < W && y < H)
-        img[y * W + x] = ((x - ox) * 37 + (y - oy) * 91) % 7 < 3 ? 20.0f :
-            235.0f;
+  for (int y = 0; y < FH; y++)
+    for (int x = 0; x < FW; x++)
+      f->plane[y * FW + x] = to_u8 (texture_at (x / 4.0 - dx, y / 4.0 - dy,
+              seed));
+}
+
+/* A textured square object of side @side low-resolution pixels with its
+ * top-left corner at (ox, oy), its own texture moving with it. */
+static void
+paint_object (Frame * f, int ox, int oy, int side)
+{
+  for (int y = 4 * oy; y < 4 * (oy + side); y++)
+    for (int x = 4 * ox; x < 4 * (ox + side); x++)
+      if (x >= 0 && y >= 0 && x < FW && y < FH)
+        f->plane[y * FW + x] = ((x / 4 - ox) * 37 + (y / 4 - oy) * 91) % 7 <
+            3 ? 20 : 235;
+}
+
+/* The low-resolution luma, once the plane is drawn. */
+static Frame *
+finish (Frame * f)
+{
+  cps_camera_downscale (f->plane, FW, FW, FH, W, H, f->sums, f->luma);
+  return f;
+}
+
+static CpsCameraModel *
+new_model (void)
+{
+  return cps_camera_model_new (FW, FH, W, H);
+}
+
+static int
+process (CpsCameraModel * m, Frame * f, float *mo, float *re,
+    CpsCameraMotion * c)
+{
+  return cps_camera_model_process (m, finish (f)->luma, f->plane, FW, mo, re,
+      c);
 }
 
 static float
@@ -64,11 +103,11 @@ max_of (const float *v, size_t n)
 /* The maps of @b measured after @a, with no frame after it: process()
  * holds each frame until the next arrives, drain() gives the last one. */
 static void
-measure_pair (CpsCameraModel * m, const float *a, const float *b, float *mo,
+measure_pair (CpsCameraModel * m, Frame * a, Frame * b, float *mo,
     float *re, CpsCameraMotion * c)
 {
-  g_assert_cmpint (cps_camera_model_process (m, a, mo, re, c), ==, 0);
-  g_assert_cmpint (cps_camera_model_process (m, b, mo, re, c), ==, 1);
+  g_assert_cmpint (process (m, a, mo, re, c), ==, 0);
+  g_assert_cmpint (process (m, b, mo, re, c), ==, 1);
   g_assert_cmpint (cps_camera_model_drain (m, mo, re, c), ==, 1);
   g_assert_cmpint (cps_camera_model_drain (m, mo, re, c), ==, 0);
 }
@@ -76,16 +115,17 @@ measure_pair (CpsCameraModel * m, const float *a, const float *b, float *mo,
 static void
 test_identical_frames_zero (void)
 {
-  CpsCameraModel *m = cps_camera_model_new (W, H, 4);
-  float *a = g_new (float, N), *mo = g_new (float, N), *re = g_new (float, N);
+  CpsCameraModel *m = new_model ();
+  Frame *a = g_new (Frame, 1);
+  float *mo = g_new (float, N), *re = g_new (float, N);
   CpsCameraMotion c;
 
   fill_background (a, 0, 0, 1);
   paint_object (a, 30, 20, 12);
-  g_assert_cmpint (cps_camera_model_process (m, a, mo, re, &c), ==, 0);
+  g_assert_cmpint (process (m, a, mo, re, &c), ==, 0);
   for (int i = 0; i < 4; i++) {
     if (i < 3)
-      g_assert_cmpint (cps_camera_model_process (m, a, mo, re, &c), ==, 1);
+      g_assert_cmpint (process (m, a, mo, re, &c), ==, 1);
     else
       g_assert_cmpint (cps_camera_model_drain (m, mo, re, &c), ==, 1);
     g_assert_cmpfloat (max_of (mo, N), ==, 0.0f);
@@ -106,16 +146,15 @@ test_identical_frames_zero (void)
 static void
 test_flat_zero (void)
 {
-  CpsCameraModel *m = cps_camera_model_new (W, H, 4);
-  float *a = g_new (float, N), *mo = g_new (float, N), *re = g_new (float, N);
+  CpsCameraModel *m = new_model ();
+  Frame *a = g_new (Frame, 1);
+  float *mo = g_new (float, N), *re = g_new (float, N);
   CpsCameraMotion c;
 
-  for (int i = 0; i < N; i++)
-    a[i] = 100.0f;
-  cps_camera_model_process (m, a, mo, re, &c);
-  for (int i = 0; i < N; i++)
-    a[i] = 101.0f;
-  cps_camera_model_process (m, a, mo, re, &c);
+  memset (a->plane, 100, sizeof a->plane);
+  process (m, a, mo, re, &c);
+  memset (a->plane, 101, sizeof a->plane);
+  process (m, a, mo, re, &c);
   g_assert_cmpfloat (max_of (mo, N), ==, 0.0f);
   g_assert_cmpfloat (max_of (re, N), ==, 0.0f);
   cps_camera_model_drain (m, mo, re, &c);
@@ -127,7 +166,7 @@ test_flat_zero (void)
   {
     float *mr = g_new (float, N), *rr = g_new (float, N);
 
-    cps_motion_residual (a, a, W, H, 4, mr, rr);
+    cps_motion_residual (a->luma, a->luma, W, H, 4, mr, rr);
     g_assert_cmpfloat (max_of (mr, N), >, 5.0f);
     g_free (mr);
     g_free (rr);
@@ -141,8 +180,8 @@ test_flat_zero (void)
 static void
 check_translation (double dx, double dy, double tolerance)
 {
-  CpsCameraModel *m = cps_camera_model_new (W, H, 4);
-  float *a = g_new (float, N), *b = g_new (float, N);
+  CpsCameraModel *m = new_model ();
+  Frame *a = g_new (Frame, 1), *b = g_new (Frame, 1);
   float *mo = g_new (float, N), *re = g_new (float, N);
   int border = (int) ceil (MAX (fabs (dx), fabs (dy))) + 1, left = 0;
   CpsCameraMotion c;
@@ -228,8 +267,8 @@ overlap (int a, int la, int b, int lb)
 static void
 test_object_over_pan_ranks_first (void)
 {
-  CpsCameraModel *m = cps_camera_model_new (W, H, 4);
-  float *a = g_new (float, N), *b = g_new (float, N);
+  CpsCameraModel *m = new_model ();
+  Frame *a = g_new (Frame, 1), *b = g_new (Frame, 1);
   float *mo = g_new (float, N), *re = g_new (float, N);
   float scores[N];
   int gw, gh, ox = 40, oy = 24, side = 16, odx = 3, ody = 2;
@@ -283,7 +322,7 @@ test_object_over_pan_ranks_first (void)
     float ref_scores[N];
     int background_scored = 0;
 
-    cps_motion_residual (a, b, W, H, 4, mr, rr);
+    cps_motion_residual (a->luma, b->luma, W, H, 4, mr, rr);
     patch_scores (mr, rr, ref_scores, &gw, &gh);
     for (int i = 0; i < gw * gh; i++) {
       int px = (i % gw) * PATCH, py = (i / gw) * PATCH;
@@ -310,8 +349,8 @@ test_object_over_pan_ranks_first (void)
 static void
 test_object_static_camera (void)
 {
-  CpsCameraModel *m = cps_camera_model_new (W, H, 4);
-  float *a = g_new (float, N), *b = g_new (float, N);
+  CpsCameraModel *m = new_model ();
+  Frame *a = g_new (Frame, 1), *b = g_new (Frame, 1);
   float *mo = g_new (float, N), *re = g_new (float, N);
   CpsCameraMotion c;
 
@@ -349,20 +388,21 @@ test_object_static_camera (void)
 static void
 test_uncovered_background (void)
 {
-  CpsCameraModel *m = cps_camera_model_new (W, H, 4);
-  float *f[3], *mo = g_new (float, N), *re = g_new (float, N);
+  CpsCameraModel *m = new_model ();
+  Frame *f[3];
+  float *mo = g_new (float, N), *re = g_new (float, N);
   int ox[3] = { 20, 28, 36 }, oy = 20, side = 12;
   size_t outside = 0, behind = 0;
   CpsCameraMotion c;
 
   for (int t = 0; t < 3; t++) {
-    f[t] = g_new (float, N);
+    f[t] = g_new (Frame, 1);
     fill_background (f[t], 0, 0, 4);
     paint_object (f[t], ox[t], oy, side);
   }
-  g_assert_cmpint (cps_camera_model_process (m, f[0], mo, re, &c), ==, 0);
-  g_assert_cmpint (cps_camera_model_process (m, f[1], mo, re, &c), ==, 1);
-  g_assert_cmpint (cps_camera_model_process (m, f[2], mo, re, &c), ==, 1);
+  g_assert_cmpint (process (m, f[0], mo, re, &c), ==, 0);
+  g_assert_cmpint (process (m, f[1], mo, re, &c), ==, 1);
+  g_assert_cmpint (process (m, f[2], mo, re, &c), ==, 1);
   /* maps of f[1]: nothing outside the object's box at 28..39 (the 5 × 5
    * closing may reach two pixels past it) */
   for (int y = 0; y < H; y++)
@@ -392,17 +432,19 @@ test_uncovered_background (void)
 static void
 test_noise_still (void)
 {
-  CpsCameraModel *m = cps_camera_model_new (W, H, 4);
-  float *a = g_new (float, N), *mo = g_new (float, N), *re = g_new (float, N);
+  CpsCameraModel *m = new_model ();
+  Frame *a = g_new (Frame, 1);
+  float *mo = g_new (float, N), *re = g_new (float, N);
   CpsCameraMotion c;
   GRand *rand = g_rand_new_with_seed (7);
   size_t nonzero = 0;
 
   for (int f = 0; f < 4; f++) {
     fill_background (a, 0, 0, 5);
-    for (int i = 0; i < N; i++)
-      a[i] += (float) g_rand_double_range (rand, -3.0, 3.0);
-    cps_camera_model_process (m, a, mo, re, &c);
+    for (int i = 0; i < FW * FH; i++)
+      a->plane[i] = to_u8 (a->plane[i] + g_rand_double_range (rand, -3.0,
+              3.0));
+    process (m, a, mo, re, &c);
   }
   /* the maps of the third frame, between the second and the fourth */
   for (int i = 0; i < N; i++)
@@ -421,16 +463,19 @@ test_noise_still (void)
 static void
 test_zoom (void)
 {
-  CpsCameraModel *m = cps_camera_model_new (W, H, 4);
-  float *a = g_new (float, N), *b = g_new (float, N);
+  CpsCameraModel *m = new_model ();
+  Frame *a = g_new (Frame, 1), *b = g_new (Frame, 1);
   float *mo = g_new (float, N), *re = g_new (float, N);
   double cx = (W - 1) / 2.0, cy = (H - 1) / 2.0, s = 1.06;
   CpsCameraMotion c;
 
-  for (int y = 0; y < H; y++)
-    for (int x = 0; x < W; x++) {
-      a[y * W + x] = texture_at (x, y, 6);
-      b[y * W + x] = texture_at (cx + (x - cx) / s, cy + (y - cy) / s, 6);
+  for (int y = 0; y < FH; y++)
+    for (int x = 0; x < FW; x++) {
+      double lx = (x + 0.5) / 4 - 0.5, ly = (y + 0.5) / 4 - 0.5;
+
+      a->plane[y * FW + x] = to_u8 (texture_at (lx, ly, 6));
+      b->plane[y * FW + x] = to_u8 (texture_at (cx + (lx - cx) / s,
+              cy + (ly - cy) / s, 6));
     }
   measure_pair (m, a, b, mo, re, &c);
   g_test_message ("zoom: class %s scale %g rotation %g t (%g, %g) support "

@@ -1,0 +1,250 @@
+/* cps — codec patch selection
+ * Copyright (C) 2026 the cps developers
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * The camera model's per-pixel stage: see cps_camera_maps.h.  Everything
+ * here is integer arithmetic on 8-bit luma until the cell means, so a
+ * device implementation reproduces it exactly.
+ */
+#include "cps_camera_maps.h"
+
+#include <math.h>
+#include <string.h>
+
+#define MAX_DIFFERENCE 254
+#define NOISE_FACTOR 3
+#define MIN_NOISE 12            /* half levels */
+#define MAX_NOISE 40
+/* a cell counts when at least 1 / MIN_CELL_SHARE of its pixels are above
+ * the threshold */
+#define MIN_CELL_SHARE 4
+#define CLOSING_PASSES 5
+#define CLOSING_MAX_MARKED 0.15f
+
+/* The difference, in half levels, between @v and the neighbour's pixel
+ * (sx, sy). */
+static inline int
+pixel_difference (const uint8_t * side, int width, int height, int sx,
+    int sy, int v, int tolerant)
+{
+  const uint8_t *p = side + (size_t) sy * width + sx;
+  int c = p[0], v2 = 2 * v, lo, hi, d;
+
+  if (!tolerant) {
+    d = v2 - 2 * c;
+    d = d < 0 ? -d : d;
+  } else {
+    /* the midpoints c + n are in half levels too */
+    int n[4] = { sx > 0 ? p[-1] : c, sx < width - 1 ? p[1] : c,
+      sy > 0 ? p[-width] : c, sy < height - 1 ? p[width] : c
+    };
+
+    lo = hi = 2 * c;
+    for (int k = 0; k < 4; k++) {
+      lo = c + n[k] < lo ? c + n[k] : lo;
+      hi = c + n[k] > hi ? c + n[k] : hi;
+    }
+    d = v2 > hi ? v2 - hi : v2 < lo ? lo - v2 : 0;
+  }
+  return d > MAX_DIFFERENCE ? MAX_DIFFERENCE : d;
+}
+
+/* One row of @held against one side: out[x] = the difference, or
+ * CPS_CAMERA_UNMEASURED where the side has no pixel. */
+static void
+side_row (const uint8_t * row, int y, const uint8_t * side,
+    const CpsCameraWarp * w, int width, int height, uint8_t * out)
+{
+  if (w->scale == 1.0f && w->rotation == 0.0f) {
+    /* a translation: one source row, one offset */
+    int sx = (int) lrintf (w->dx), sy = y - (int) lrintf (w->dy);
+    int x_lo = sx > 0 ? sx : 0, x_hi = width + sx < width ? width + sx :
+        width;
+
+    if (sy < 0 || sy >= height || x_lo >= x_hi) {
+      memset (out, CPS_CAMERA_UNMEASURED, width);
+      return;
+    }
+    memset (out, CPS_CAMERA_UNMEASURED, x_lo);
+    memset (out + x_hi, CPS_CAMERA_UNMEASURED, width - x_hi);
+    for (int x = x_lo; x < x_hi; x++)
+      out[x] = (uint8_t) pixel_difference (side, width, height, x - sx, sy,
+          row[x], w->tolerant);
+    return;
+  }
+  {
+    double cx = (width - 1) / 2.0, cy = (height - 1) / 2.0;
+    double s = w->scale - 1.0, r = w->rotation, ry = y - cy;
+
+    for (int x = 0; x < width; x++) {
+      double rx = x - cx;
+      int sx = (int) lrint (x - (w->dx + s * rx - r * ry));
+      int sy = (int) lrint (y - (w->dy + s * ry + r * rx));
+
+      out[x] = sx < 0 || sy < 0 || sx >= width || sy >= height ?
+          CPS_CAMERA_UNMEASURED : (uint8_t) pixel_difference (side, width,
+          height, sx, sy, row[x], w->tolerant);
+    }
+  }
+}
+
+void
+cps_camera_differences (const uint8_t * held,
+    const uint8_t * const *sides, const CpsCameraWarp * warps, int n_sides,
+    int width, int height, uint8_t * scratch, uint8_t * diff, uint32_t * hist)
+{
+  memset (hist, 0, sizeof (uint32_t) * 256);
+  for (int y = 0; y < height; y++) {
+    const uint8_t *row = held + (size_t) y * width;
+    uint8_t *out = diff + (size_t) y * width;
+
+    side_row (row, y, sides[0], &warps[0], width, height, out);
+    for (int k = 1; k < n_sides; k++) {
+      side_row (row, y, sides[k], &warps[k], width, height, scratch);
+      for (int x = 0; x < width; x++) {
+        int a = out[x], b = scratch[x];
+
+        out[x] = a == CPS_CAMERA_UNMEASURED || b == CPS_CAMERA_UNMEASURED ?
+            CPS_CAMERA_UNMEASURED : a < b ? a : b;
+      }
+    }
+    if ((y & 3) == 0)
+      for (int x = 0; x < width; x += 4)
+        hist[out[x]]++;
+  }
+}
+
+int
+cps_camera_noise_level (const uint32_t * hist)
+{
+  uint32_t count = 0, seen = 0;
+  int median = 0, tau;
+
+  for (int b = 0; b < CPS_CAMERA_UNMEASURED; b++)
+    count += hist[b];
+  for (int b = 0; b < CPS_CAMERA_UNMEASURED && count; b++) {
+    seen += hist[b];
+    if (2 * seen >= count) {
+      median = b;
+      break;
+    }
+  }
+  tau = NOISE_FACTOR * median;
+  return tau < MIN_NOISE ? MIN_NOISE : tau > MAX_NOISE ? MAX_NOISE : tau;
+}
+
+void
+cps_camera_cell_maps (const uint8_t * diff, int width, int height, int lw,
+    int lh, int tau, uint32_t * columns, float *motion, float *residual)
+{
+  uint32_t *soft = columns, *above = columns + width;
+
+  for (int j = 0; j < lh; j++) {
+    int y0 = (int) ((long) j * height / lh);
+    int y1 = (int) ((long) (j + 1) * height / lh);
+
+    y1 = y1 > y0 ? y1 : y0 + 1;
+    memset (columns, 0, sizeof (uint32_t) * 2 * width);
+    for (int y = y0; y < y1; y++) {
+      const uint8_t *d = diff + (size_t) y * width;
+
+      for (int x = 0; x < width; x++) {
+        int v = d[x] == CPS_CAMERA_UNMEASURED ? 0 : d[x];
+
+        soft[x] += v < tau ? v : tau;
+        above[x] += v > tau;
+      }
+    }
+    for (int i = 0; i < lw; i++) {
+      int x0 = (int) ((long) i * width / lw);
+      int x1 = (int) ((long) (i + 1) * width / lw);
+      uint32_t s = 0, a = 0, area;
+      size_t o = (size_t) j * lw + i;
+
+      x1 = x1 > x0 ? x1 : x0 + 1;
+      for (int x = x0; x < x1; x++) {
+        s += soft[x];
+        a += above[x];
+      }
+      area = (uint32_t) ((x1 - x0) * (y1 - y0));
+      if (MIN_CELL_SHARE * a < area) {
+        motion[o] = residual[o] = 0.0f;
+      } else {
+        motion[o] = (float) a / (float) area;
+        residual[o] = (float) s / (float) (tau * area);
+      }
+    }
+  }
+}
+
+/* out = the maximum (square_max) or minimum (square_min) of @in over the
+ * 5 × 5 square around each cell, within the map; separable, rows into
+ * @tmp, then columns.  @out may be @in.  Branch-free inner loops, so the
+ * compiler vectorises them. */
+#define SQUARE_EXTREME(name, op)                                            \
+static void                                                                 \
+name (const float *in, float *out, float *tmp, int w, int h)                \
+{                                                                           \
+  const int r = 2;                                                          \
+                                                                            \
+  for (int y = 0; y < h; y++) {                                             \
+    const float *row = in + (size_t) y * w;                                 \
+    float *t = tmp + (size_t) y * w;                                        \
+                                                                            \
+    for (int x = 0; x < w; x++) {                                           \
+      if (x == r && w - r > r) {                                            \
+        for (; x < w - r; x++) {                                            \
+          float e = op (row[x - 2], row[x - 1]);                            \
+          e = op (e, row[x]);                                               \
+          e = op (e, row[x + 1]);                                           \
+          t[x] = op (e, row[x + 2]);                                        \
+        }                                                                   \
+        if (x >= w)                                                         \
+          break;                                                            \
+      }                                                                     \
+      float e = row[x];                                                     \
+      for (int k = x - r < 0 ? 0 : x - r; k <= x + r && k < w; k++)        \
+        e = op (e, row[k]);                                                 \
+      t[x] = e;                                                             \
+    }                                                                       \
+  }                                                                         \
+  for (int y = 0; y < h; y++) {                                             \
+    float *o = out + (size_t) y * w;                                        \
+    int y0 = y - r < 0 ? 0 : y - r, y1 = y + r < h ? y + r : h - 1;         \
+                                                                            \
+    memcpy (o, tmp + (size_t) y0 * w, sizeof (float) * w);                  \
+    for (int k = y0 + 1; k <= y1; k++) {                                    \
+      const float *t = tmp + (size_t) k * w;                                \
+                                                                            \
+      for (int x = 0; x < w; x++)                                           \
+        o[x] = op (o[x], t[x]);                                             \
+    }                                                                       \
+  }                                                                         \
+}
+
+#define MAX_OF(a, b) ((a) > (b) ? (a) : (b))
+#define MIN_OF(a, b) ((a) < (b) ? (a) : (b))
+SQUARE_EXTREME (square_max, MAX_OF)
+SQUARE_EXTREME (square_min, MIN_OF)
+
+void
+cps_camera_close_maps (float *motion, float *residual, int lw, int lh,
+    float *tmp)
+{
+  size_t n = (size_t) lw * lh, marked = 0;
+
+  for (size_t i = 0; i < n; i++)
+    marked += residual[i] > 0.0f || motion[i] > 0.0f;
+  /* where much more is marked, the compensation has failed (a zoom it
+   * does not model) and a closing would grow the background's share */
+  if (marked == 0 || marked > CLOSING_MAX_MARKED * n)
+    return;
+  for (int k = 0; k < CLOSING_PASSES; k++) {
+    square_max (residual, residual, tmp, lw, lh);
+    square_max (motion, motion, tmp, lw, lh);
+  }
+  for (int k = 0; k < CLOSING_PASSES; k++) {
+    square_min (residual, residual, tmp, lw, lh);
+    square_min (motion, motion, tmp, lw, lh);
+  }
+}

@@ -1,0 +1,69 @@
+/* cps — codec patch selection
+ * Copyright (C) 2026 the cps developers
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * The camera model's per-pixel stage (docs/algorithm.md, "The camera
+ * motion model", steps 3 to 5): the held frame's full-resolution luma
+ * compared with its neighbours once the camera's motion is compensated,
+ * the frame's noise level, and the low-resolution maps.  These functions
+ * are the contract the CUDA kernels mirror.  Plain C.
+ */
+#ifndef CPS_CAMERA_MAPS_H
+#define CPS_CAMERA_MAPS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* How a neighbouring frame lines up with the held one, in full-resolution
+ * pixels: held(x) ≈ side(x − v(x)), v as in CpsCameraMotion about the
+ * frame centre ((width − 1) / 2, (height − 1) / 2). */
+typedef struct {
+  float dx, dy, scale, rotation;
+  int tolerant;                 /* forgive half a pixel: the camera moves */
+} CpsCameraWarp;
+
+/* A difference of 255 marks a pixel that was not measured: a neighbour
+ * has no pixel there (the strip a pan brings in or takes out). */
+#define CPS_CAMERA_UNMEASURED 255
+
+/* @diff (@width × @height): per pixel of @held, the smallest of its
+ * differences, in half luma levels and at most 254, to the @n_sides
+ * neighbouring planes (1 or 2, each @width × @height, packed) warped by
+ * whole pixels (v(x) rounded to the nearest); with warp.tolerant, the
+ * distance to the range spanned by the neighbour's pixel and its midpoints
+ * with its four neighbours (Birchfield–Tomasi), else the plain difference.
+ * @hist counts the measured differences of every fourth pixel of every
+ * fourth row (256 bins; bin 255 unused).  @scratch holds @width bytes. */
+void cps_camera_differences (const uint8_t * held,
+    const uint8_t * const *sides, const CpsCameraWarp * warps, int n_sides,
+    int width, int height, uint8_t * scratch, uint8_t * diff,
+    uint32_t * hist);
+
+/* The noise threshold, in half luma levels, from the histogram of the
+ * differences: 3 × their median, clamped to [12, 40] (6 to 20 levels). */
+int cps_camera_noise_level (const uint32_t * hist);
+
+/* The low-resolution maps (@lw × @lh, cells as cps_camera_downscale's)
+ * from the differences and the threshold @tau (half levels): in each cell,
+ * motion = the fraction of its pixels above tau and residual = the mean of
+ * min(d, tau) / tau, both 0 where under a quarter of its pixels are above
+ * tau (the noise's tail, not a mover).  @columns holds 2 × @width uint32. */
+void cps_camera_cell_maps (const uint8_t * diff, int width, int height,
+    int lw, int lh, int tau, uint32_t * columns, float *motion,
+    float *residual);
+
+/* A 21 × 21 grey closing of both maps (five 5 × 5 dilations, then five
+ * erosions), unless nothing or more than 15% of the cells are marked: it
+ * joins an object's marked edges over its flat interior.  @tmp holds
+ * @lw × @lh floats. */
+void cps_camera_close_maps (float *motion, float *residual, int lw, int lh,
+    float *tmp);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* CPS_CAMERA_MAPS_H */
