@@ -30,6 +30,61 @@ luma_of_samples (const uint8_t * ys, const uint8_t * us, const uint8_t * vs,
   }
 }
 
+/* One output row at an exact 4x horizontally with 2x chroma subsampling:
+ * the taps read columns 4j+1 and 4j+2 with weight ½ each, whose chroma
+ * samples are 2j and 2j+1, every index a constant stride apart, which the
+ * compiler vectorizes without the gathers of the general form (half its
+ * time at 1080p).  Same operations, in the same order, as the general
+ * form. */
+static CPS_ALWAYS_INLINE void
+row_4x (const uint8_t * y0, const uint8_t * u0, const uint8_t * v0,
+    const uint8_t * y1, const uint8_t * u1, const uint8_t * v1, int cstep,
+    float wy0, float wy1, int lw, float *o)
+{
+  for (int j = 0; j < lw; j++) {
+    int c0 = 2 * j * cstep, c1 = (2 * j + 1) * cstep;
+    float l00 = cps_reference_luma_pixel (y0[4 * j + 1], u0[c0], v0[c0]);
+    float l01 = cps_reference_luma_pixel (y0[4 * j + 2], u0[c1], v0[c1]);
+    float l10 = cps_reference_luma_pixel (y1[4 * j + 1], u1[c0], v1[c0]);
+    float l11 = cps_reference_luma_pixel (y1[4 * j + 2], u1[c1], v1[c1]);
+    float t0 = 0.5f * l00 + 0.5f * l01;
+    float t1 = 0.5f * l10 + 0.5f * l11;
+
+    o[j] = wy0 * t0 + wy1 * t1;
+  }
+}
+
+CPS_HOT static void
+rows_4x (const CpsYuvPlanes * p, const CpsTap * ytaps, int lw, int lh,
+    float *out)
+{
+  for (int oy = 0; oy < lh; oy++) {
+    const CpsTap *ty = &ytaps[oy];
+    size_t c0 = (size_t) (ty->i0 >> p->yshift) * p->cstride;
+    size_t c1 = (size_t) (ty->i1 >> p->yshift) * p->cstride;
+    const uint8_t *y0 = p->y + (size_t) ty->i0 * p->ystride;
+    const uint8_t *y1 = p->y + (size_t) ty->i1 * p->ystride;
+
+    /* constant chroma steps, one loop each */
+    if (p->cstep == 1)
+      row_4x (y0, p->u + c0, p->v + c0, y1, p->u + c1, p->v + c1, 1,
+          1.0f - ty->w1, ty->w1, lw, out + (size_t) oy * lw);
+    else
+      row_4x (y0, p->u + c0, p->v + c0, y1, p->u + c1, p->v + c1, 2,
+          1.0f - ty->w1, ty->w1, lw, out + (size_t) oy * lw);
+  }
+}
+
+static int
+taps_are_4x (const CpsTap * xtaps, int lw)
+{
+  for (int j = 0; j < lw; j++)
+    if (xtaps[j].i0 != 4 * j + 1 || xtaps[j].i1 != 4 * j + 2 ||
+        xtaps[j].w1 != 0.5f)
+      return 0;
+  return 1;
+}
+
 void
 cps_reference_downscale (const CpsYuvPlanes * p, const CpsTap * ytaps,
     const CpsTap * xtaps, int lw, int lh, void *scratch, float *out)
@@ -40,6 +95,11 @@ cps_reference_downscale (const CpsYuvPlanes * p, const CpsTap * ytaps,
   uint8_t *gy = (uint8_t *) (col + 4 * lw), *gu = gy + 4 * lw;
   uint8_t *gv = gu + 4 * lw;
 
+  if (p->xshift == 1 && (p->cstep == 1 || p->cstep == 2) &&
+      taps_are_4x (xtaps, lw)) {
+    rows_4x (p, ytaps, lw, lh, out);
+    return;
+  }
   for (int ox = 0; ox < lw; ox++) {
     const CpsTap *t = &xtaps[ox];
 

@@ -180,6 +180,72 @@ test_reference_downscale (void)
   g_free (scratch);
 }
 
+/* cps_reference_downscale against its definition written out plainly
+ * (the 2 × 2 pixels of each output's taps, each row's columns first), on
+ * random I420 and NV12 frames with padded strides: an exact 4x size (the
+ * vectorized form) and an odd one (the general form). */
+static void
+check_reference_downscale_plain (int w, int h, gboolean nv12)
+{
+  int lw, lh, cw = (w + 1) / 2, ch = (h + 1) / 2;
+  int sy = w + 7, sc = (nv12 ? 2 * cw : cw) + 5;
+  gsize ysize = (gsize) sy * h, csize = (gsize) sc * ch;
+  guint8 *frame = g_malloc (ysize + 2 * csize);
+  GRand *rand = g_rand_new_with_seed (w + nv12);
+  CpsYuvPlanes p = { frame, frame + ysize, NULL, sy, sc, nv12 ? 2 : 1, 1, 1 };
+  CpsTap *yt, *xt;
+  float *got, *want;
+  gpointer scratch;
+
+  p.v = nv12 ? p.u + 1 : p.u + csize;
+  for (gsize i = 0; i < ysize + 2 * csize; i++)
+    frame[i] = (guint8) g_rand_int_range (rand, 0, 256);
+  cps_lowres_size (w, h, 4, &lw, &lh);
+  yt = g_new (CpsTap, lh);
+  xt = g_new (CpsTap, lw);
+  cps_bilinear_taps (h, lh, yt);
+  cps_bilinear_taps (w, lw, xt);
+  got = g_new (float, lw * lh);
+  want = g_new (float, lw * lh);
+  scratch = g_malloc (cps_reference_downscale_scratch (lw));
+  cps_reference_downscale (&p, yt, xt, lw, lh, scratch, got);
+  for (int oy = 0; oy < lh; oy++)
+    for (int ox = 0; ox < lw; ox++) {
+      float l[2][2], t[2];
+
+      for (int k = 0; k < 2; k++)
+        for (int c = 0; c < 2; c++) {
+          int y = k ? yt[oy].i1 : yt[oy].i0, x = c ? xt[ox].i1 : xt[ox].i0;
+          gsize co = (gsize) (y / 2) * sc + (gsize) (x / 2) * p.cstep;
+
+          l[k][c] = cps_reference_luma_pixel (p.y[(gsize) y * sy + x],
+              p.u[co], p.v[co]);
+        }
+      for (int k = 0; k < 2; k++)
+        t[k] = (1.0f - xt[ox].w1) * l[k][0] + xt[ox].w1 * l[k][1];
+      want[oy * lw + ox] = (1.0f - yt[oy].w1) * t[0] + yt[oy].w1 * t[1];
+    }
+  g_assert_cmpmem (got, sizeof (float) * lw * lh, want,
+      sizeof (float) * lw * lh);
+  g_rand_free (rand);
+  g_free (frame);
+  g_free (yt);
+  g_free (xt);
+  g_free (got);
+  g_free (want);
+  g_free (scratch);
+}
+
+static void
+test_reference_downscale_plain (void)
+{
+  check_reference_downscale_plain (256, 128, FALSE);
+  check_reference_downscale_plain (256, 128, TRUE);
+  check_reference_downscale_plain (333, 187, FALSE);
+  check_reference_downscale_plain (333, 187, TRUE);
+  check_reference_downscale_plain (200, 96, FALSE);     /* 96 -> 32: weight 0 */
+}
+
 static void
 test_percentile (void)
 {
@@ -843,6 +909,8 @@ main (int argc, char **argv)
   g_test_add_func ("/algo/motion-flat-tie-rule", test_motion_flat_tie_rule);
   g_test_add_func ("/algo/reference-luma-pixels", test_reference_luma_pixels);
   g_test_add_func ("/algo/reference-downscale", test_reference_downscale);
+  g_test_add_func ("/algo/reference-downscale-plain",
+      test_reference_downscale_plain);
   g_test_add_func ("/algo/percentile", test_percentile);
   g_test_add_func ("/algo/percentile-matches-sort",
       test_percentile_matches_sort);
