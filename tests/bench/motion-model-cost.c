@@ -6,7 +6,7 @@
  *     -o /tmp/motion-model-cost
  *   /tmp/motion-model-cost                       # synthetic 1080p pan
  *   ffmpeg -v error -i CLIP -f rawvideo -pix_fmt gray -frames:v 60 /tmp/y.raw
- *   /tmp/motion-model-cost /tmp/y.raw 1920 1080  # real frames (luma only)
+ *   /tmp/motion-model-cost /tmp/y.raw 1920 1080  # real frames (luma; chroma neutral)
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
