@@ -15,6 +15,7 @@
 #include "cps_inline.h"
 #include "cps_frames.h"         /* step 1 */
 #include "cps_resize.h"         /* steps 3 and 6 */
+#include "cps_reference_luma.h" /* step 3, the reference model's luma */
 #include "cps_motion_reference.h"       /* step 4 */
 #include "cps_energy.h"         /* step 5 */
 #include "cps_scores.h"         /* step 7 */

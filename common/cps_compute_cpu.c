@@ -14,14 +14,26 @@
 struct CpsMotionState {
   CpsMotionGeometry g;
   CpsTap *ytaps, *xtaps;
-  int exact;                    /* integer form: every tap weight 0 or 0.5 */
-  size_t esize;                 /* sizeof (float) or sizeof (int16_t) */
-  void *row_scratch;            /* one source row */
-  void *cur;                    /* current low-res luma */
-  void *prev_padded;            /* previous one, with a border of radius */
+  void *row_scratch;            /* one source row, or the reference luma's */
+  float *cur;                   /* current low-res luma */
+  float *prev_padded;           /* previous one, with a border of radius */
   int have_prev;
   CpsCameraModel *camera;       /* motion-model=camera: the whole model */
 };
+
+/* The reference luma's view of a frame's planes */
+static void
+image_yuv_planes (const CpsImage * f, CpsYuvPlanes * p)
+{
+  p->y = f->planes[0];
+  p->u = f->planes[1];
+  p->v = f->uv_interleaved ? f->planes[1] + 1 : f->planes[2];
+  p->ystride = f->strides[0];
+  p->cstride = f->strides[1];
+  p->cstep = f->uv_interleaved ? 2 : 1;
+  p->xshift = f->chroma_x_shift;
+  p->yshift = f->chroma_y_shift;
+}
 
 static CpsMotionState *
 cpu_motion_new (const CpsMotionGeometry * g)
@@ -34,23 +46,17 @@ cpu_motion_new (const CpsMotionGeometry * g)
   s->xtaps = malloc (sizeof (CpsTap) * lw);
   cps_bilinear_taps (g->height, lh, s->ytaps);
   cps_bilinear_taps (g->width, lw, s->xtaps);
+  s->cur = calloc ((size_t) lw * lh, sizeof (float));
   /* the camera model works on float luma of its own, a box mean (it warps
    * by sub-pixel shifts) */
-  s->exact = g->model == CPS_MOTION_MODEL_REFERENCE && lw >= 16 &&
-      cps_taps_are_halves (s->ytaps, lh) &&
-      cps_taps_are_halves (s->xtaps, lw);
-  s->esize = s->exact ? sizeof (int16_t) : sizeof (float);
-  s->row_scratch = malloc (sizeof (float) * g->width);
-  s->cur = calloc ((size_t) lw * lh, s->esize);
   if (g->model == CPS_MOTION_MODEL_CAMERA) {
+    s->row_scratch = malloc (sizeof (uint32_t) * g->width);
     s->camera = cps_camera_model_new (g->width, g->height, lw, lh);
     return s;
   }
-  s->prev_padded = malloc (s->esize * (lw + 2 * r) * (lh + 2 * r));
-  if (s->exact)
-    cps_pad_frame_q2 (s->cur, lw, lh, r, s->prev_padded);
-  else
-    cps_pad_frame (s->cur, lw, lh, r, s->prev_padded);
+  s->row_scratch = malloc (cps_reference_downscale_scratch (lw));
+  s->prev_padded = malloc (sizeof (float) * (lw + 2 * r) * (lh + 2 * r));
+  cps_pad_frame (s->cur, lw, lh, r, s->prev_padded);
   return s;
 }
 
@@ -61,6 +67,7 @@ cpu_motion_process (CpsMotionState * s, const CpsImage * frame,
   const CpsMotionGeometry *g = &s->g;
   int lw = g->lowres_width, lh = g->lowres_height, r = g->radius;
   int ps = lw + 2 * r;
+  CpsYuvPlanes planes;
 
   if (s->camera) {
     cps_camera_downscale (frame->planes[0], frame->strides[0], g->width,
@@ -68,27 +75,21 @@ cpu_motion_process (CpsMotionState * s, const CpsImage * frame,
     return cps_camera_model_process (s->camera, s->cur, frame->planes[0],
         frame->strides[0], motion, residual, NULL);
   }
-  if (s->exact)
-    cps_downscale_plane_q2 (frame->planes[0], frame->strides[0], g->width,
-        s->ytaps, s->xtaps, lw, lh, s->row_scratch, s->cur);
-  else
-    cps_downscale_plane (frame->planes[0], frame->strides[0], g->width,
-        s->ytaps, s->xtaps, lw, lh, s->row_scratch, s->cur);
+  image_yuv_planes (frame, &planes);
+  cps_reference_downscale (&planes, s->ytaps, s->xtaps, lw, lh,
+      s->row_scratch, s->cur);
 
   if (!s->have_prev) {
     memset (motion, 0, sizeof (float) * lw * lh);
     memset (residual, 0, sizeof (float) * lw * lh);
-  } else if (s->exact) {
-    cps_motion_residual_q2_padded (s->prev_padded, ps, s->cur, lw, lh, r,
-        motion, residual);
   } else {
     cps_motion_residual_padded (s->prev_padded, ps, s->cur, lw, lh, r,
         motion, residual);
   }
   /* the current frame becomes the previous one, inside the border */
   for (int y = 0; y < lh; y++)
-    memcpy ((char *) s->prev_padded + s->esize * ((size_t) (y + r) * ps + r),
-        (char *) s->cur + s->esize * (size_t) y * lw, s->esize * lw);
+    memcpy (s->prev_padded + (size_t) (y + r) * ps + r,
+        s->cur + (size_t) y * lw, sizeof (float) * lw);
   s->have_prev = 1;
   return 1;
 }

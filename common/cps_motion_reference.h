@@ -38,15 +38,6 @@ void cps_motion_residual_padded (const float *prev_padded, int ps,
     const float *cur, int w, int h, int r, float *motion, float *residual);
 void cps_pad_frame (const float *frame, int w, int h, int r, float *padded);
 
-/* Exact integer form of the above on planes of cps_downscale_plane_q2
- * (4 × the low-res value, int16, <= 1020): residuals come out as floats
- * identical to the float form's.  Requires w >= 16. */
-void cps_motion_residual_q2_padded (const int16_t * prev_padded, int ps,
-    const int16_t * cur, int w, int h, int r, float *motion,
-    float *residual);
-void cps_pad_frame_q2 (const int16_t * frame, int w, int h, int r,
-    int16_t * padded);
-
 #ifdef __cplusplus
 }
 #endif

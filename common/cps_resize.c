@@ -72,58 +72,6 @@ cps_gather_row (const float *row, int step, const CpsTap * xtaps, int n,
 }
 
 void
-cps_downscale_plane (const uint8_t * plane, int stride, int width,
-    const CpsTap * ytaps, const CpsTap * xtaps, int lw, int lh,
-    float *row_scratch, float *out)
-{
-  for (int oy = 0; oy < lh; oy++) {
-    cps_lerp_rows (plane + (size_t) ytaps[oy].i0 * stride,
-        plane + (size_t) ytaps[oy].i1 * stride, ytaps[oy].w1, width,
-        row_scratch);
-    cps_gather_row (row_scratch, 1, xtaps, lw, out + (size_t) oy * lw);
-  }
-}
-
-/* ---- exact integer form for half-pixel taps ----------------------------
- * With every bilinear weight 0 or 0.5 (factor 4 on sides divisible by 4,
- * the common case), four times a low-res value is an integer <= 1020,
- * which cps_motion_reference.c matches in int16. */
-
-int
-cps_taps_are_halves (const CpsTap * taps, int n)
-{
-  for (int i = 0; i < n; i++)
-    if (taps[i].w1 != 0.0f && taps[i].w1 != 0.5f)
-      return 0;
-  return 1;
-}
-
-CPS_HOT void
-cps_downscale_plane_q2 (const uint8_t * plane, int stride, int width,
-    const CpsTap * ytaps, const CpsTap * xtaps, int lw, int lh,
-    uint16_t * row_scratch, int16_t * out)
-{
-  for (int oy = 0; oy < lh; oy++) {
-    const uint8_t *r0 = plane + (size_t) ytaps[oy].i0 * stride;
-    const uint8_t *r1 = plane + (size_t) ytaps[oy].i1 * stride;
-    /* integer weights 2·(1 − w), 2·w in {0, 1, 2} */
-    uint16_t a = (uint16_t) (2.0f * (1.0f - ytaps[oy].w1));
-    uint16_t b = (uint16_t) (2.0f * ytaps[oy].w1);
-    int16_t *o = out + (size_t) oy * lw;
-
-    for (int x = 0; x < width; x++)
-      row_scratch[x] = a * r0[x] + b * r1[x];
-    for (int ox = 0; ox < lw; ox++) {
-      const CpsTap *t = &xtaps[ox];
-
-      /* weight 0: 2·v[i0]; weight ½: v[i0] + v[i1] */
-      o[ox] = (int16_t) (t->w1 == 0.0f ? 2 * row_scratch[t->i0] :
-          row_scratch[t->i0] + row_scratch[t->i1]);
-    }
-  }
-}
-
-void
 cps_smart_resize (int width, int height, int patch_size, long input_size,
     long min_pixels, long max_pixels, int *target_width, int *target_height)
 {

@@ -43,20 +43,6 @@ void cps_lerp_rows (const uint8_t * r0, const uint8_t * r1, float w1, int n,
 void cps_gather_row (const float *row, int step, const CpsTap * xtaps, int n,
     float *out);
 
-/* Resizes an 8-bit plane to a float map of lw × lh.  @row_scratch holds
- * in_width floats. */
-void cps_downscale_plane (const uint8_t * plane, int stride, int width,
-    const CpsTap * ytaps, const CpsTap * xtaps, int lw, int lh,
-    float *row_scratch, float *out);
-
-/* Exact integer form of the above, used when every tap weight is 0 or 0.5
- * (cps_taps_are_halves on both axes): @out holds 4 × the low-res value
- * (int16, <= 1020), the input of cps_motion_residual_q2_padded. */
-int cps_taps_are_halves (const CpsTap * taps, int n);
-void cps_downscale_plane_q2 (const uint8_t * plane, int stride, int width,
-    const CpsTap * ytaps, const CpsTap * xtaps, int lw, int lh,
-    uint16_t * row_scratch, int16_t * out);
-
 /* docs/algorithm.md step 6 (smart resize).  @min_pixels / @max_pixels of
  * 0 mean input_size². */
 void cps_smart_resize (int width, int height, int patch_size,

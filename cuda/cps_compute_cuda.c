@@ -71,10 +71,16 @@ cuda_motion_process (CpsMotionState * s, const CpsImage * frame,
   const CpsMotionGeometry *g = &s->g;
   int lw = g->lowres_width, lh = g->lowres_height, r = g->radius;
   size_t bytes = sizeof (float) * lw * lh;
-  CUdeviceptr plane = DEV (frame->planes[0]), m = DEV (motion);
-  CUdeviceptr res = DEV (residual), swap;
-  int stride = frame->strides[0];
-  void *down[] = { &plane, &stride, &s->ytaps, &s->xtaps, &lw, &lh, &s->cur };
+  CUdeviceptr m = DEV (motion), res = DEV (residual), swap;
+  /* the reference luma reads Y, U and V (I420, or NV12's U, V pairs) */
+  CUdeviceptr py = DEV (frame->planes[0]), pu = DEV (frame->planes[1]);
+  CUdeviceptr pv = frame->uv_interleaved ? pu + 1 : DEV (frame->planes[2]);
+  int sy = frame->strides[0], sc = frame->strides[1];
+  int cstep = frame->uv_interleaved ? 2 : 1;
+  int xshift = frame->chroma_x_shift, yshift = frame->chroma_y_shift;
+  void *down[] = { &py, &sy, &pu, &pv, &sc, &cstep, &xshift, &yshift,
+    &s->ytaps, &s->xtaps, &lw, &lh, &s->cur
+  };
   void *match[] = { &s->prev, &s->cur, &lw, &lh, &r, &s->mags, &m, &res };
 
   cps_cuda_launch (s->cuda, CPS_KERNEL_DOWNSCALE_LUMA, lw, lh, NULL, down);

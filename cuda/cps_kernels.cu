@@ -46,17 +46,65 @@ resample (const uint8_t * plane, int stride, int step, int offset, Tap ty,
   return (1.0f - tx.w1) * a + tx.w1 * b;
 }
 
-/* cps_downscale_plane: the luma plane to the low-resolution map */
+/* cps_sws_yuv_to_rgb and cps_rgb_luma (common/cps_reference_luma.h): the
+ * reference luma of one pixel, libswscale's integer BT.601 conversion to
+ * 8-bit RGB, then 0.299 R + 0.587 G + 0.114 B rounded left to right */
+__device__ static int
+clamp8 (int v)
+{
+  return v < 0 ? 0 : (v > 255 ? 255 : v);
+}
+
+__device__ static float
+reference_luma (int y, int u, int v)
+{
+  int yy = ((y * 8 - 128) * 9539) >> 16;
+  int uu = u * 8 - 1024, vv = v * 8 - 1024;
+  int r = clamp8 (yy + ((vv * 13075) >> 16));
+  int g = clamp8 (yy + ((uu * -3209) >> 16) + ((vv * -6660) >> 16));
+  int b = clamp8 (yy + ((uu * 16525) >> 16));
+  float l = 0.299f * (float) r;
+
+  l = l + 0.587f * (float) g;
+  return l + 0.114f * (float) b;
+}
+
+/* CpsYuvPlanes of common/cps_reference_luma.h: the luma at (x, y) */
+__device__ static float
+luma_at (const uint8_t * py, int sy, const uint8_t * pu, const uint8_t * pv,
+    int sc, int cstep, int xshift, int yshift, int x, int y)
+{
+  size_t c = (size_t) (y >> yshift) * sc + (size_t) (x >> xshift) * cstep;
+
+  return reference_luma (py[(size_t) y * sy + x], pu[c], pv[c]);
+}
+
+/* cps_reference_downscale: the reference luma of the 2 × 2 source pixels
+ * each output's taps read, each row's columns first, then the rows.  NV12:
+ * @pv = @pu + 1 and @cstep 2; I420: @cstep 1. */
 extern "C" __global__ void
-cpsk_downscale_luma (const uint8_t * plane, int stride, const Tap * ytaps,
-    const Tap * xtaps, int lw, int lh, float *out)
+cpsk_downscale_luma (const uint8_t * py, int sy, const uint8_t * pu,
+    const uint8_t * pv, int sc, int cstep, int xshift, int yshift,
+    const Tap * ytaps, const Tap * xtaps, int lw, int lh, float *out)
 {
   int x = blockIdx.x * blockDim.x + threadIdx.x;
   int y = blockIdx.y * blockDim.y + threadIdx.y;
+  Tap ty, tx;
+  float wx0, wy0, t0, t1;
 
-  if (x < lw && y < lh)
-    out[(size_t) y * lw + x] = resample (plane, stride, 1, 0, ytaps[y],
-        xtaps[x]);
+  if (x >= lw || y >= lh)
+    return;
+  ty = ytaps[y];
+  tx = xtaps[x];
+  wx0 = 1.0f - tx.w1;
+  wy0 = 1.0f - ty.w1;
+  t0 = wx0 * luma_at (py, sy, pu, pv, sc, cstep, xshift, yshift, tx.i0,
+      ty.i0) + tx.w1 * luma_at (py, sy, pu, pv, sc, cstep, xshift, yshift,
+      tx.i1, ty.i0);
+  t1 = wx0 * luma_at (py, sy, pu, pv, sc, cstep, xshift, yshift, tx.i0,
+      ty.i1) + tx.w1 * luma_at (py, sy, pu, pv, sc, cstep, xshift, yshift,
+      tx.i1, ty.i1);
+  out[(size_t) y * lw + x] = wy0 * t0 + ty.w1 * t1;
 }
 
 /* cps_motion_residual: per pixel, the first best match within ±r in scan

@@ -94,84 +94,156 @@ test_motion_flat_tie_rule (void)
     g_assert_cmpfloat (res[i], ==, 0.0f);
 }
 
-/* The integer form for half-pixel taps gives bit-identical maps to the
- * float form, at the reference's factor 4 (and at an integer factor 3
- * reached by the clamp to 32). */
+/* The reference luma of single pixels: RGB as libswscale 5.1 (x86)
+ * converts a yuv420p frame whose 2 × 2 blocks hold these values to RGB24
+ * at the same size with SWS_BILINEAR, and the float luma of that RGB as
+ * numpy computes it in float32 ((0.299 R + 0.587 G) + 0.114 B). */
 static void
-check_exact_form (int width, int height)
+test_reference_luma_pixels (void)
 {
-  int lw, lh, r;
-  guint8 *a = g_new (guint8, width * height), *b = g_new (guint8, width *
-      height);
-  CpsTap *yt, *xt;
-  float *fa, *fb, *m1, *r1, *m2, *r2, *rows;
-  gint16 *qa, *qb, *qpad;
-  guint16 *qrows;
-  GRand *rand = g_rand_new_with_seed (width);
+  static const struct {
+    int y, u, v, r, g, b;
+    float luma;
+  } px[] = {
+    {16, 128, 128, 0, 0, 0, 0.0f},
+    {235, 128, 128, 255, 255, 255, 255.0f},
+    {0, 128, 128, 0, 0, 0, 0.0f},
+    {255, 128, 128, 255, 255, 255, 255.0f},
+    {126, 128, 128, 128, 128, 128, 128.0f},
+    {81, 90, 240, 253, 0, 0, 75.646996f},
+    {145, 54, 34, 0, 254, 0, 149.098f},
+    {41, 240, 110, 0, 0, 254, 28.956f},
+    {200, 16, 16, 35, 255, 0, 160.15f},
+    {60, 240, 240, 229, 0, 255, 97.541f},
+    {100, 100, 160, 148, 80, 40, 95.771996f},
+    {173, 173, 93, 126, 192, 255, 179.448f},
+    {17, 129, 127, 0, 0, 3, 0.342f},
+    {254, 0, 255, 255, 223, 18, 209.198f},
+  };
 
-  cps_lowres_size (width, height, 4, &lw, &lh);
-  r = cps_default_radius (lw, lh);
+  for (guint i = 0; i < G_N_ELEMENTS (px); i++) {
+    int r, g, b;
+
+    cps_sws_yuv_to_rgb (px[i].y, px[i].u, px[i].v, &r, &g, &b);
+    g_assert_cmpint (r, ==, px[i].r);
+    g_assert_cmpint (g, ==, px[i].g);
+    g_assert_cmpint (b, ==, px[i].b);
+    g_assert_cmpfloat (cps_rgb_luma (r, g, b), ==, px[i].luma);
+    g_assert_cmpfloat (cps_reference_luma_pixel (px[i].y, px[i].u,
+            px[i].v), ==, px[i].luma);
+  }
+}
+
+/* The reference luma of an 8 × 8 frame at 2 × 2 (factor 4: the mean of
+ * the pixels at rows and columns 1, 2 and 5, 6), in I420, NV12 and 4:2:2
+ * layouts.  Expected: libswscale's RGB24 of the same yuv420p / yuv422p
+ * frame, its float32 luma and torch's bilinear order (each row's columns,
+ * then the rows) computed in numpy. */
+static void
+test_reference_downscale (void)
+{
+  static const float want420[4] = { 120.40350341796875f, 209.7237548828125f,
+    103.38924407958984f, 210.72900390625f
+  };
+  static const float want422[4] = { 119.56299591064453f, 207.63726806640625f,
+    100.9737548828125f, 200.4149932861328f
+  };
+  guint8 y[64], u[32], v[32], uv[64];
+  CpsTap taps[2];
+  float out[4];
+  gpointer scratch = g_malloc (cps_reference_downscale_scratch (2));
+
+  for (int r = 0; r < 8; r++)
+    for (int c = 0; c < 8; c++)
+      y[r * 8 + c] = 10 + (20 + 29 * c + 3 * r + 17 * (c * r % 5)) % 236;
+  for (int r = 0; r < 8; r++)
+    for (int c = 0; c < 4; c++) {
+      u[r * 4 + c] = 40 + 50 * c + 7 * r;
+      v[r * 4 + c] = 220 - 45 * c - 11 * r;
+      uv[r * 8 + 2 * c] = u[r * 4 + c];
+      uv[r * 8 + 2 * c + 1] = v[r * 4 + c];
+    }
+  cps_bilinear_taps (8, 2, taps);
+  {
+    /* I420: chroma rows 0-3 of u, v; NV12: the same, interleaved */
+    CpsYuvPlanes i420 = { y, u, v, 8, 4, 1, 1, 1 };
+    CpsYuvPlanes nv12 = { y, uv, uv + 1, 8, 8, 2, 1, 1 };
+    CpsYuvPlanes y42b = { y, u, v, 8, 4, 1, 1, 0 };
+
+    cps_reference_downscale (&i420, taps, taps, 2, 2, scratch, out);
+    g_assert_cmpmem (out, sizeof out, want420, sizeof want420);
+    cps_reference_downscale (&nv12, taps, taps, 2, 2, scratch, out);
+    g_assert_cmpmem (out, sizeof out, want420, sizeof want420);
+    cps_reference_downscale (&y42b, taps, taps, 2, 2, scratch, out);
+    g_assert_cmpmem (out, sizeof out, want422, sizeof want422);
+  }
+  g_free (scratch);
+}
+
+/* cps_reference_downscale against its definition written out plainly
+ * (the 2 × 2 pixels of each output's taps, each row's columns first), on
+ * random I420 and NV12 frames with padded strides: an exact 4x size (the
+ * vectorized form) and an odd one (the general form). */
+static void
+check_reference_downscale_plain (int w, int h, gboolean nv12)
+{
+  int lw, lh, cw = (w + 1) / 2, ch = (h + 1) / 2;
+  int sy = w + 7, sc = (nv12 ? 2 * cw : cw) + 5;
+  gsize ysize = (gsize) sy * h, csize = (gsize) sc * ch;
+  guint8 *frame = g_malloc (ysize + 2 * csize);
+  GRand *rand = g_rand_new_with_seed (w + nv12);
+  CpsYuvPlanes p = { frame, frame + ysize, NULL, sy, sc, nv12 ? 2 : 1, 1, 1 };
+  CpsTap *yt, *xt;
+  float *got, *want;
+  gpointer scratch;
+
+  p.v = nv12 ? p.u + 1 : p.u + csize;
+  for (gsize i = 0; i < ysize + 2 * csize; i++)
+    frame[i] = (guint8) g_rand_int_range (rand, 0, 256);
+  cps_lowres_size (w, h, 4, &lw, &lh);
   yt = g_new (CpsTap, lh);
   xt = g_new (CpsTap, lw);
-  cps_bilinear_taps (height, lh, yt);
-  cps_bilinear_taps (width, lw, xt);
-  g_assert_true (cps_taps_are_halves (yt, lh) && cps_taps_are_halves (xt,
-          lw));
-  /* smooth random content moved by (3, 1) source pixels, plus noise */
-  for (int y = 0; y < height; y++)
-    for (int x = 0; x < width; x++) {
-      a[y * width + x] = (guint8) (128 + 100 * sin (x * 0.05) * cos (y *
-              0.07) + g_rand_int_range (rand, 0, 8));
-      b[y * width + x] = (guint8) (128 + 100 * sin ((x - 3) * 0.05) *
-          cos ((y - 1) * 0.07) + g_rand_int_range (rand, 0, 8));
+  cps_bilinear_taps (h, lh, yt);
+  cps_bilinear_taps (w, lw, xt);
+  got = g_new (float, lw * lh);
+  want = g_new (float, lw * lh);
+  scratch = g_malloc (cps_reference_downscale_scratch (lw));
+  cps_reference_downscale (&p, yt, xt, lw, lh, scratch, got);
+  for (int oy = 0; oy < lh; oy++)
+    for (int ox = 0; ox < lw; ox++) {
+      float l[2][2], t[2];
+
+      for (int k = 0; k < 2; k++)
+        for (int c = 0; c < 2; c++) {
+          int y = k ? yt[oy].i1 : yt[oy].i0, x = c ? xt[ox].i1 : xt[ox].i0;
+          gsize co = (gsize) (y / 2) * sc + (gsize) (x / 2) * p.cstep;
+
+          l[k][c] = cps_reference_luma_pixel (p.y[(gsize) y * sy + x],
+              p.u[co], p.v[co]);
+        }
+      for (int k = 0; k < 2; k++)
+        t[k] = (1.0f - xt[ox].w1) * l[k][0] + xt[ox].w1 * l[k][1];
+      want[oy * lw + ox] = (1.0f - yt[oy].w1) * t[0] + yt[oy].w1 * t[1];
     }
-  fa = g_new (float, lw * lh);
-  fb = g_new (float, lw * lh);
-  m1 = g_new (float, lw * lh);
-  r1 = g_new (float, lw * lh);
-  m2 = g_new (float, lw * lh);
-  r2 = g_new (float, lw * lh);
-  rows = g_new (float, width);
-  qrows = g_new (guint16, width);
-  qa = g_new (gint16, lw * lh);
-  qb = g_new (gint16, lw * lh);
-  qpad = g_new (gint16, (lw + 2 * r) * (lh + 2 * r));
-  cps_downscale_plane (a, width, width, yt, xt, lw, lh, rows, fa);
-  cps_downscale_plane (b, width, width, yt, xt, lw, lh, rows, fb);
-  cps_downscale_plane_q2 (a, width, width, yt, xt, lw, lh, qrows, qa);
-  cps_downscale_plane_q2 (b, width, width, yt, xt, lw, lh, qrows, qb);
-  for (int i = 0; i < lw * lh; i++)
-    g_assert_cmpfloat (fa[i] * 4.0f, ==, (float) qa[i]);
-  cps_motion_residual (fa, fb, lw, lh, r, m1, r1);
-  cps_pad_frame_q2 (qa, lw, lh, r, qpad);
-  cps_motion_residual_q2_padded (qpad, lw + 2 * r, qb, lw, lh, r, m2, r2);
-  for (int i = 0; i < lw * lh; i++) {
-    g_assert_cmpfloat (r1[i], ==, r2[i]);
-    g_assert_cmpfloat (m1[i], ==, m2[i]);
-  }
-  g_free (a);
-  g_free (b);
+  g_assert_cmpmem (got, sizeof (float) * lw * lh, want,
+      sizeof (float) * lw * lh);
+  g_rand_free (rand);
+  g_free (frame);
   g_free (yt);
   g_free (xt);
-  g_free (fa);
-  g_free (fb);
-  g_free (m1);
-  g_free (r1);
-  g_free (m2);
-  g_free (r2);
-  g_free (rows);
-  g_free (qrows);
-  g_free (qa);
-  g_free (qb);
-  g_free (qpad);
-  g_rand_free (rand);
+  g_free (got);
+  g_free (want);
+  g_free (scratch);
 }
 
 static void
-test_motion_exact_form (void)
+test_reference_downscale_plain (void)
 {
-  check_exact_form (640, 360);  /* 160 × 90, taps 4x + 1.5 */
-  check_exact_form (200, 96);   /* 50 × 32: 96 → 32 is factor 3, weight 0 */
+  check_reference_downscale_plain (256, 128, FALSE);
+  check_reference_downscale_plain (256, 128, TRUE);
+  check_reference_downscale_plain (333, 187, FALSE);
+  check_reference_downscale_plain (333, 187, TRUE);
+  check_reference_downscale_plain (200, 96, FALSE);     /* 96 -> 32: weight 0 */
 }
 
 static void
@@ -835,7 +907,10 @@ main (int argc, char **argv)
   g_test_add_func ("/algo/lowres-and-radius", test_lowres_and_radius);
   g_test_add_func ("/algo/motion-shifted-pattern", test_motion_shifted_pattern);
   g_test_add_func ("/algo/motion-flat-tie-rule", test_motion_flat_tie_rule);
-  g_test_add_func ("/algo/motion-exact-form", test_motion_exact_form);
+  g_test_add_func ("/algo/reference-luma-pixels", test_reference_luma_pixels);
+  g_test_add_func ("/algo/reference-downscale", test_reference_downscale);
+  g_test_add_func ("/algo/reference-downscale-plain",
+      test_reference_downscale_plain);
   g_test_add_func ("/algo/percentile", test_percentile);
   g_test_add_func ("/algo/percentile-matches-sort",
       test_percentile_matches_sort);

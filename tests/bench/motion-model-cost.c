@@ -6,7 +6,7 @@
  *     -o /tmp/motion-model-cost
  *   /tmp/motion-model-cost                       # synthetic 1080p pan
  *   ffmpeg -v error -i CLIP -f rawvideo -pix_fmt gray -frames:v 60 /tmp/y.raw
- *   /tmp/motion-model-cost /tmp/y.raw 1920 1080  # real frames (luma only)
+ *   /tmp/motion-model-cost /tmp/y.raw 1920 1080  # real frames (luma; chroma neutral)
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -15,6 +15,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 /* Two frames of a textured scene, the second panned by (6, 2) pixels. */
@@ -89,10 +90,15 @@ main (int argc, char **argv)
     };
     CpsMotionState *s = cps_compute_cpu.motion_new (&g);
     float *maps = malloc (sizeof (float) * lw * lh * 2);
-    CpsImage img = { {frames, NULL, NULL}, {w, 0, 0}, w, h, 1, 1, 0, 0, 0 };
+    /* neutral chroma: the reference model's luma reads U and V too */
+    uint8_t *chroma = malloc ((size_t) (w / 2) * (h / 2));
+    CpsImage img = { {frames, chroma, chroma}, {w, w / 2, w / 2}, w, h, 1, 1,
+      0, 0, 0
+    };
     int n = count > rounds ? count : rounds;
     double start;
 
+    memset (chroma, 128, (size_t) (w / 2) * (h / 2));
     cps_compute_cpu.motion_process (s, &img, maps, maps + lw * lh);
     start = now_ms ();
     for (int i = 1; i <= n; i++) {
@@ -103,6 +109,7 @@ main (int argc, char **argv)
         (now_ms () - start) / n, w, h, n);
     cps_compute_cpu.motion_free (s);
     free (maps);
+    free (chroma);
   }
   free (frames);
   return 0;

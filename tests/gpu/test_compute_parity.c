@@ -1,9 +1,8 @@
 /* cps — the CUDA compute table (cuda/cps_compute_cuda.c) against the CPU
  * table on the same frame sequences: motion and residual maps, fused
  * energy, window scores, the selection made from them, and the extracted
- * patches in every dtype, all byte for byte.  I420 and NV12, a geometry
- * the CPU matches in its exact int16 form (256×128) and one it matches in
- * float (130×66).  Built against the GPU and against the CPU emulation of
+ * patches in every dtype, all byte for byte.  I420 and NV12, an exact
+ * 4x geometry (256×128) and one with fractional taps (130×66).  Built against the GPU and against the CPU emulation of
  * the kernels (CPS_KERNELS_EMULATED); on the GPU build every case skips,
  * with the reason, where there is no driver or device.  TAP (g_test).
  * SPDX-License-Identifier: LGPL-2.1-or-later

@@ -51,44 +51,62 @@ download (gpointer dst, CUdeviceptr src, gsize size)
   }                                                                  \
 } G_STMT_END
 
-/* cps_downscale_luma vs cps_downscale_plane, odd size and padded stride */
+/* cpsk_downscale_luma vs cps_reference_downscale (the reference luma, Y,
+ * U and V read): I420 and NV12, padded strides, an odd size and an exact
+ * 4x one */
+typedef struct {
+  int w, h;
+  gboolean nv12;
+} DownscaleCase;
+
 static void
-test_downscale (void)
+test_downscale (gconstpointer data)
 {
-  enum { W = 333, H = 187, STRIDE = 352 };
-  int lw, lh;
-  guint8 *plane = g_malloc (STRIDE * H);
+  const DownscaleCase *c = data;
+  int lw, lh, cw = (c->w + 1) / 2, ch = (c->h + 1) / 2;
+  int sy = c->w + 19, sc = (c->nv12 ? 2 * cw : cw) + 13;
+  gsize ysize = (gsize) sy * c->h, csize = (gsize) sc * ch;
+  guint8 *frame = g_malloc (ysize + 2 * csize);
   CpsTap *yt, *xt;
-  float *cpu, *gpu, *scratch = g_malloc (sizeof (float) * W);
-  CUdeviceptr dp, dy, dx, dout;
+  CpsYuvPlanes planes = { frame, frame + ysize, NULL, sy, sc,
+    c->nv12 ? 2 : 1, 1, 1
+  };
+  float *cpu, *gpu;
+  gpointer scratch;
+  CUdeviceptr dframe, dy, dx, dout;
 
   NEED_GPU ();
-  fill_random (plane, STRIDE * H, 1);
-  cps_lowres_size (W, H, 4, &lw, &lh);
+  fill_random (frame, ysize + 2 * csize, c->w + c->nv12);
+  planes.v = c->nv12 ? planes.u + 1 : planes.u + csize;
+  cps_lowres_size (c->w, c->h, 4, &lw, &lh);
   yt = g_new (CpsTap, lh);
   xt = g_new (CpsTap, lw);
-  cps_bilinear_taps (H, lh, yt);
-  cps_bilinear_taps (W, lw, xt);
+  cps_bilinear_taps (c->h, lh, yt);
+  cps_bilinear_taps (c->w, lw, xt);
   cpu = g_new (float, lw * lh);
   gpu = g_new (float, lw * lh);
-  cps_downscale_plane (plane, STRIDE, W, yt, xt, lw, lh, scratch, cpu);
+  scratch = g_malloc (cps_reference_downscale_scratch (lw));
+  cps_reference_downscale (&planes, yt, xt, lw, lh, scratch, cpu);
 
-  dp = upload (plane, STRIDE * H);
+  dframe = upload (frame, ysize + 2 * csize);
   dy = upload (yt, sizeof (CpsTap) * lh);
   dx = upload (xt, sizeof (CpsTap) * lw);
   dout = cps_cuda_alloc (cuda, sizeof (float) * lw * lh);
   {
-    int stride = STRIDE;
-    void *args[] = { &dp, &stride, &dy, &dx, &lw, &lh, &dout };
+    CUdeviceptr pu = dframe + ysize, pv = c->nv12 ? pu + 1 : pu + csize;
+    int cstep = planes.cstep, xshift = 1, yshift = 1;
+    void *args[] = { &dframe, &sy, &pu, &pv, &sc, &cstep, &xshift, &yshift,
+      &dy, &dx, &lw, &lh, &dout
+    };
     g_assert_true (cps_cuda_launch (cuda, CPS_KERNEL_DOWNSCALE_LUMA, lw, lh,
             NULL, args));
   }
   download (gpu, dout, sizeof (float) * lw * lh);
   g_assert_cmpmem (gpu, sizeof (float) * lw * lh, cpu,
       sizeof (float) * lw * lh);
-  for (CUdeviceptr *d = (CUdeviceptr[]) { dp, dy, dx, dout, 0 }; *d; d++)
+  for (CUdeviceptr *d = (CUdeviceptr[]) { dframe, dy, dx, dout, 0 }; *d; d++)
     cps_cuda_free (cuda, *d);
-  g_free (plane);
+  g_free (frame);
   g_free (yt);
   g_free (xt);
   g_free (cpu);
@@ -372,7 +390,19 @@ main (int argc, char **argv)
 
   g_test_init (&argc, &argv, NULL);
   gpu_test_open ();
-  g_test_add_func (GPU_TEST_PREFIX "/downscale-luma", test_downscale);
+  {
+    static const DownscaleCase cases[] = {
+      {333, 187, FALSE}, {333, 187, TRUE}, {256, 128, FALSE}, {256, 128, TRUE}
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+      gchar *name = g_strdup_printf (GPU_TEST_PREFIX "/downscale-luma/%dx%d-%s",
+          cases[i].w, cases[i].h, cases[i].nv12 ? "nv12" : "i420");
+
+      g_test_add_data_func (name, &cases[i], test_downscale);
+      g_free (name);
+    }
+  }
   g_test_add_func (GPU_TEST_PREFIX "/motion-residual", test_motion);
   g_test_add_func (GPU_TEST_PREFIX "/energy-fuse", test_energy);
   g_test_add_func (GPU_TEST_PREFIX "/patch-scores", test_scores);
