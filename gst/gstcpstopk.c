@@ -76,6 +76,7 @@ GST_DEBUG_CATEGORY_STATIC (gst_cps_topk_debug);
 #define DEFAULT_PATCH_SIZE 14
 #define DEFAULT_DTYPE CPS_PATCH_DTYPE_BF16
 #define DEFAULT_UNIT CPS_UNIT_PATCH
+#define DEFAULT_STATIC_FALLBACK TRUE
 /* A window holds T resized float RGB frames (12 bytes a pixel): these caps
  * bound it to a few GiB even at the extremes. */
 #define MAX_SEQUENCE_LENGTH 1024
@@ -1079,12 +1080,17 @@ gst_cps_topk_class_init (GstCpsTopKClass * klass)
    * GstCpsTopK:static-fallback:
    *
    * When the window looks static, give whole evenly spaced P-frames the
-   * P-frame budget (docs/algorithm.md).
+   * P-frame budget (docs/algorithm.md), rather than the first frames'
+   * top-left patches that equal scores would give.  On by default: with
+   * the camera motion model a still scene scores (near) zero and is
+   * detected; the reference model's maps are never that flat on natural
+   * video, so it rarely fires there (the reference library's default is
+   * off: set it to false for its exact behaviour).
    */
   g_object_class_install_property (gobject_class, PROP_STATIC_FALLBACK,
       g_param_spec_boolean ("static-fallback", "Static fallback",
           "In static windows, spend the P budget on whole evenly spaced "
-          "frames", FALSE, flags));
+          "frames", DEFAULT_STATIC_FALLBACK, flags));
   /**
    * GstCpsTopK:static-abs-thresh:
    *
@@ -1179,5 +1185,6 @@ gst_cps_topk_init (GstCpsTopK * self)
   p->patch_size = DEFAULT_PATCH_SIZE;
   p->dtype = DEFAULT_DTYPE;
   cps_select_params_init (&p->select);
+  p->select.static_fallback = DEFAULT_STATIC_FALLBACK;
   self->ops = &cps_compute_cpu;
 }

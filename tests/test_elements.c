@@ -43,7 +43,7 @@ static const gchar *i420_caps =
 static void
 test_motion_passthrough_meta (void)
 {
-  GstHarness *h = gst_harness_new ("cpsmotion");
+  GstHarness *h = gst_harness_new_parse ("cpsmotion motion-model=reference");
   GstBuffer *in, *out;
   CpsMotionMeta *m;
 
@@ -75,7 +75,7 @@ test_motion_passthrough_meta (void)
 static void
 test_motion_key_unit_meta (void)
 {
-  GstHarness *h = gst_harness_new ("cpsmotion");
+  GstHarness *h = gst_harness_new_parse ("cpsmotion motion-model=reference");
   GstBuffer *in, *out;
 
   gst_harness_set_src_caps_str (h, i420_caps);
@@ -96,7 +96,7 @@ test_motion_sampling_uniform_needs_duration (void)
 {
   GstElement *pipe = gst_parse_launch ("videotestsrc num-buffers=10 ! "
       "video/x-raw,format=I420,width=64,height=64,framerate=25/1 ! "
-      "cpsmotion sampling=uniform sampling-frames=4 ! fakesink", NULL);
+      "cpsmotion motion-model=reference sampling=uniform sampling-frames=4 ! fakesink", NULL);
   GstBus *bus = gst_element_get_bus (pipe);
   GstMessage *msg;
   GError *err = NULL;
@@ -119,7 +119,7 @@ test_motion_sampling_uniform_needs_duration (void)
 static void
 test_motion_sampling_rate (void)
 {
-  GstHarness *h = gst_harness_new_parse ("cpsmotion sampling=rate "
+  GstHarness *h = gst_harness_new_parse ("cpsmotion motion-model=reference sampling=rate "
       "sampling-rate=10");
   guint kept = 0;
 
@@ -147,7 +147,7 @@ test_motion_sampling_rate (void)
 static void
 test_motion_sampling_rate_after_flush (void)
 {
-  GstHarness *h = gst_harness_new_parse ("cpsmotion sampling=rate "
+  GstHarness *h = gst_harness_new_parse ("cpsmotion motion-model=reference sampling=rate "
       "sampling-rate=10");
   GstBuffer *out;
 
@@ -246,7 +246,7 @@ test_patchsink_refuses_video (void)
 static GstHarness *
 topk_harness (const gchar * props)
 {
-  gchar *desc = g_strdup_printf ("cpsmotion ! cpstopk %s", props);
+  gchar *desc = g_strdup_printf ("cpsmotion motion-model=reference ! cpstopk %s", props);
   GstHarness *h = gst_harness_new_parse (desc);
 
   g_free (desc);
@@ -351,7 +351,7 @@ test_topk_resolution_change (void)
 static void
 test_topk_motion_model_change_ends_window (void)
 {
-  GstHarness *h = gst_harness_new_parse ("cpsmotion ! cpstopk "
+  GstHarness *h = gst_harness_new_parse ("cpsmotion motion-model=reference ! cpstopk "
       "sequence-length=4 k=16 input-size=112");
   GstElement *motion = gst_harness_find_element (h, "cpsmotion");
   GstBuffer *out;
@@ -474,7 +474,7 @@ test_topk_block2x2_needs_k_divisible (void)
 static void
 test_topk_caps_refused_downstream (void)
 {
-  GstHarness *h = gst_harness_new_parse ("cpsmotion ! cpstopk ! capsfilter "
+  GstHarness *h = gst_harness_new_parse ("cpsmotion motion-model=reference ! cpstopk ! capsfilter "
       "caps=application/x-cps-patches,dtype=fp16");
   GError *err = push_expecting_error (h, i420_caps, GST_FLOW_NOT_NEGOTIATED);
 
@@ -531,9 +531,9 @@ test_topk_property_change_mid_window (void)
 static void
 test_topk_default_fusion_matches_cpsenergy (void)
 {
-  GstHarness *a = gst_harness_new_parse ("cpsmotion ! cpstopk "
+  GstHarness *a = gst_harness_new_parse ("cpsmotion motion-model=reference ! cpstopk "
       "sequence-length=4 k=12 input-size=56");
-  GstHarness *b = gst_harness_new_parse ("cpsmotion ! cpsenergy ! cpstopk "
+  GstHarness *b = gst_harness_new_parse ("cpsmotion motion-model=reference ! cpsenergy ! cpstopk "
       "sequence-length=4 k=12 input-size=56");
   GstBuffer *oa, *ob;
   CpsPatchMeta *ma, *mb;
@@ -609,7 +609,7 @@ test_property_ranges (void)
 static void
 test_energy_meta_and_weights (void)
 {
-  GstHarness *h = gst_harness_new_parse ("cpsmotion ! cpsenergy "
+  GstHarness *h = gst_harness_new_parse ("cpsmotion motion-model=reference ! cpsenergy "
       "motion-weight=0 residual-weight=1");
   GstBuffer *out;
   CpsEnergyMeta *e;
@@ -648,7 +648,7 @@ test_patchsink_pull_samples (void)
 {
   GstElement *pipe = gst_parse_launch ("videotestsrc num-buffers=20 "
       "pattern=ball ! video/x-raw,format=NV12,width=160,height=120,"
-      "framerate=25/1 ! cpsmotion ! cpsenergy ! cpstopk sequence-length=8 "
+      "framerate=25/1 ! cpsmotion motion-model=reference ! cpsenergy ! cpstopk sequence-length=8 "
       "k=64 ! cpspatchsink name=s max-buffers=1", NULL);
   GstElement *sink = gst_bin_get_by_name (GST_BIN (pipe), "s");
   guint frames[] = { 8, 8, 4 }, n = 0;
@@ -682,7 +682,7 @@ test_patchsink_eos_without_pull (void)
 {
   GstElement *pipe = gst_parse_launch ("videotestsrc num-buffers=10 ! "
       "video/x-raw,format=I420,width=64,height=64,framerate=25/1 ! "
-      "cpsmotion ! cpstopk sequence-length=4 ! cpspatchsink name=s", NULL);
+      "cpsmotion motion-model=reference ! cpstopk sequence-length=4 ! cpspatchsink name=s", NULL);
   GstElement *sink = gst_bin_get_by_name (GST_BIN (pipe), "s");
   GstBus *bus = gst_element_get_bus (pipe);
   GstMessage *msg;
@@ -877,7 +877,7 @@ static void
 test_patchsink_location (void)
 {
   gchar *dir = g_dir_make_tmp ("cps-sink-XXXXXX", NULL);
-  gchar *desc = g_strdup_printf ("cpsmotion ! cpstopk sequence-length=2 k=8 "
+  gchar *desc = g_strdup_printf ("cpsmotion motion-model=reference ! cpstopk sequence-length=2 k=8 "
       "input-size=56 patch-size=14 ! cpspatchsink name=s "
       "location=%s/w-%%03d.st max-buffers=0", dir);
   GstHarness *h = gst_harness_new_parse (desc);
@@ -974,7 +974,7 @@ test_patchsink_location_errors (void)
     g_error_free (err);
   }
   /* a directory that does not exist: the first window fails, clearly */
-  h = gst_harness_new_parse ("cpsmotion ! cpstopk sequence-length=1 k=4 "
+  h = gst_harness_new_parse ("cpsmotion motion-model=reference ! cpstopk sequence-length=1 k=4 "
       "input-size=56 ! cpspatchsink location=/nonexistent-cps/w-%d.st");
   err = push_expecting_error (h, i420_caps, GST_FLOW_ERROR);
   g_assert_true (g_error_matches (err, GST_RESOURCE_ERROR,
@@ -1011,7 +1011,7 @@ pull_frame_id (GstHarness * h)
 static void
 test_motion_frame_id_gaps_and_seeks (void)
 {
-  GstHarness *h = gst_harness_new ("cpsmotion");
+  GstHarness *h = gst_harness_new_parse ("cpsmotion motion-model=reference");
   const guint pts_frames[] = { 0, 1, 2, 5, 6 };
 
   gst_harness_set_src_caps_str (h, i420_caps);
@@ -1033,7 +1033,7 @@ test_motion_frame_id_gaps_and_seeks (void)
 static void
 test_topk_vfr_and_missing_pts (void)
 {
-  GstHarness *h = gst_harness_new_parse ("cpsmotion ! cpstopk "
+  GstHarness *h = gst_harness_new_parse ("cpsmotion motion-model=reference ! cpstopk "
       "sequence-length=4 k=8 input-size=56");
   const GstClockTime pts[] = { 0, 33 * GST_MSECOND, GST_CLOCK_TIME_NONE,
     101 * GST_MSECOND
@@ -1197,7 +1197,7 @@ static void
 test_patchsink_records_window_settings (void)
 {
   gchar *dir = g_dir_make_tmp ("cps-sink-XXXXXX", NULL);
-  gchar *desc = g_strdup_printf ("cpsmotion ! cpsenergy percentile=90 ! "
+  gchar *desc = g_strdup_printf ("cpsmotion motion-model=reference ! cpsenergy percentile=90 ! "
       "cpstopk sequence-length=2 k=8 input-size=56 ! cpspatchsink "
       "location=%s/w-%%d.st", dir);
   GstHarness *h = gst_harness_new_parse (desc);
@@ -1220,7 +1220,7 @@ test_patchsink_records_window_settings (void)
       "cuda-device-id=-1 ! cpsenergy percentile=90 motion-weight=0.5 "
       "residual-weight=0.5 cuda-device-id=-1 ! cpstopk sequence-length=2 "
       "k=8 input-size=56 min-pixels=3136 max-pixels=3136 patch-size=14 "
-      "dtype=bf16 selection-unit=patch static-fallback=false "
+      "dtype=bf16 selection-unit=patch static-fallback=true "
       "static-abs-thresh=2 static-rel-thresh=0.15 static-uniform-frames=4 "
       "cuda-device-id=-1\"");
   assert_contains (header[1], "\"k\":\"4\"");
@@ -1461,7 +1461,7 @@ test_patchsink_bounded_without_consumer (void)
 
   for (guint c = 0; c < G_N_ELEMENTS (extra); c++) {
     gchar *dir = g_dir_make_tmp ("cps-sink-XXXXXX", NULL);
-    gchar *desc = g_strdup_printf ("cpsmotion ! cpstopk sequence-length=1 "
+    gchar *desc = g_strdup_printf ("cpsmotion motion-model=reference ! cpstopk sequence-length=1 "
         "k=4 input-size=56 ! cpspatchsink name=s location=%s/w-%%d.st %s",
         dir, extra[c]);
     GstHarness *h = gst_harness_new_parse (desc);
@@ -1498,13 +1498,13 @@ test_meta_on_transformed_frame_is_refused (void)
   const struct {
     const gchar *launch, *says;
   } cases[] = {
-    {"cpsmotion ! videoflip video-direction=90r ! cpstopk",
+    {"cpsmotion motion-model=reference ! videoflip video-direction=90r ! cpstopk",
         "measured on 64x48 frames but arrives on 48x64 frames"},
-    {"cpsmotion ! videocrop left=8 ! cpstopk",
+    {"cpsmotion motion-model=reference ! videocrop left=8 ! cpstopk",
         "measured on 64x48 frames but arrives on 56x48 frames"},
-    {"cpsmotion ! videocrop top=8 ! cpsenergy",
+    {"cpsmotion motion-model=reference ! videocrop top=8 ! cpsenergy",
         "measured on 64x48 frames but arrives on 64x40 frames"},
-    {"cpsmotion ! cpsenergy ! videoflip video-direction=90r ! cpstopk",
+    {"cpsmotion motion-model=reference ! cpsenergy ! videoflip video-direction=90r ! cpstopk",
         "measured on 64x48 frames but arrives on 48x64 frames"},
   };
 

@@ -15,7 +15,8 @@ patches (metadata_fields, column 3 the linear index).
 
 For every run, cps-extract (BUILDDIR/tools/cps-extract, the plugin from
 BUILDDIR/gst) runs on the clip with the run's settings: CPU decode and
-processing, --sampling uniform --sampling-frames 16 --sequence-length 16,
+processing, the reference motion model, --sampling uniform
+--sampling-frames 16 --sequence-length 16,
 the run's --k, --selection-unit and --static-fallback, --dtype fp32.  Per
 clip, one more run with k above the number of patches gives cps's score of
 every patch.  Then:
@@ -127,6 +128,7 @@ def run_cps(exe, builddir, clip, k, unit, sf, out):
     env = dict(os.environ)
     env["GST_PLUGIN_PATH"] = os.path.join(builddir, "gst")
     cmd = [exe, "-q", "-o", out, "--decode", "cpu", "--process", "cpu",
+           "--motion-model", "reference",
            "--sampling", "uniform", "--sampling-frames", "16",
            "--sequence-length", "16", "--k", str(k),
            "--selection-unit", unit,
