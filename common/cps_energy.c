@@ -97,7 +97,7 @@ cps_normaliser (const float *values, size_t n, double fraction,
 {
   float p;
 
-  if (fraction <= 0.0)
+  if (fraction < 0.0)
     return 1.0f;
   p = cps_percentile (values, n, fraction, scratch);
   return p > CPS_PERCENTILE_FLOOR ? p : CPS_PERCENTILE_FLOOR;
@@ -107,7 +107,7 @@ double
 cps_energy_fraction_for_model (CpsMotionModel model,
     double percentile_fraction)
 {
-  return model == CPS_MOTION_MODEL_CAMERA ? 0.0 : percentile_fraction;
+  return model == CPS_MOTION_MODEL_CAMERA ? -1.0 : percentile_fraction;
 }
 
 static inline float

@@ -25,13 +25,13 @@ float cps_percentile (const float *values, size_t n, double fraction,
     float *scratch);
 
 /* What docs/algorithm.md step 5 divides a map by: its percentile,
- * floored at 1e-6; 1 for a @fraction of 0 or less (maps that are already
- * in [0, 1], as the camera model's are).  @scratch holds n floats. */
+ * floored at 1e-6; 1 for a negative @fraction (maps that are already in
+ * [0, 1], as the camera model's are).  @scratch holds n floats. */
 float cps_normaliser (const float *values, size_t n, double fraction,
     float *scratch);
 
 /* docs/algorithm.md step 5: divides each map by its percentile (floored
- * at 1e-6; not at all for a @percentile_fraction of 0), clamps to [0, 1]
+ * at 1e-6; not at all for a negative @percentile_fraction), clamps to [0, 1]
  * and writes
  * clamp(wm * motion + wr * residual, 0, 1).  @scratch holds n floats. */
 void cps_energy_fuse (const float *motion, const float *residual, size_t n,
@@ -40,7 +40,7 @@ void cps_energy_fuse (const float *motion, const float *residual, size_t n,
 
 /* The percentile fraction the energy stage uses for maps of @model: the
  * camera model's maps are already relative to the frame's noise and in
- * [0, 1], and are fused as they are (0). */
+ * [0, 1], and are fused as they are (−1). */
 double cps_energy_fraction_for_model (CpsMotionModel model,
     double percentile_fraction);
 

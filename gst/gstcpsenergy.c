@@ -7,9 +7,12 @@
  * @title: cpsenergy
  *
  * Fuses the motion and residual maps of #CpsMotionMeta into an energy map
- * (docs/algorithm.md): each map is divided by its percentile value (95th by
- * default, floored at 1e-6) and clamped to [0, 1]; the energy is
- * motion-weight · motion + residual-weight · residual, clamped to [0, 1].
+ * (docs/algorithm.md): the energy is motion-weight · motion +
+ * residual-weight · residual, clamped to [0, 1].  The maps of
+ * cpsmotion's camera model (the default) are already in [0, 1], relative
+ * to the frame's noise, and are fused as they are; those of the reference
+ * model are first divided by their percentile value (95th by default,
+ * floored at 1e-6) and clamped to [0, 1].
  * The energy map is attached as #CpsEnergyMeta; the frame passes through.
  *
  * The element is optional: without it cpstopk fuses with the defaults
@@ -297,13 +300,15 @@ gst_cps_energy_class_init (GstCpsEnergyClass * klass)
   /**
    * GstCpsEnergy:percentile:
    *
-   * Each map is divided by the value at this percentile (element of rank
-   * round(p/100·(n−1)) in sorted order), so that value maps to 1.
+   * With cpsmotion's reference model, each map is divided by the value at
+   * this percentile (element of rank round(p/100·(n−1)) in sorted order),
+   * so that value maps to 1.  The camera model's maps are not divided.
    */
   g_object_class_install_property (gobject_class, PROP_PERCENTILE,
       g_param_spec_double ("percentile", "Percentile",
-          "Each map is divided by its value at this percentile and clamped "
-          "to [0,1]", 0.0, 100.0, CPS_DEFAULT_PERCENTILE, playing));
+          "motion-model=reference: each map is divided by its value at this "
+          "percentile and clamped to [0,1] (camera maps are already in "
+          "[0,1])", 0.0, 100.0, CPS_DEFAULT_PERCENTILE, playing));
   /**
    * GstCpsEnergy:motion-weight:
    *

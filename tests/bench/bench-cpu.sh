@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Decode-only vs the full CPU pipeline on one clip, in one run.
 #   bash tests/bench/bench-cpu.sh [clip] [runs]
-# Runs alternate (decode, full, decode, full, ...) so both see the same
-# machine state; prints each run's frames per second, the medians and
-# their ratio (full / decode-only).
+# Runs alternate (decode, then the full pipeline with each motion model,
+# with and without a queue after the decoder) so all see the same machine
+# state; prints each run's time, the medians and their ratio to
+# decode-only ("camera+queue" is the camera model with a queue).
 set -eu
 cd "$(dirname "$0")/../.."
 clip=${1:-../shared/media/demo.mp4}
@@ -21,24 +22,32 @@ seconds() {
     awk '{ printf "%.4f", $1 * 3600 + $2 * 60 + $3 }'
 }
 
-tail="cpsmotion ! cpsenergy ! cpstopk ! cpspatchsink max-buffers=1 drop=true"
-decode=() full=() queued=()
+# both motion models in the same run, each with and without a queue
+models="camera reference"
+tail() {
+  echo "cpsmotion motion-model=$1 ! cpsenergy ! cpstopk ! cpspatchsink max-buffers=1 drop=true"
+}
+decode=()
+declare -A times
 for i in $(seq "$runs"); do
   decode+=("$(seconds "$src ! fakesink")")
-  full+=("$(seconds "$src ! $tail")")
-  queued+=("$(seconds "$src ! queue ! $tail")")
+  for m in $models; do
+    times[$m]+=" $(seconds "$src ! $(tail "$m")")"
+    times[$m+queue]+=" $(seconds "$src ! queue ! $(tail "$m")")"
+  done
 done
 median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 d=$(median "${decode[@]}")
-f=$(median "${full[@]}")
-q=$(median "${queued[@]}")
 echo "clip: $clip ($frames frames), $runs runs each, $(nproc) cores"
 echo "decode-only runs (s): ${decode[*]}"
-echo "full pipeline runs (s): ${full[*]}"
-echo "full pipeline with a queue after the decoder (s): ${queued[*]}"
-awk -v n="$frames" -v d="$d" -v f="$f" -v q="$q" 'BEGIN {
-  printf "decode-only: %.1f fps (median %.3f s)\n", n / d, d
-  printf "full CPU pipeline: %.1f fps (median %.3f s)\n", n / f, f
-  printf "full CPU pipeline, queue after decoder: %.1f fps (median %.3f s)\n", n / q, q
-  printf "ratio full/decode-only: %.3f\n", d / f
-  printf "ratio full+queue/decode-only: %.3f\n", d / q }'
+awk -v n="$frames" -v d="$d" 'BEGIN { printf "decode-only: %.1f fps (median %.3f s)\n", n / d, d }'
+for m in $models; do
+  for variant in "$m" "$m+queue"; do
+    # shellcheck disable=SC2086
+    t=$(median ${times[$variant]})
+    echo "$variant runs (s):${times[$variant]}"
+    awk -v n="$frames" -v d="$d" -v t="$t" -v name="$variant" 'BEGIN {
+      printf "full CPU pipeline, %s: %.1f fps (median %.3f s), ratio to decode-only %.3f\n",
+        name, n / t, t, d / t }'
+  done
+done
