@@ -147,6 +147,33 @@ side_row (const uint8_t * row, int y, const uint8_t * side,
   }
 }
 
+/* out = the smaller of out and other, UNMEASURED where either is. */
+CPS_HOT static void
+combine_sides (uint8_t * out, const uint8_t * other, int n)
+{
+  for (int x = 0; x < n; x++) {
+    int a = out[x], b = other[x];
+    int m = a < b ? a : b;
+
+    out[x] = (uint8_t) (a == CPS_CAMERA_UNMEASURED ||
+        b == CPS_CAMERA_UNMEASURED ? CPS_CAMERA_UNMEASURED : m);
+  }
+}
+
+/* Adds a row of differences to the per-column sums of min(d, tau) and of
+ * d > tau (unmeasured pixels count as 0). */
+CPS_HOT static void
+accumulate_row (const uint8_t * d, int n, int tau, uint32_t * soft,
+    uint32_t * above)
+{
+  for (int x = 0; x < n; x++) {
+    int v = d[x] == CPS_CAMERA_UNMEASURED ? 0 : d[x];
+
+    soft[x] += (uint32_t) (v < tau ? v : tau);
+    above[x] += v > tau;
+  }
+}
+
 void
 cps_camera_differences (const uint8_t * held,
     const uint8_t * const *sides, const CpsCameraWarp * warps, int n_sides,
@@ -160,12 +187,7 @@ cps_camera_differences (const uint8_t * held,
     side_row (row, y, sides[0], &warps[0], width, height, out);
     for (int k = 1; k < n_sides; k++) {
       side_row (row, y, sides[k], &warps[k], width, height, scratch);
-      for (int x = 0; x < width; x++) {
-        int a = out[x], b = scratch[x];
-
-        out[x] = a == CPS_CAMERA_UNMEASURED || b == CPS_CAMERA_UNMEASURED ?
-            CPS_CAMERA_UNMEASURED : a < b ? a : b;
-      }
+      combine_sides (out, scratch, width);
     }
     if ((y & 3) == 0)
       for (int x = 0; x < width; x += 4)
@@ -204,16 +226,8 @@ cps_camera_cell_maps (const uint8_t * diff, int width, int height, int lw,
 
     y1 = y1 > y0 ? y1 : y0 + 1;
     memset (columns, 0, sizeof (uint32_t) * 2 * width);
-    for (int y = y0; y < y1; y++) {
-      const uint8_t *d = diff + (size_t) y * width;
-
-      for (int x = 0; x < width; x++) {
-        int v = d[x] == CPS_CAMERA_UNMEASURED ? 0 : d[x];
-
-        soft[x] += v < tau ? v : tau;
-        above[x] += v > tau;
-      }
-    }
+    for (int y = y0; y < y1; y++)
+      accumulate_row (diff + (size_t) y * width, width, tau, soft, above);
     for (int i = 0; i < lw; i++) {
       int x0 = (int) ((long) i * width / lw);
       int x1 = (int) ((long) (i + 1) * width / lw);
@@ -236,55 +250,111 @@ cps_camera_cell_maps (const uint8_t * diff, int width, int height, int lw,
   }
 }
 
-/* out = the maximum (square_max) or minimum (square_min) of @in over the
- * 5 × 5 square around each cell, within the map; separable, rows into
- * @tmp, then columns.  @out may be @in.  Branch-free inner loops, so the
- * compiler vectorises them. */
-#define SQUARE_EXTREME(name, op)                                            \
-static void                                                                 \
-name (const float *in, float *out, float *tmp, int w, int h)                \
-{                                                                           \
-  const int r = 2;                                                          \
-                                                                            \
-  for (int y = 0; y < h; y++) {                                             \
-    const float *row = in + (size_t) y * w;                                 \
-    float *t = tmp + (size_t) y * w;                                        \
-                                                                            \
-    for (int x = 0; x < w; x++) {                                           \
-      if (x == r && w - r > r) {                                            \
-        for (; x < w - r; x++) {                                            \
-          float e = op (row[x - 2], row[x - 1]);                            \
-          e = op (e, row[x]);                                               \
-          e = op (e, row[x + 1]);                                           \
-          t[x] = op (e, row[x + 2]);                                        \
-        }                                                                   \
-        if (x >= w)                                                         \
-          break;                                                            \
-      }                                                                     \
-      float e = row[x];                                                     \
-      for (int k = x - r < 0 ? 0 : x - r; k <= x + r && k < w; k++)        \
-        e = op (e, row[k]);                                                 \
-      t[x] = e;                                                             \
-    }                                                                       \
-  }                                                                         \
-  for (int y = 0; y < h; y++) {                                             \
-    float *o = out + (size_t) y * w;                                        \
-    int y0 = y - r < 0 ? 0 : y - r, y1 = y + r < h ? y + r : h - 1;         \
-                                                                            \
-    memcpy (o, tmp + (size_t) y0 * w, sizeof (float) * w);                  \
-    for (int k = y0 + 1; k <= y1; k++) {                                    \
-      const float *t = tmp + (size_t) k * w;                                \
-                                                                            \
-      for (int x = 0; x < w; x++)                                           \
-        o[x] = op (o[x], t[x]);                                             \
-    }                                                                       \
-  }                                                                         \
+/* The maximum (or, with @sign −1, the minimum) of @in over the window of
+ * ±CLOSING_RADIUS around each element, within the line, in O(1) per
+ * element (van Herk / Gil–Werman): blocks of the window's length, with
+ * running extremes from each block's start (@g) and end (@h); the window
+ * at x spans the end of one block and the start of the next, so its
+ * extreme is that of h at its first element and g at its last.  Elements
+ * are @step apart; @g and @h hold n + 2 r + block floats. */
+#define CLOSING_RADIUS (2 * CLOSING_PASSES)
+static void
+line_extreme (float *line, int n, int step, float sign, float *g, float *h)
+{
+  const int r = CLOSING_RADIUS, k = 2 * CLOSING_RADIUS + 1;
+  int padded = n + 2 * r, blocks = (padded + k - 1) / k, len = blocks * k;
+
+  /* sign · value turns minima into maxima; outside the line, −∞ */
+  for (int i = 0; i < len; i++) {
+    int x = i - r;
+
+    g[i] = x >= 0 && x < n ? sign * line[(size_t) x * step] : -INFINITY;
+  }
+  for (int b = 0; b < len; b += k) {
+    h[b + k - 1] = g[b + k - 1];
+    for (int i = b + k - 2; i >= b; i--)
+      h[i] = g[i] > h[i + 1] ? g[i] : h[i + 1];
+    for (int i = b + 1; i < b + k; i++)
+      g[i] = g[i] > g[i - 1] ? g[i] : g[i - 1];
+  }
+  for (int x = 0; x < n; x++) {
+    /* the window is padded [x, x + 2r]: h at its start, g at its end */
+    float a = h[x], b = g[x + 2 * r];
+
+    line[(size_t) x * step] = sign * (a > b ? a : b);
+  }
 }
 
-#define MAX_OF(a, b) ((a) > (b) ? (a) : (b))
-#define MIN_OF(a, b) ((a) < (b) ? (a) : (b))
-SQUARE_EXTREME (square_max, MAX_OF)
-SQUARE_EXTREME (square_min, MIN_OF)
+/* line_extreme down the columns, whole rows at a time (so the inner
+ * loops run along rows and vectorise): @g and @h hold
+ * column_blocks (h) × w floats. */
+static int
+column_blocks (int h)
+{
+  const int k = 2 * CLOSING_RADIUS + 1;
+
+  return (h + 2 * CLOSING_RADIUS + k - 1) / k * k;
+}
+
+CPS_HOT static void
+columns_extreme (float *map, int w, int h, float sign, float *g, float *hh)
+{
+  const int r = CLOSING_RADIUS, k = 2 * CLOSING_RADIUS + 1;
+  int len = column_blocks (h);
+
+  for (int i = 0; i < len; i++) {
+    float *gi = g + (size_t) i * w;
+    int y = i - r;
+
+    if (y >= 0 && y < h) {
+      const float *row = map + (size_t) y * w;
+
+      for (int x = 0; x < w; x++)
+        gi[x] = sign * row[x];
+    } else {
+      for (int x = 0; x < w; x++)
+        gi[x] = -INFINITY;
+    }
+  }
+  for (int b = 0; b < len; b += k) {
+    memcpy (hh + (size_t) (b + k - 1) * w, g + (size_t) (b + k - 1) * w,
+        sizeof (float) * w);
+    for (int i = b + k - 2; i >= b; i--) {
+      const float *gi = g + (size_t) i * w, *hn = hh + (size_t) (i + 1) * w;
+      float *hi = hh + (size_t) i * w;
+
+      for (int x = 0; x < w; x++)
+        hi[x] = gi[x] > hn[x] ? gi[x] : hn[x];
+    }
+    for (int i = b + 1; i < b + k; i++) {
+      const float *gp = g + (size_t) (i - 1) * w;
+      float *gi = g + (size_t) i * w;
+
+      for (int x = 0; x < w; x++)
+        gi[x] = gi[x] > gp[x] ? gi[x] : gp[x];
+    }
+  }
+  for (int y = 0; y < h; y++) {
+    const float *a = hh + (size_t) y * w, *b = g + (size_t) (y + 2 * r) * w;
+    float *row = map + (size_t) y * w;
+
+    for (int x = 0; x < w; x++)
+      row[x] = sign * (a[x] > b[x] ? a[x] : b[x]);
+  }
+}
+
+/* A (2 CLOSING_RADIUS + 1)² maximum or minimum filter of @map, rows then
+ * columns; @tmp as cps_camera_close_scratch. */
+static void
+square_extreme (float *map, int w, int h, float sign, float *tmp)
+{
+  size_t plane = (size_t) column_blocks (h) * w;
+
+  for (int y = 0; y < h; y++)
+    line_extreme (map + (size_t) y * w, w, 1, sign, tmp, tmp + w +
+        4 * CLOSING_RADIUS + 2);
+  columns_extreme (map, w, h, sign, tmp, tmp + plane);
+}
 
 void
 cps_camera_close_maps (float *motion, float *residual, int lw, int lh,
@@ -298,12 +368,19 @@ cps_camera_close_maps (float *motion, float *residual, int lw, int lh,
    * does not model) and a closing would grow the background's share */
   if (marked == 0 || marked > CLOSING_MAX_MARKED * n)
     return;
-  for (int k = 0; k < CLOSING_PASSES; k++) {
-    square_max (residual, residual, tmp, lw, lh);
-    square_max (motion, motion, tmp, lw, lh);
-  }
-  for (int k = 0; k < CLOSING_PASSES; k++) {
-    square_min (residual, residual, tmp, lw, lh);
-    square_min (motion, motion, tmp, lw, lh);
-  }
+  square_extreme (residual, lw, lh, 1.0f, tmp);
+  square_extreme (motion, lw, lh, 1.0f, tmp);
+  square_extreme (residual, lw, lh, -1.0f, tmp);
+  square_extreme (motion, lw, lh, -1.0f, tmp);
+}
+
+size_t
+cps_camera_close_scratch (int lw, int lh)
+{
+  /* g and h of line_extreme (a row padded and rounded up to whole blocks)
+   * and of columns_extreme (as many rows, each lw wide) */
+  size_t row = (size_t) lw + 4 * CLOSING_RADIUS + 2;
+  size_t columns = 2 * (size_t) column_blocks (lh) * lw;
+
+  return columns > 2 * row ? columns : 2 * row;
 }

@@ -56,10 +56,12 @@ void cps_camera_cell_maps (const uint8_t * diff, int width, int height,
     int lw, int lh, int tau, uint32_t * columns, float *motion,
     float *residual);
 
-/* A 21 × 21 grey closing of both maps (five 5 × 5 dilations, then five
- * erosions), unless nothing or more than 15% of the cells are marked: it
- * joins an object's marked edges over its flat interior.  @tmp holds
- * @lw × @lh floats. */
+/* A 21 × 21 grey closing of both maps (a 21 × 21 maximum filter, then a
+ * minimum filter, each window cut to the map; the same as five 5 × 5
+ * dilations then five erosions), unless nothing or more than 15% of the
+ * cells are marked: it joins an object's marked edges over its flat
+ * interior.  @tmp holds cps_camera_close_scratch (lw, lh) floats. */
+size_t cps_camera_close_scratch (int lw, int lh);
 void cps_camera_close_maps (float *motion, float *residual, int lw, int lh,
     float *tmp);
 

@@ -89,7 +89,7 @@ cpu_pixels_new (int fw, int fh, int lw, int lh)
   p->diff = malloc ((size_t) fw * fh);
   p->scratch = malloc (fw);
   p->columns = malloc (sizeof (uint32_t) * 2 * fw);
-  p->tmp = malloc (sizeof (float) * lw * lh);
+  p->tmp = malloc (sizeof (float) * cps_camera_close_scratch (lw, lh));
   return p;
 }
 

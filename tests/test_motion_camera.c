@@ -490,6 +490,64 @@ test_zoom (void)
   g_free (re);
 }
 
+/* The closing against its definition: the maximum of each cell's 21 × 21
+ * window cut to the map, then the minimum, on sparse random maps of odd
+ * sizes; and nothing when too much of the map is marked. */
+static void
+test_closing (void)
+{
+  const int sizes[][2] = { {37, 23}, {5, 61}, {96, 64} };
+  GRand *rand = g_rand_new_with_seed (11);
+
+  for (guint s = 0; s < G_N_ELEMENTS (sizes); s++) {
+    int w = sizes[s][0], h = sizes[s][1], n = w * h;
+    float *mo = g_new0 (float, n), *re = g_new0 (float, n);
+    float *a = g_new (float, n), *b = g_new (float, n);
+    float *tmp = g_new (float, cps_camera_close_scratch (w, h));
+
+    for (int i = 0; i < n / 20; i++) {
+      int at = g_rand_int_range (rand, 0, n);
+
+      re[at] = (float) g_rand_double (rand);
+      mo[at] = (float) g_rand_double (rand);
+    }
+    for (int pass = 0; pass < 2; pass++) {
+      const float *src = pass ? (const float *) a : re;
+      float *dst = pass ? b : a;
+
+      for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+          float e = pass ? INFINITY : -INFINITY;
+
+          for (int yy = MAX (0, y - 10); yy <= MIN (h - 1, y + 10); yy++)
+            for (int xx = MAX (0, x - 10); xx <= MIN (w - 1, x + 10); xx++)
+              e = pass ? MIN (e, src[yy * w + xx]) : MAX (e, src[yy * w + xx]);
+          dst[y * w + x] = e;
+        }
+    }
+    cps_camera_close_maps (mo, re, w, h, tmp);
+    g_assert_cmpint (memcmp (re, b, sizeof (float) * n), ==, 0);
+    g_free (mo);
+    g_free (re);
+    g_free (a);
+    g_free (b);
+    g_free (tmp);
+  }
+  {
+    /* a fifth of the map marked: left as it is */
+    float m[100] = { 0 }, r[100] = { 0 }, copy[100];
+    float *tmp = g_new (float, cps_camera_close_scratch (10, 10));
+
+    for (int i = 0; i < 100; i += 5)
+      r[i] = 1.0f;
+    memcpy (copy, r, sizeof r);
+    cps_camera_close_maps (m, r, 10, 10, tmp);
+    g_assert_cmpint (memcmp (r, copy, sizeof r), ==, 0);
+    g_free (tmp);
+  }
+  g_rand_free (rand);
+}
+
 /* The CPU compute table picks the model from the geometry; with the
  * reference model its maps are those of the reference functions. */
 static void
@@ -534,6 +592,7 @@ main (int argc, char **argv)
       test_uncovered_background);
   g_test_add_func ("/camera/noise-still", test_noise_still);
   g_test_add_func ("/camera/zoom", test_zoom);
+  g_test_add_func ("/camera/closing", test_closing);
   g_test_add_func ("/camera/compute-table-models", test_compute_table_models);
   return g_test_run ();
 }
