@@ -59,10 +59,12 @@ CPS_HOT static void
 tolerant_span (const uint8_t * row, const uint8_t * s, const uint8_t * up,
     const uint8_t * down, int n, uint8_t * out)
 {
+  /* 16-bit lanes: every value fits (sums of two pixels, at most 510) */
   for (int i = 0; i < n; i++) {
-    int c = s[i], v2 = 2 * row[i], c2 = 2 * c;
-    int a = c + s[i - 1], b = c + s[i + 1], e = c + up[i], f = c + down[i];
-    int lo = a < b ? a : b, hi = a > b ? a : b, d;
+    int16_t c = s[i], v2 = (int16_t) (2 * row[i]), c2 = (int16_t) (2 * c);
+    int16_t a = (int16_t) (c + s[i - 1]), b = (int16_t) (c + s[i + 1]);
+    int16_t e = (int16_t) (c + up[i]), f = (int16_t) (c + down[i]);
+    int16_t lo = a < b ? a : b, hi = a > b ? a : b, d;
 
     lo = e < lo ? e : lo;
     hi = e > hi ? e : hi;
@@ -70,7 +72,7 @@ tolerant_span (const uint8_t * row, const uint8_t * s, const uint8_t * up,
     hi = f > hi ? f : hi;
     lo = c2 < lo ? c2 : lo;
     hi = c2 > hi ? c2 : hi;
-    d = v2 - hi > lo - v2 ? v2 - hi : lo - v2;
+    d = (int16_t) (v2 - hi > lo - v2 ? v2 - hi : lo - v2);
     d = d > 0 ? d : 0;
     out[i] = (uint8_t) (d < MAX_DIFFERENCE ? d : MAX_DIFFERENCE);
   }
@@ -163,14 +165,14 @@ combine_sides (uint8_t * out, const uint8_t * other, int n)
 /* Adds a row of differences to the per-column sums of min(d, tau) and of
  * d > tau (unmeasured pixels count as 0). */
 CPS_HOT static void
-accumulate_row (const uint8_t * d, int n, int tau, uint32_t * soft,
-    uint32_t * above)
+accumulate_row (const uint8_t * d, int n, int tau, uint16_t * soft,
+    uint16_t * above)
 {
   for (int x = 0; x < n; x++) {
-    int v = d[x] == CPS_CAMERA_UNMEASURED ? 0 : d[x];
+    uint8_t v = d[x] == CPS_CAMERA_UNMEASURED ? 0 : d[x];
 
-    soft[x] += (uint32_t) (v < tau ? v : tau);
-    above[x] += v > tau;
+    soft[x] = (uint16_t) (soft[x] + (v < tau ? v : tau));
+    above[x] = (uint16_t) (above[x] + (v > tau));
   }
 }
 
@@ -218,14 +220,15 @@ void
 cps_camera_cell_maps (const uint8_t * diff, int width, int height, int lw,
     int lh, int tau, uint32_t * columns, float *motion, float *residual)
 {
-  uint32_t *soft = columns, *above = columns + width;
+  /* 16-bit column sums: a cell has at most 64 rows of at most MAX_NOISE */
+  uint16_t *soft = (uint16_t *) columns, *above = soft + width;
 
   for (int j = 0; j < lh; j++) {
     int y0 = (int) ((long) j * height / lh);
     int y1 = (int) ((long) (j + 1) * height / lh);
 
     y1 = y1 > y0 ? y1 : y0 + 1;
-    memset (columns, 0, sizeof (uint32_t) * 2 * width);
+    memset (columns, 0, sizeof (uint16_t) * 2 * width);
     for (int y = y0; y < y1; y++)
       accumulate_row (diff + (size_t) y * width, width, tau, soft, above);
     for (int i = 0; i < lw; i++) {
