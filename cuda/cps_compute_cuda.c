@@ -28,6 +28,150 @@ upload_new (CpsCuda * cuda, const void *data, size_t size)
   return d;
 }
 
+/* ---- the camera model's per-pixel stage --------------------------------- */
+
+/* cps_camera_close_maps closes the maps unless no cell or more than this
+ * share of them is marked (CLOSING_MAX_MARKED and CLOSING_PASSES of
+ * common/cps_camera_maps.c: the parity tests check both sides of it) */
+#define CLOSING_MAX_MARKED 0.15f
+#define CLOSING_PASSES 5
+
+struct _CpsCudaCamera {
+  CpsCuda *cuda;
+  int fw, fh, lw, lh;
+  CUdeviceptr full[3];          /* the slots: packed fw × fh luma */
+  CUdeviceptr diff;             /* fw × fh bytes */
+  CUdeviceptr counts;           /* 256 histogram bins, then the marked cells */
+  CUdeviceptr tmp;              /* 2 × lw × lh floats: the closing's rows */
+  uint32_t zero_counts[257];
+  uint32_t hist[256];
+  float *zeros;                 /* host, lw × lh */
+};
+
+CpsCudaCamera *
+cps_cuda_camera_new (CpsCuda * cuda, int fw, int fh, int lw, int lh)
+{
+  CpsCudaCamera *c = calloc (1, sizeof (CpsCudaCamera));
+
+  c->cuda = cuda;
+  c->fw = fw;
+  c->fh = fh;
+  c->lw = lw;
+  c->lh = lh;
+  for (int i = 0; i < 3; i++)
+    c->full[i] = cps_cuda_alloc (cuda, (size_t) fw * fh);
+  c->diff = cps_cuda_alloc (cuda, (size_t) fw * fh);
+  c->counts = cps_cuda_alloc (cuda, sizeof (uint32_t) * 257);
+  c->tmp = cps_cuda_alloc (cuda, sizeof (float) * 2 * lw * lh);
+  c->zeros = calloc ((size_t) lw * lh, sizeof (float));
+  return c;
+}
+
+void
+cps_cuda_camera_free (CpsCudaCamera * c)
+{
+  if (!c)
+    return;
+  for (int i = 0; i < 3; i++)
+    cps_cuda_free (c->cuda, c->full[i]);
+  cps_cuda_free (c->cuda, c->diff);
+  cps_cuda_free (c->cuda, c->counts);
+  cps_cuda_free (c->cuda, c->tmp);
+  free (c->zeros);
+  free (c);
+}
+
+/* store(): the frame's Y plane (device memory, pitched) into a slot */
+static void
+cuda_camera_store (void *impl, int slot, const uint8_t * plane, int stride)
+{
+  CpsCudaCamera *c = impl;
+
+  cps_cuda_copy_2d (c->cuda, c->full[slot], c->fw, DEV (plane), stride,
+      c->fw, c->fh);
+}
+
+/* One 5 × 5 dilation (@dilate) or erosion of both maps: rows into tmp,
+ * then columns back, as square_max / square_min. */
+static void
+camera_square (CpsCudaCamera * c, CUdeviceptr motion, CUdeviceptr residual,
+    int dilate)
+{
+  CUdeviceptr t0 = c->tmp, t1 = c->tmp + sizeof (float) * c->lw * c->lh;
+  int lw = c->lw, lh = c->lh, horizontal = 0, vertical = 1;
+  void *rows[] = { &residual, &motion, &t0, &t1, &lw, &lh, &horizontal,
+    &dilate
+  };
+  void *cols[] = { &t0, &t1, &residual, &motion, &lw, &lh, &vertical,
+    &dilate
+  };
+
+  cps_cuda_launch (c->cuda, CPS_KERNEL_CAMERA_SQUARE, lw, lh, NULL, rows);
+  cps_cuda_launch (c->cuda, CPS_KERNEL_CAMERA_SQUARE, lw, lh, NULL, cols);
+}
+
+/* maps(): cps_camera_differences, cps_camera_noise_level (on the host,
+ * from the downloaded histogram), cps_camera_cell_maps and
+ * cps_camera_close_maps, as cpu_maps of common/cps_motion_camera.c. */
+static float
+cuda_camera_maps (void *impl, int held, const int *slots,
+    const CpsCameraWarp * warps, int n_sides, float *motion, float *residual)
+{
+  CpsCudaCamera *c = impl;
+  CUdeviceptr m = DEV (motion), r = DEV (residual), hist = c->counts;
+  CUdeviceptr marked_count = c->counts + sizeof (uint32_t) * 256;
+  CUdeviceptr dheld, side0, side1;
+  CpsCameraWarp w0, w1;
+  int fw = c->fw, fh = c->fh, lw = c->lw, lh = c->lh, n = n_sides, tau;
+  size_t cells = (size_t) lw * lh;
+  uint32_t marked;
+
+  if (n_sides == 0) {
+    /* a stream of one frame: nothing to compare with */
+    cps_cuda_upload (c->cuda, m, c->zeros, sizeof (float) * cells);
+    cps_cuda_upload (c->cuda, r, c->zeros, sizeof (float) * cells);
+    return 0.0f;
+  }
+  dheld = c->full[held];
+  side0 = c->full[slots[0]];
+  side1 = c->full[slots[n_sides > 1 ? 1 : 0]];
+  w0 = warps[0];
+  w1 = warps[n_sides > 1 ? 1 : 0];
+  cps_cuda_upload (c->cuda, c->counts, c->zero_counts,
+      sizeof c->zero_counts);
+  {
+    void *args[] = { &dheld, &side0, &side1, &w0, &w1, &n, &fw, &fh,
+      &c->diff, &hist
+    };
+
+    cps_cuda_launch (c->cuda, CPS_KERNEL_CAMERA_DIFFERENCES, fw, fh, NULL,
+        args);
+  }
+  cps_cuda_download (c->cuda, c->hist, hist, sizeof c->hist);
+  tau = cps_camera_noise_level (c->hist);
+  {
+    void *args[] = { &c->diff, &fw, &fh, &lw, &lh, &tau, &m, &r,
+      &marked_count
+    };
+
+    cps_cuda_launch (c->cuda, CPS_KERNEL_CAMERA_CELL_MAPS, lw, lh, NULL,
+        args);
+  }
+  cps_cuda_download (c->cuda, &marked, marked_count, sizeof marked);
+  /* the decision of cps_camera_close_maps, same types */
+  if (marked != 0 && !((size_t) marked > CLOSING_MAX_MARKED * cells)) {
+    for (int k = 0; k < CLOSING_PASSES; k++)
+      camera_square (c, m, r, 1);
+    for (int k = 0; k < CLOSING_PASSES; k++)
+      camera_square (c, m, r, 0);
+  }
+  return tau / 2.0f;
+}
+
+const CpsCameraPixels cps_cuda_camera_pixels = {
+  cuda_camera_store, cuda_camera_maps
+};
+
 /* ---- motion ------------------------------------------------------------ */
 
 struct CpsMotionState {
@@ -37,6 +181,12 @@ struct CpsMotionState {
   CUdeviceptr cur, prev;        /* low-res luma, swapped every frame */
   float *zeros;                 /* host, lw × lh: the first frame's maps */
   int have_prev;
+  /* motion-model=camera: the model (host state machine and estimate) over
+   * the device stage; its low-res luma is computed in cur and copied to
+   * host_luma for the estimate */
+  CpsCameraModel *camera;
+  CpsCudaCamera *pixels;
+  float *host_luma;
 };
 
 static CpsMotionState *
@@ -49,6 +199,16 @@ cuda_motion_new (const CpsMotionGeometry * g)
 
   s->g = *g;
   s->cuda = g->device;
+  if (g->model == CPS_MOTION_MODEL_CAMERA) {
+    s->cur = cps_cuda_alloc (s->cuda, sizeof (float) * lw * lh);
+    s->host_luma = calloc ((size_t) lw * lh, sizeof (float));
+    s->pixels = cps_cuda_camera_new (s->cuda, g->width, g->height, lw, lh);
+    s->camera = cps_camera_model_new_with_pixels (g->width, g->height, lw,
+        lh, &cps_cuda_camera_pixels, s->pixels);
+    free (yt);
+    free (xt);
+    return s;
+  }
   cps_bilinear_taps (g->height, lh, yt);
   cps_bilinear_taps (g->width, lw, xt);
   cps_match_magnitudes (r, mags);
@@ -83,6 +243,22 @@ cuda_motion_process (CpsMotionState * s, const CpsImage * frame,
   };
   void *match[] = { &s->prev, &s->cur, &lw, &lh, &r, &s->mags, &m, &res };
 
+  if (s->camera) {
+    /* the box-mean luma on the device, one copy of it to the host for the
+     * estimate; the model stores the Y plane and writes the held frame's
+     * maps with the kernels */
+    int w = g->width, h = g->height;
+    void *box[] = { &py, &sy, &w, &h, &lw, &lh, &s->cur };
+    int done;
+
+    cps_cuda_launch (s->cuda, CPS_KERNEL_CAMERA_DOWNSCALE, lw, lh, NULL, box);
+    cps_cuda_download (s->cuda, s->host_luma, s->cur, bytes);
+    done = cps_camera_model_process (s->camera, s->host_luma,
+        frame->planes[0], sy, motion, residual, NULL);
+    /* the slot's copy of the plane is done before the frame goes */
+    cps_cuda_synchronize (s->cuda, NULL);
+    return done;
+  }
   cps_cuda_launch (s->cuda, CPS_KERNEL_DOWNSCALE_LUMA, lw, lh, NULL, down);
   if (!s->have_prev) {
     cps_cuda_upload (s->cuda, m, s->zeros, bytes);
@@ -99,17 +275,32 @@ cuda_motion_process (CpsMotionState * s, const CpsImage * frame,
   return 1;
 }
 
-/* The reference model answers at once: nothing is ever held. */
+/* The reference model answers at once: nothing is ever held; the camera
+ * model holds one frame. */
 static int
 cuda_motion_drain (CpsMotionState * s, float *motion, float *residual)
 {
-  return 0;
+  return s->camera ? cps_camera_model_drain (s->camera, motion, residual,
+      NULL) : 0;
 }
 
 static void
 cuda_motion_reset (CpsMotionState * s)
 {
   s->have_prev = 0;
+  if (s->camera)
+    cps_camera_model_reset (s->camera);
+}
+
+static void
+cuda_motion_camera (const CpsMotionState * s, CpsCameraMotion * camera)
+{
+  if (s->camera) {
+    *camera = *cps_camera_model_last (s->camera);
+  } else {
+    memset (camera, 0, sizeof *camera);
+    camera->scale = 1.0f;
+  }
 }
 
 static void
@@ -123,6 +314,9 @@ cuda_motion_free (CpsMotionState * s)
   cps_cuda_free (s->cuda, s->cur);
   cps_cuda_free (s->cuda, s->prev);
   free (s->zeros);
+  cps_camera_model_free (s->camera);
+  cps_cuda_camera_free (s->pixels);
+  free (s->host_luma);
   free (s);
 }
 
@@ -357,6 +551,7 @@ const CpsComputeOps cps_compute_cuda = {
   .motion_drain = cuda_motion_drain,
   .motion_reset = cuda_motion_reset,
   .motion_free = cuda_motion_free,
+  .motion_camera = cuda_motion_camera,
   .energy_fuse = cuda_energy_fuse,
   .window_new = cuda_window_new,
   .window_add = cuda_window_add,

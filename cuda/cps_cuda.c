@@ -13,7 +13,8 @@ extern const size_t cps_kernels_fatbin_size;
 static const gchar *kernel_names[CPS_N_KERNELS] = {
   "cpsk_downscale_luma", "cpsk_motion_residual", "cpsk_energy_fuse",
   "cpsk_scores_columns", "cpsk_scores_rows", "cpsk_resize_to_rgb",
-  "cpsk_extract_patches",
+  "cpsk_extract_patches", "cpsk_camera_downscale", "cpsk_camera_differences",
+  "cpsk_camera_cell_maps", "cpsk_camera_square",
 };
 
 struct _CpsCuda {
@@ -157,6 +158,30 @@ cps_cuda_download (CpsCuda * cuda, gpointer dst, CUdeviceptr src, gsize size)
 {
   return copy_1d (cuda, CU_MEMORYTYPE_HOST, dst, 0, CU_MEMORYTYPE_DEVICE,
       NULL, src, size);
+}
+
+gboolean
+cps_cuda_copy_2d (CpsCuda * cuda, CUdeviceptr dst, gsize dst_pitch,
+    CUdeviceptr src, gsize src_pitch, gsize width, gsize height)
+{
+  CUDA_MEMCPY2D p = { 0 };
+  gboolean ok;
+
+  if (width == 0 || height == 0)
+    return TRUE;
+  p.srcMemoryType = CU_MEMORYTYPE_DEVICE;
+  p.srcDevice = src;
+  p.srcPitch = src_pitch;
+  p.dstMemoryType = CU_MEMORYTYPE_DEVICE;
+  p.dstDevice = dst;
+  p.dstPitch = dst_pitch;
+  p.WidthInBytes = width;
+  p.Height = height;
+  if (!gst_cuda_context_push (cuda->context))
+    return FALSE;
+  ok = CuMemcpy2D (&p) == CUDA_SUCCESS;
+  gst_cuda_context_pop (NULL);
+  return ok;
 }
 
 gboolean

@@ -31,6 +31,10 @@ typedef enum {
   CPS_KERNEL_SCORES_ROWS,
   CPS_KERNEL_RESIZE_TO_RGB,
   CPS_KERNEL_EXTRACT_PATCHES,
+  CPS_KERNEL_CAMERA_DOWNSCALE,
+  CPS_KERNEL_CAMERA_DIFFERENCES,
+  CPS_KERNEL_CAMERA_CELL_MAPS,
+  CPS_KERNEL_CAMERA_SQUARE,
   CPS_N_KERNELS
 } CpsKernel;
 
@@ -51,6 +55,10 @@ gboolean cps_cuda_upload (CpsCuda * cuda, CUdeviceptr dst, gconstpointer src,
     gsize size);
 gboolean cps_cuda_download (CpsCuda * cuda, gpointer dst, CUdeviceptr src,
     gsize size);
+/* A device → device copy of @height rows of @width bytes between pitched
+ * buffers. */
+gboolean cps_cuda_copy_2d (CpsCuda * cuda, CUdeviceptr dst, gsize dst_pitch,
+    CUdeviceptr src, gsize src_pitch, gsize width, gsize height);
 
 /* Launches @kernel over @width × @height threads (16 × 16 blocks; a
  * height of 1 gives 256-thread 1-D blocks) on @stream, with the kernel's
@@ -63,6 +71,18 @@ gboolean cps_cuda_synchronize (CpsCuda * cuda, CUstream stream);
  * geometries' and energy_fuse's @device is a CpsCuda; images, maps, energy
  * and extracted patches are device pointers. */
 extern const CpsComputeOps cps_compute_cuda;
+
+/* The camera model's per-pixel stage on the device (cps_compute_cuda.c),
+ * for cps_camera_model_new_with_pixels with a CpsCudaCamera as @impl: the
+ * three frame slots are device copies of the Y planes (store() takes a
+ * device pointer and its pitch), the differences, the cell maps and the
+ * closing run as kernels, the noise level on the host from a downloaded
+ * histogram; the maps written are device pointers. */
+typedef struct _CpsCudaCamera CpsCudaCamera;
+CpsCudaCamera *cps_cuda_camera_new (CpsCuda * cuda, int full_width,
+    int full_height, int width, int height);
+void cps_cuda_camera_free (CpsCudaCamera * camera);
+extern const CpsCameraPixels cps_cuda_camera_pixels;
 
 G_END_DECLS
 #endif

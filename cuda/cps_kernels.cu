@@ -303,3 +303,215 @@ cpsk_extract_patches (const float *rgb, int tw, int th, int p, int gw,
       break;
   }
 }
+
+/* ---- the camera motion model (common/cps_camera_maps.c) ----------------- */
+
+/* CpsCameraWarp of common/cps_camera_maps.h, same layout */
+struct Warp {
+  float dx, dy, scale, rotation;
+  int tolerant;
+};
+
+#define CAMERA_UNMEASURED 255   /* CPS_CAMERA_UNMEASURED */
+#define CAMERA_MAX_DIFFERENCE 254
+
+/* cps_camera_downscale: the mean of the source pixels of output (i, j)'s
+ * cell, rows ⌊j·h/lh⌋ to ⌊(j+1)·h/lh⌋ − 1 and columns likewise; an
+ * integer sum (exact in any order), then one float division */
+extern "C" __global__ void
+cpsk_camera_downscale (const uint8_t * plane, int stride, int width,
+    int height, int lw, int lh, float *out)
+{
+  int i = blockIdx.x * blockDim.x + threadIdx.x;
+  int j = blockIdx.y * blockDim.y + threadIdx.y;
+  int x0, x1, y0, y1;
+  uint32_t sum = 0;
+
+  if (i >= lw || j >= lh)
+    return;
+  y0 = (int) ((long long) j * height / lh);
+  y1 = (int) ((long long) (j + 1) * height / lh);
+  y1 = y1 > y0 ? y1 : y0 + 1;
+  x0 = (int) ((long long) i * width / lw);
+  x1 = (int) ((long long) (i + 1) * width / lw);
+  x1 = x1 > x0 ? x1 : x0 + 1;
+  for (int y = y0; y < y1; y++) {
+    const uint8_t *row = plane + (size_t) y * stride;
+
+    for (int x = x0; x < x1; x++)
+      sum += row[x];
+  }
+  out[(size_t) j * lw + i] = (float) sum / (float) ((x1 - x0) * (y1 - y0));
+}
+
+/* pixel_difference of cps_camera_maps.c: half levels, at most 254 */
+__device__ static int
+camera_pixel_difference (const uint8_t * side, int width, int height, int sx,
+    int sy, int v, int tolerant)
+{
+  const uint8_t *p = side + (size_t) sy * width + sx;
+  int c = p[0], v2 = 2 * v, lo, hi, d;
+
+  if (!tolerant) {
+    d = v2 - 2 * c;
+    d = d < 0 ? -d : d;
+  } else {
+    int n[4] = { sx > 0 ? p[-1] : c, sx < width - 1 ? p[1] : c,
+      sy > 0 ? p[-width] : c, sy < height - 1 ? p[width] : c
+    };
+
+    lo = hi = 2 * c;
+    for (int k = 0; k < 4; k++) {
+      lo = c + n[k] < lo ? c + n[k] : lo;
+      hi = c + n[k] > hi ? c + n[k] : hi;
+    }
+    d = v2 > hi ? v2 - hi : v2 < lo ? lo - v2 : 0;
+  }
+  return d > CAMERA_MAX_DIFFERENCE ? CAMERA_MAX_DIFFERENCE : d;
+}
+
+/* side_row of cps_camera_maps.c for one pixel: the translation path
+ * (lrintf of the shift) when the warp has no scale or rotation, else the
+ * similarity in double, rounded with lrint */
+__device__ static int
+camera_side_difference (const uint8_t * held, const uint8_t * side,
+    Warp w, int width, int height, int x, int y)
+{
+  int v = held[(size_t) y * width + x], sx, sy;
+
+  if (w.scale == 1.0f && w.rotation == 0.0f) {
+    int ox = (int) lrintf (w.dx);
+
+    sy = y - (int) lrintf (w.dy);
+    sx = x - ox;
+    if (sy < 0 || sy >= height || x < ox || x >= width + ox)
+      return CAMERA_UNMEASURED;
+  } else {
+    double cx = (width - 1) / 2.0, cy = (height - 1) / 2.0;
+    double s = w.scale - 1.0, r = w.rotation, ry = y - cy, rx = x - cx;
+
+    sx = (int) lrint (x - (w.dx + s * rx - r * ry));
+    sy = (int) lrint (y - (w.dy + s * ry + r * rx));
+    if (sx < 0 || sy < 0 || sx >= width || sy >= height)
+      return CAMERA_UNMEASURED;
+  }
+  return camera_pixel_difference (side, width, height, sx, sy, v,
+      w.tolerant);
+}
+
+/* cps_camera_differences: per pixel of @held (packed, @width × @height),
+ * the smallest difference to the @n_sides (1 or 2) warped neighbours,
+ * CAMERA_UNMEASURED where either has no pixel; @hist (256 uint32, zeroed
+ * by the caller) counts every fourth pixel of every fourth row, with
+ * atomics (integer counts: the order does not matter) */
+extern "C" __global__ void
+cpsk_camera_differences (const uint8_t * held, const uint8_t * side0,
+    const uint8_t * side1, Warp w0, Warp w1, int n_sides, int width,
+    int height, uint8_t * diff, uint32_t * hist)
+{
+  int x = blockIdx.x * blockDim.x + threadIdx.x;
+  int y = blockIdx.y * blockDim.y + threadIdx.y;
+  int d;
+
+  if (x >= width || y >= height)
+    return;
+  d = camera_side_difference (held, side0, w0, width, height, x, y);
+  if (n_sides > 1) {
+    int b = camera_side_difference (held, side1, w1, width, height, x, y);
+
+    d = d == CAMERA_UNMEASURED || b == CAMERA_UNMEASURED ?
+        CAMERA_UNMEASURED : d < b ? d : b;
+  }
+  diff[(size_t) y * width + x] = (uint8_t) d;
+  if ((y & 3) == 0 && (x & 3) == 0)
+    atomicAdd (&hist[d], 1u);
+}
+
+/* cps_camera_cell_maps for cell (i, j): integer sums over the cell, then
+ * the same float divisions; @marked counts the cells left non-zero (what
+ * cps_camera_close_maps counts before deciding to close) */
+extern "C" __global__ void
+cpsk_camera_cell_maps (const uint8_t * diff, int width, int height, int lw,
+    int lh, int tau, float *motion, float *residual, uint32_t * marked)
+{
+  int i = blockIdx.x * blockDim.x + threadIdx.x;
+  int j = blockIdx.y * blockDim.y + threadIdx.y;
+  int x0, x1, y0, y1;
+  uint32_t s = 0, a = 0, area;
+  size_t o;
+
+  if (i >= lw || j >= lh)
+    return;
+  y0 = (int) ((long long) j * height / lh);
+  y1 = (int) ((long long) (j + 1) * height / lh);
+  y1 = y1 > y0 ? y1 : y0 + 1;
+  x0 = (int) ((long long) i * width / lw);
+  x1 = (int) ((long long) (i + 1) * width / lw);
+  x1 = x1 > x0 ? x1 : x0 + 1;
+  for (int y = y0; y < y1; y++) {
+    const uint8_t *d = diff + (size_t) y * width;
+
+    for (int x = x0; x < x1; x++) {
+      int v = d[x] == CAMERA_UNMEASURED ? 0 : d[x];
+
+      s += v < tau ? v : tau;
+      a += v > tau;
+    }
+  }
+  o = (size_t) j * lw + i;
+  area = (uint32_t) ((x1 - x0) * (y1 - y0));
+  /* MIN_CELL_SHARE: a cell counts from a quarter of its pixels */
+  if (4 * a < area) {
+    motion[o] = residual[o] = 0.0f;
+  } else {
+    motion[o] = (float) a / (float) area;
+    residual[o] = (float) s / (float) (tau * area);
+  }
+  if (residual[o] > 0.0f || motion[o] > 0.0f)
+    atomicAdd (marked, 1u);
+}
+
+/* One pass of square_max / square_min of cps_camera_close_maps over both
+ * maps: the extreme of the 5 cells along a row (@vertical 0) or a column
+ * (1) around each cell, within the map.  The maps hold no NaN and no −0,
+ * so the extreme is the same in any order. */
+extern "C" __global__ void
+cpsk_camera_square (const float *in0, const float *in1, float *out0,
+    float *out1, int w, int h, int vertical, int dilate)
+{
+  int x = blockIdx.x * blockDim.x + threadIdx.x;
+  int y = blockIdx.y * blockDim.y + threadIdx.y;
+  int lo, hi, step;
+  size_t o;
+  float e0, e1;
+
+  if (x >= w || y >= h)
+    return;
+  o = (size_t) y * w + x;
+  if (vertical) {
+    lo = y - 2 < 0 ? 0 : y - 2;
+    hi = y + 2 < h ? y + 2 : h - 1;
+    step = w;
+    lo = lo * w + x;
+    hi = hi * w + x;
+  } else {
+    lo = x - 2 < 0 ? 0 : x - 2;
+    hi = x + 2 < w ? x + 2 : w - 1;
+    step = 1;
+    lo += y * w;
+    hi += y * w;
+  }
+  e0 = in0[lo];
+  e1 = in1[lo];
+  for (int k = lo + step; k <= hi; k += step) {
+    if (dilate) {
+      e0 = e0 > in0[k] ? e0 : in0[k];
+      e1 = e1 > in1[k] ? e1 : in1[k];
+    } else {
+      e0 = e0 < in0[k] ? e0 : in0[k];
+      e1 = e1 < in1[k] ? e1 : in1[k];
+    }
+  }
+  out0[o] = e0;
+  out1[o] = e1;
+}

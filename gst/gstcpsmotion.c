@@ -133,7 +133,7 @@ gst_cps_motion_model_get_type (void)
     {GST_CPS_MOTION_MODEL_CAMERA,
         "Camera-aware: the camera's motion (pan, zoom) is estimated and "
           "compensated first, and differences within the frame's noise "
-          "level are dropped, so what moves in the scene scores (CPU only)",
+          "level are dropped, so what moves in the scene scores",
         "camera"},
     {0, NULL, NULL},
   };
@@ -467,17 +467,6 @@ gst_cps_motion_set_info (GstVideoFilter * filter, GstCaps * incaps,
       cps_default_radius (g->lowres_width, g->lowres_height);
   g->model = (CpsMotionModel) self->active_model;
   self->settings = describe_settings (self, downscale, rate, device_id);
-  if (self->active_model == GST_CPS_MOTION_MODEL_CAMERA &&
-      cps_caps_are_cuda (incaps)) {
-    /* the caps queries do not offer CUDA memory with this model; caps
-     * that carry it anyway are refused here, clearly */
-    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
-        ("motion-model=camera runs on the CPU only: put cudadownload "
-            "before cpsmotion, or use motion-model=reference on CUDA "
-            "memory."), ("refused CUDA memory caps"));
-    self->ops = &cps_compute_cpu;
-    return FALSE;
-  }
   /* the memory the caps carry decides where the work runs */
   self->ops = cps_cuda_element_choose_ops (&self->cuda, GST_ELEMENT (self),
       incaps, &self->on_gpu);
@@ -722,51 +711,6 @@ gst_cps_motion_set_context (GstElement * element, GstContext * context)
   GST_ELEMENT_CLASS (parent_class)->set_context (element, context);
 }
 
-static gboolean
-is_system_memory (GstCapsFeatures * features, GstStructure * structure,
-    gpointer user_data)
-{
-  return !gst_caps_features_contains (features, CPS_CUDA_MEMORY_FEATURE);
-}
-
-/* The camera model runs on the CPU only: an answered caps query loses its
- * CUDA memory structures. */
-static void
-drop_cuda_caps (GstQuery * query)
-{
-  GstCaps *caps;
-
-  if (GST_QUERY_TYPE (query) != GST_QUERY_CAPS)
-    return;
-  gst_query_parse_caps_result (query, &caps);
-  if (!caps || gst_caps_is_any (caps))
-    return;
-  caps = gst_caps_copy (caps);
-  gst_caps_filter_and_map_in_place (caps, is_system_memory, NULL);
-  gst_query_set_caps_result (query, caps);
-  gst_caps_unref (caps);
-}
-
-/* Accept-caps of CUDA memory with the camera model: refused, with an
- * error saying why when the caps are fixed (as cps_video_accept_caps
- * does for the caps it refuses). */
-static gboolean
-refuse_cuda_caps (GstCpsMotion * self, GstQuery * query)
-{
-  GstCaps *caps;
-
-  gst_query_parse_accept_caps (query, &caps);
-  if (!cps_caps_are_cuda (caps))
-    return FALSE;
-  gst_query_set_accept_caps_result (query, FALSE);
-  if (gst_caps_is_fixed (caps))
-    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
-        ("motion-model=camera runs on the CPU only: put cudadownload "
-            "before cpsmotion, or use motion-model=reference on CUDA "
-            "memory."), ("refused CUDA memory caps"));
-  return TRUE;
-}
-
 /* The camera model holds each frame until the next one arrives: one frame
  * duration more latency. */
 static void
@@ -797,17 +741,11 @@ gst_cps_motion_query (GstBaseTransform * trans, GstPadDirection direction,
     GstQuery * query)
 {
   GstCpsMotion *self = GST_CPS_MOTION (trans);
-  gboolean camera;
 
   if (cps_cuda_element_query (&self->cuda, GST_ELEMENT (trans), query))
     return TRUE;
-  GST_OBJECT_LOCK (self);
-  camera = self->motion_model == GST_CPS_MOTION_MODEL_CAMERA;
-  GST_OBJECT_UNLOCK (self);
   if (direction == GST_PAD_SINK && GST_QUERY_TYPE (query) ==
       GST_QUERY_ACCEPT_CAPS) {
-    if (camera && refuse_cuda_caps (self, query))
-      return TRUE;
     return cps_video_accept_caps (GST_ELEMENT (trans),
         GST_BASE_TRANSFORM_SINK_PAD (trans), query);
   }
@@ -816,11 +754,9 @@ gst_cps_motion_query (GstBaseTransform * trans, GstPadDirection direction,
     return FALSE;
   if (direction == GST_PAD_SRC && GST_QUERY_TYPE (query) == GST_QUERY_LATENCY)
     add_held_frame_latency (self, query);
-  /* CUDA memory is in the templates but offered per environment, and
-   * never with the camera model, which has no CUDA kernels yet */
+  /* CUDA memory is in the templates but offered per environment (both
+   * motion models have CUDA kernels) */
   cps_cuda_filter_caps_query (query);
-  if (camera)
-    drop_cuda_caps (query);
   return TRUE;
 }
 
@@ -1036,7 +972,9 @@ gst_cps_motion_class_init (GstCpsMotionClass * klass)
    * limits: zooms (estimated as translations, R-precision 0.58), flat
    * interiors of moving objects, static overlays (logos, black bars)
    * during a pan, parallax of near objects.  It costs more per frame than
-   * `reference` (see the README's throughput section).
+   * `reference` (see the README's throughput section).  Both models run
+   * on CUDA memory as on system memory (the camera's motion itself is
+   * estimated on the host, from a copy of the low-resolution luma).
    *
    * `reference` reproduces codec-patch-stream's proxy, for parity with
    * it: every low-resolution pixel of the luma (computed from BT.601 RGB
@@ -1060,8 +998,9 @@ gst_cps_motion_class_init (GstCpsMotionClass * klass)
 
   gst_element_class_set_static_metadata (element_class,
       "CPS motion proxy", "Filter/Analyzer/Video",
-      "Block-matching motion and residual proxies against the previous "
-      "frame, attached as metadata; frames pass through unchanged",
+      "Motion and residual maps of each frame (camera motion compensated, "
+      "or the reference's block matching), attached as metadata; frames "
+      "pass through unchanged",
       "cps developers");
   /**
    * GstCpsMotion:cuda-device-id:

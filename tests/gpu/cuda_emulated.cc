@@ -50,6 +50,16 @@ __float_as_uint (float f)
   return u;
 }
 
+/* one thread at a time here, so a plain add is atomic */
+static inline unsigned
+atomicAdd (unsigned *address, unsigned value)
+{
+  unsigned old = *address;
+
+  *address = old + value;
+  return old;
+}
+
 #include "../../cuda/cps_kernels.cu"
 
 /* ---- cps_cuda.h over host memory ---------------------------------------- */
@@ -133,6 +143,16 @@ cps_cuda_download (CpsCuda * cuda, gpointer dst, CUdeviceptr src, gsize size)
 }
 
 gboolean
+cps_cuda_copy_2d (CpsCuda * cuda, CUdeviceptr dst, gsize dst_pitch,
+    CUdeviceptr src, gsize src_pitch, gsize width, gsize height)
+{
+  for (gsize y = 0; y < height; y++)
+    memcpy ((char *) dst + y * dst_pitch, (const char *) src + y * src_pitch,
+        width);
+  return TRUE;
+}
+
+gboolean
 cps_cuda_launch (CpsCuda * cuda, CpsKernel kernel, guint width, guint height,
     CUstream stream, void **args)
 {
@@ -157,6 +177,18 @@ cps_cuda_launch (CpsCuda * cuda, CpsKernel kernel, guint width, guint height,
       break;
     case CPS_KERNEL_EXTRACT_PATCHES:
       launch_grid (cpsk_extract_patches, width, height, args);
+      break;
+    case CPS_KERNEL_CAMERA_DOWNSCALE:
+      launch_grid (cpsk_camera_downscale, width, height, args);
+      break;
+    case CPS_KERNEL_CAMERA_DIFFERENCES:
+      launch_grid (cpsk_camera_differences, width, height, args);
+      break;
+    case CPS_KERNEL_CAMERA_CELL_MAPS:
+      launch_grid (cpsk_camera_cell_maps, width, height, args);
+      break;
+    case CPS_KERNEL_CAMERA_SQUARE:
+      launch_grid (cpsk_camera_square, width, height, args);
       break;
     default:
       return FALSE;

@@ -383,6 +383,359 @@ test_window (gconstpointer data)
   g_free (frame);
 }
 
+/* ---- the camera model ---------------------------------------------------- */
+
+/* cpsk_camera_downscale vs cps_camera_downscale: padded pitches, an odd
+ * size (fractional cells) and an exact 4x one */
+static void
+test_camera_downscale (gconstpointer data)
+{
+  const int *size = data;
+  int w = size[0], h = size[1], stride = w + 19, lw, lh;
+  gsize bytes = (gsize) stride * h;
+  guint8 *plane = g_malloc (bytes);
+  guint32 *columns = g_new (guint32, w);
+  float *cpu, *gpu;
+  CUdeviceptr dplane, dout;
+
+  NEED_GPU ();
+  fill_random (plane, bytes, 11 + w);
+  cps_lowres_size (w, h, 4, &lw, &lh);
+  cpu = g_new (float, lw * lh);
+  gpu = g_new (float, lw * lh);
+  cps_camera_downscale (plane, stride, w, h, lw, lh, columns, cpu);
+  dplane = upload (plane, bytes);
+  dout = cps_cuda_alloc (cuda, sizeof (float) * lw * lh);
+  {
+    void *args[] = { &dplane, &stride, &w, &h, &lw, &lh, &dout };
+    g_assert_true (cps_cuda_launch (cuda, CPS_KERNEL_CAMERA_DOWNSCALE, lw,
+            lh, NULL, args));
+  }
+  download (gpu, dout, sizeof (float) * lw * lh);
+  g_assert_cmpmem (gpu, sizeof (float) * lw * lh, cpu,
+      sizeof (float) * lw * lh);
+  cps_cuda_free (cuda, dplane);
+  cps_cuda_free (cuda, dout);
+  g_free (plane);
+  g_free (columns);
+  g_free (cpu);
+  g_free (gpu);
+}
+
+/* Frames for the camera tests: a smooth random texture (so that tolerant
+ * comparisons are not all zero nor all saturated), @side = it shifted by
+ * (sx, sy) plus noise, a block of other content at (bx, by). */
+static void
+camera_texture (guint8 * out, int w, int h, int stride, int sx, int sy,
+    guint32 seed)
+{
+  GRand *r = g_rand_new_with_seed (seed);
+  int tw = w + 64, th = h + 64;
+  guint8 *t = g_malloc ((gsize) tw * th);
+
+  for (int i = 0; i < tw * th; i++)
+    t[i] = (guint8) g_rand_int_range (r, 0, 256);
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++) {
+      int u = x + 32 - sx, v = y + 32 - sy;
+      int a = t[v * tw + u], b = t[v * tw + u + 1], c = t[(v + 1) * tw + u];
+
+      out[(gsize) y * stride + x] = (guint8) ((2 * a + b + c) / 4 +
+          g_rand_int_range (r, 0, 3));
+    }
+  g_rand_free (r);
+  g_free (t);
+}
+
+typedef struct {
+  const char *name;
+  int n_sides;
+  CpsCameraWarp warps[2];
+} DifferencesCase;
+
+static const DifferencesCase differences_cases[] = {
+  {"translation-tolerant", 1, {{2.6f, -1.4f, 1.0f, 0.0f, 1}}},
+  {"still-exact", 1, {{0.0f, 0.0f, 1.0f, 0.0f, 0}}},
+  {"translation-halves", 2, {{2.5f, 0.5f, 1.0f, 0.0f, 1},
+          {-3.2f, 1.7f, 1.0f, 0.0f, 0}}},
+  {"similarity-zoom", 1, {{1.2f, -0.7f, 1.03f, 0.0f, 1}}},
+  {"similarity-both-sides", 2, {{0.4f, 0.9f, 0.98f, 0.02f, 1},
+          {-0.4f, -0.9f, 1.02f, -0.02f, 0}}},
+  {"rows-out", 1, {{0.0f, 80.0f, 1.0f, 0.0f, 1}}},
+  {"columns-out", 2, {{-200.0f, 0.0f, 1.0f, 0.0f, 0},
+          {1.0f, 0.0f, 1.0f, 0.0f, 1}}},
+};
+
+/* cpsk_camera_differences vs cps_camera_differences: the differences and
+ * the histogram, an odd size, 1 and 2 sides, translations (with .5
+ * shifts, which lrintf rounds to even) and similarities, tolerant on and
+ * off, neighbours entirely out of the frame */
+static void
+test_camera_differences (gconstpointer data)
+{
+  const DifferencesCase *c = data;
+  enum { W = 101, H = 67 };
+  guint8 *held = g_malloc (W * H), *sides[2], *scratch = g_malloc (W);
+  guint8 *cpu = g_malloc (W * H), *gpu = g_malloc (W * H);
+  guint32 cpu_hist[256], gpu_hist[256] = { 0 };
+  CUdeviceptr dheld, dsides[2], ddiff, dhist;
+  CpsCameraWarp w0 = c->warps[0], w1 = c->warps[c->n_sides > 1];
+  int n = c->n_sides, w = W, h = H;
+
+  NEED_GPU ();
+  camera_texture (held, W, H, W, 0, 0, 21);
+  for (int k = 0; k < 2; k++) {
+    sides[k] = g_malloc (W * H);
+    camera_texture (sides[k], W, H, W, k ? -3 : 2, k ? 2 : -1, 21);
+  }
+  cps_camera_differences (held, (const guint8 * const *) sides, c->warps,
+      c->n_sides, W, H, scratch, cpu, cpu_hist);
+  dheld = upload (held, W * H);
+  dsides[0] = upload (sides[0], W * H);
+  dsides[1] = upload (sides[1], W * H);
+  ddiff = cps_cuda_alloc (cuda, W * H);
+  dhist = upload (gpu_hist, sizeof gpu_hist);
+  {
+    void *args[] = { &dheld, &dsides[0], &dsides[1], &w0, &w1, &n, &w, &h,
+      &ddiff, &dhist
+    };
+    g_assert_true (cps_cuda_launch (cuda, CPS_KERNEL_CAMERA_DIFFERENCES, W,
+            H, NULL, args));
+  }
+  download (gpu, ddiff, W * H);
+  download (gpu_hist, dhist, sizeof gpu_hist);
+  g_assert_cmpmem (gpu, W * H, cpu, W * H);
+  g_assert_cmpmem (gpu_hist, sizeof gpu_hist, cpu_hist, sizeof cpu_hist);
+  for (CUdeviceptr *d = (CUdeviceptr[]) { dheld, dsides[0], dsides[1], ddiff,
+        dhist, 0 }; *d; d++)
+    cps_cuda_free (cuda, *d);
+  g_free (held);
+  g_free (sides[0]);
+  g_free (sides[1]);
+  g_free (scratch);
+  g_free (cpu);
+  g_free (gpu);
+}
+
+/* cpsk_camera_cell_maps vs cps_camera_cell_maps, and its count of marked
+ * cells vs the maps: fractional and exact cells, several thresholds */
+static void
+test_camera_cell_maps (void)
+{
+  enum { W = 101, H = 67 };
+  guint8 *diff = g_malloc (W * H);
+  GRand *r = g_rand_new_with_seed (31);
+  static const int sizes[][2] = { {30, 17}, {25, 16}, {101, 67}, {7, 5} };
+  static const int taus[] = { 12, 25, 40 };
+
+  NEED_GPU ();
+  /* mostly noise, some movers, unmeasured strips */
+  for (int y = 0; y < H; y++)
+    for (int x = 0; x < W; x++)
+      diff[y * W + x] = x < 3 || y > H - 3 ? CPS_CAMERA_UNMEASURED :
+          (guint8) (g_rand_int_range (r, 0, 4) ? g_rand_int_range (r, 0, 30) :
+          g_rand_int_range (r, 0, 255));
+  g_rand_free (r);
+  for (guint i = 0; i < G_N_ELEMENTS (sizes); i++)
+    for (guint t = 0; t < G_N_ELEMENTS (taus); t++) {
+      int lw = sizes[i][0], lh = sizes[i][1], w = W, h = H, tau = taus[t];
+      float *cm = g_new (float, lw * lh), *cr = g_new (float, lw * lh);
+      float *gm = g_new (float, lw * lh), *gr = g_new (float, lw * lh);
+      guint32 *columns = g_new (guint32, 2 * W), marked = 0, gmarked = 0;
+      CUdeviceptr ddiff = upload (diff, W * H), dm, dr, dmarked;
+      void *args[] = { &ddiff, &w, &h, &lw, &lh, &tau, &dm, &dr, &dmarked };
+
+      dm = cps_cuda_alloc (cuda, sizeof (float) * lw * lh);
+      dr = cps_cuda_alloc (cuda, sizeof (float) * lw * lh);
+      dmarked = upload (&gmarked, sizeof gmarked);
+      cps_camera_cell_maps (diff, W, H, lw, lh, tau, columns, cm, cr);
+      for (int k = 0; k < lw * lh; k++)
+        marked += cr[k] > 0.0f || cm[k] > 0.0f;
+      g_assert_true (cps_cuda_launch (cuda, CPS_KERNEL_CAMERA_CELL_MAPS, lw,
+              lh, NULL, args));
+      download (gm, dm, sizeof (float) * lw * lh);
+      download (gr, dr, sizeof (float) * lw * lh);
+      download (&gmarked, dmarked, sizeof gmarked);
+      g_assert_cmpmem (gm, sizeof (float) * lw * lh, cm,
+          sizeof (float) * lw * lh);
+      g_assert_cmpmem (gr, sizeof (float) * lw * lh, cr,
+          sizeof (float) * lw * lh);
+      g_assert_cmpuint (gmarked, ==, marked);
+      for (CUdeviceptr *d = (CUdeviceptr[]) { ddiff, dm, dr, dmarked, 0 }; *d;
+          d++)
+        cps_cuda_free (cuda, *d);
+      g_free (cm);
+      g_free (cr);
+      g_free (gm);
+      g_free (gr);
+      g_free (columns);
+    }
+  g_free (diff);
+}
+
+/* The device stage (cps_cuda_camera_pixels: store, differences, noise
+ * level, cell maps, closing) vs the CPU chain of cps_camera_maps.h, from
+ * planes with padded pitches.  @kind: what differs between the frames. */
+typedef enum {
+  PIXELS_NO_SIDE,               /* a stream of one frame: zero maps */
+  PIXELS_IDENTICAL,             /* no cell marked: no closing */
+  PIXELS_MOVER,                 /* a few cells: closed */
+  PIXELS_EVERYTHING,            /* unrelated frames: over 15%, not closed */
+  PIXELS_MARKED_15,             /* exactly 15% of the cells: closed */
+  PIXELS_MARKED_OVER_15,        /* one more: not closed */
+} PixelsKind;
+
+typedef struct {
+  const char *name;
+  PixelsKind kind;
+  int n_sides;
+  CpsCameraWarp warps[2];
+  int shifts[2][2];             /* each side's content shift, pixels */
+  int closes;                   /* 1: the closing changes the maps, 0: it
+                                 * does not run, -1: either */
+} PixelsCase;
+
+static const PixelsCase pixels_cases[] = {
+  {"no-side", PIXELS_NO_SIDE, 0, {{0}}, {{0}}, 0},
+  {"identical-still", PIXELS_IDENTICAL, 1, {{0, 0, 1, 0, 0}}, {{0}}, 0},
+  {"mover-one-side", PIXELS_MOVER, 1, {{0, 0, 1, 0, 0}}, {{0}}, 1},
+  {"mover-two-sides-pan", PIXELS_MOVER, 2, {{2.4f, -1.1f, 1, 0, 1},
+          {-2.4f, 1.1f, 1, 0, 1}}, {{-2, 1}, {2, -1}}, 1},
+  {"mover-two-sides-zoom", PIXELS_MOVER, 2, {{0.5f, 0, 1.01f, 0.005f, 1},
+          {-0.5f, 0, 0.99f, -0.005f, 0}}, {{0}}, -1},
+  {"everything", PIXELS_EVERYTHING, 2, {{0, 0, 1, 0, 0}, {1, 1, 1, 0, 1}},
+      {{0}}, 0},
+  {"marked-15-percent", PIXELS_MARKED_15, 1, {{0, 0, 1, 0, 0}}, {{0}}, 1},
+  {"marked-over-15-percent", PIXELS_MARKED_OVER_15, 1, {{0, 0, 1, 0, 0}},
+      {{0}}, 0},
+};
+
+static void
+test_camera_pixels (gconstpointer data)
+{
+  const PixelsCase *c = data;
+  /* 80 × 40 in 4 × 4 cells: 200 cells, 15% of them is 30 */
+  gboolean boundary = c->kind == PIXELS_MARKED_15 ||
+      c->kind == PIXELS_MARKED_OVER_15;
+  int fw = boundary ? 80 : 133, fh = boundary ? 40 : 75, pitch = fw + 7;
+  int lw, lh, tau, slots[2] = { 0, 2 }, cells;
+  guint8 *frames[3], *packed[3], *diff, *scratch;
+  guint32 hist[256], *columns;
+  float *cm, *cr, *raw, *tmp, *gm, *gr, cpu_noise = 0.0f, gpu_noise;
+  CpsCudaCamera *camera;
+  CUdeviceptr dframe, dm, dr;
+
+  NEED_GPU ();
+  if (boundary) {
+    lw = 20;
+    lh = 10;
+  } else {
+    cps_lowres_size (fw, fh, 4, &lw, &lh);
+  }
+  cells = lw * lh;
+  for (int k = 0; k < 3; k++) {
+    frames[k] = g_malloc0 ((gsize) pitch * fh);
+    packed[k] = g_malloc ((gsize) fw * fh);
+    if (c->kind == PIXELS_EVERYTHING)
+      camera_texture (frames[k], fw, fh, pitch, 0, 0, 40 + k);
+    else if (boundary)
+      memset (frames[k], 90, (gsize) pitch * fh);
+    else
+      camera_texture (frames[k], fw, fh, pitch,
+          k == 1 ? 0 : c->shifts[k / 2][0], k == 1 ? 0 : c->shifts[k / 2][1],
+          41);
+  }
+  if (c->kind == PIXELS_MOVER) {
+    /* two blocks of the held frame (slot 1) the neighbours do not have,
+     * apart: the closing joins them */
+    for (int y = 20; y < 32; y++)
+      for (int x = 20; x < 36; x++)
+        frames[1][y * pitch + x] = (guint8) (255 - frames[1][y * pitch + x]);
+    for (int y = 40; y < 52; y++)
+      for (int x = 64; x < 80; x++)
+        frames[1][y * pitch + x] = (guint8) (255 - frames[1][y * pitch + x]);
+  }
+  if (boundary) {
+    /* 30 or 31 whole cells of the held frame differ, spread out */
+    int n = c->kind == PIXELS_MARKED_15 ? 30 : 31;
+
+    for (int i = 0; i < n; i++) {
+      int cell = (i * 37) % cells, cx = cell % lw * 4, cy = cell / lw * 4;
+
+      for (int y = cy; y < cy + 4; y++)
+        memset (frames[1] + y * pitch + cx, 250, 4);
+    }
+  }
+  for (int k = 0; k < 3; k++)
+    for (int y = 0; y < fh; y++)
+      memcpy (packed[k] + y * fw, frames[k] + y * pitch, fw);
+
+  /* the CPU chain, as cpu_maps of cps_motion_camera.c */
+  diff = g_malloc ((gsize) fw * fh);
+  scratch = g_malloc (fw);
+  columns = g_new (guint32, 2 * fw);
+  cm = g_new0 (float, cells);
+  cr = g_new0 (float, cells);
+  raw = g_new (float, cells);
+  tmp = g_new (float, cells);
+  if (c->n_sides) {
+    const guint8 *sides[2] = { packed[slots[0]], packed[slots[1]] };
+
+    cps_camera_differences (packed[1], sides, c->warps, c->n_sides, fw, fh,
+        scratch, diff, hist);
+    tau = cps_camera_noise_level (hist);
+    cps_camera_cell_maps (diff, fw, fh, lw, lh, tau, columns, cm, cr);
+    memcpy (raw, cm, sizeof (float) * cells);
+    cps_camera_close_maps (cm, cr, lw, lh, tmp);
+    cpu_noise = tau / 2.0f;
+    /* the case says whether the closing ran: check it did (or not) */
+    if (c->closes == 1)
+      g_assert_true (memcmp (raw, cm, sizeof (float) * cells) != 0);
+    else if (c->closes == 0)
+      g_assert_cmpmem (raw, sizeof (float) * cells, cm,
+          sizeof (float) * cells);
+  }
+
+  /* the device stage, from pitched device planes */
+  camera = cps_cuda_camera_new (cuda, fw, fh, lw, lh);
+  dframe = cps_cuda_alloc (cuda, (gsize) pitch * fh);
+  for (int k = 0; k < 3; k++) {
+    g_assert_true (cps_cuda_upload (cuda, dframe, frames[k],
+            (gsize) pitch * fh));
+    cps_cuda_camera_pixels.store (camera, k,
+        (const guint8 *) (uintptr_t) dframe, pitch);
+  }
+  dm = cps_cuda_alloc (cuda, sizeof (float) * cells);
+  dr = cps_cuda_alloc (cuda, sizeof (float) * cells);
+  gm = g_new (float, cells);
+  gr = g_new (float, cells);
+  gpu_noise = cps_cuda_camera_pixels.maps (camera, 1, slots, c->warps,
+      c->n_sides, (float *) (uintptr_t) dm, (float *) (uintptr_t) dr);
+  download (gm, dm, sizeof (float) * cells);
+  download (gr, dr, sizeof (float) * cells);
+  g_assert_cmpmem (gm, sizeof (float) * cells, cm, sizeof (float) * cells);
+  g_assert_cmpmem (gr, sizeof (float) * cells, cr, sizeof (float) * cells);
+  g_assert_cmpfloat (gpu_noise, ==, cpu_noise);
+
+  cps_cuda_camera_free (camera);
+  cps_cuda_free (cuda, dframe);
+  cps_cuda_free (cuda, dm);
+  cps_cuda_free (cuda, dr);
+  for (int k = 0; k < 3; k++) {
+    g_free (frames[k]);
+    g_free (packed[k]);
+  }
+  g_free (diff);
+  g_free (scratch);
+  g_free (columns);
+  g_free (cm);
+  g_free (cr);
+  g_free (raw);
+  g_free (tmp);
+  g_free (gm);
+  g_free (gr);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -410,6 +763,33 @@ main (int argc, char **argv)
       test_window);
   g_test_add_data_func (GPU_TEST_PREFIX "/window-nv12", GINT_TO_POINTER (1),
       test_window);
+  {
+    static const int sizes[][2] = { {333, 187}, {256, 128} };
+
+    for (guint i = 0; i < G_N_ELEMENTS (sizes); i++) {
+      gchar *name = g_strdup_printf (GPU_TEST_PREFIX
+          "/camera-downscale/%dx%d", sizes[i][0], sizes[i][1]);
+
+      g_test_add_data_func (name, sizes[i], test_camera_downscale);
+      g_free (name);
+    }
+  }
+  for (guint i = 0; i < G_N_ELEMENTS (differences_cases); i++) {
+    gchar *name = g_strdup_printf (GPU_TEST_PREFIX
+        "/camera-differences/%s", differences_cases[i].name);
+
+    g_test_add_data_func (name, &differences_cases[i],
+        test_camera_differences);
+    g_free (name);
+  }
+  g_test_add_func (GPU_TEST_PREFIX "/camera-cell-maps", test_camera_cell_maps);
+  for (guint i = 0; i < G_N_ELEMENTS (pixels_cases); i++) {
+    gchar *name = g_strdup_printf (GPU_TEST_PREFIX "/camera-pixels/%s",
+        pixels_cases[i].name);
+
+    g_test_add_data_func (name, &pixels_cases[i], test_camera_pixels);
+    g_free (name);
+  }
   ret = g_test_run ();
   gpu_test_close ();
   return ret;
