@@ -19,7 +19,7 @@
 /* a cell counts when at least 1 / MIN_CELL_SHARE of its pixels are above
  * the threshold */
 #define MIN_CELL_SHARE 4
-#define CLOSING_PASSES 5
+#define CLOSING_PASSES CPS_CAMERA_CLOSING_PASSES
 #define CLOSING_MAX_MARKED 0.15f
 
 /* The difference, in half levels, between @v and the neighbour's pixel
@@ -367,14 +367,20 @@ cps_camera_close_maps (float *motion, float *residual, int lw, int lh,
 
   for (size_t i = 0; i < n; i++)
     marked += residual[i] > 0.0f || motion[i] > 0.0f;
-  /* where much more is marked, the compensation has failed (a zoom it
-   * does not model) and a closing would grow the background's share */
-  if (marked == 0 || marked > CLOSING_MAX_MARKED * n)
+  if (!cps_camera_closing_applies (marked, n))
     return;
   square_extreme (residual, lw, lh, 1.0f, tmp);
   square_extreme (motion, lw, lh, 1.0f, tmp);
   square_extreme (residual, lw, lh, -1.0f, tmp);
   square_extreme (motion, lw, lh, -1.0f, tmp);
+}
+
+int
+cps_camera_closing_applies (size_t marked, size_t n)
+{
+  /* where much more is marked, the compensation has failed (a zoom it
+   * does not model) and a closing would grow the background's share */
+  return marked != 0 && !(marked > CLOSING_MAX_MARKED * n);
 }
 
 size_t

@@ -62,6 +62,12 @@ void cps_camera_cell_maps (const uint8_t * diff, int width, int height,
  * cells are marked: it joins an object's marked edges over its flat
  * interior.  @tmp holds cps_camera_close_scratch (lw, lh) floats. */
 size_t cps_camera_close_scratch (int lw, int lh);
+
+/* Whether the closing applies to maps of @n cells of which @marked are
+ * non-zero in either map; and the number of 5 × 5 passes it equals, for a
+ * device implementation that filters by passes. */
+int cps_camera_closing_applies (size_t marked, size_t n);
+#define CPS_CAMERA_CLOSING_PASSES 5
 void cps_camera_close_maps (float *motion, float *residual, int lw, int lh,
     float *tmp);
 

@@ -30,12 +30,6 @@ upload_new (CpsCuda * cuda, const void *data, size_t size)
 
 /* ---- the camera model's per-pixel stage --------------------------------- */
 
-/* cps_camera_close_maps closes the maps unless no cell or more than this
- * share of them is marked (CLOSING_MAX_MARKED and CLOSING_PASSES of
- * common/cps_camera_maps.c: the parity tests check both sides of it) */
-#define CLOSING_MAX_MARKED 0.15f
-#define CLOSING_PASSES 5
-
 struct _CpsCudaCamera {
   CpsCuda *cuda;
   int fw, fh, lw, lh;
@@ -159,10 +153,10 @@ cuda_camera_maps (void *impl, int held, const int *slots,
   }
   cps_cuda_download (c->cuda, &marked, marked_count, sizeof marked);
   /* the decision of cps_camera_close_maps, same types */
-  if (marked != 0 && !((size_t) marked > CLOSING_MAX_MARKED * cells)) {
-    for (int k = 0; k < CLOSING_PASSES; k++)
+  if (cps_camera_closing_applies (marked, cells)) {
+    for (int k = 0; k < CPS_CAMERA_CLOSING_PASSES; k++)
       camera_square (c, m, r, 1);
-    for (int k = 0; k < CLOSING_PASSES; k++)
+    for (int k = 0; k < CPS_CAMERA_CLOSING_PASSES; k++)
       camera_square (c, m, r, 0);
   }
   return tau / 2.0f;

@@ -253,6 +253,8 @@ test_system_memory_still_works (void)
   gst_harness_set_src_caps_str (h, system_caps);
   gst_harness_push (h, nv12_frame (0));
   gst_harness_push (h, nv12_frame (1));
+  /* the camera model holds its last frame until the stream ends */
+  gst_harness_push_event (h, gst_event_new_eos ());
   out = gst_harness_pull (h);
   g_assert_nonnull (cps_buffer_get_patch_meta (out));
   caps = gst_pad_get_current_caps (h->sinkpad);

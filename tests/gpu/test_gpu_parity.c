@@ -677,7 +677,7 @@ test_camera_pixels (gconstpointer data)
   cm = g_new0 (float, cells);
   cr = g_new0 (float, cells);
   raw = g_new (float, cells);
-  tmp = g_new (float, cells);
+  tmp = g_new (float, cps_camera_close_scratch (lw, lh));
   if (c->n_sides) {
     const guint8 *sides[2] = { packed[slots[0]], packed[slots[1]] };
 
