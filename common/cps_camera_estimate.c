@@ -466,14 +466,79 @@ zoom_shift (const CpsCameraEstimator * m, float scale_minus_1, float rotation)
   return hypotf (m->w / 2.0f, m->h / 2.0f) * hypotf (scale_minus_1, rotation);
 }
 
+/* The mean absolute difference over block i between @cur and the reference
+ * displaced by the motion @c (bilinear samples; none for zero motion). */
+static float
+block_cost (const CpsCameraEstimator * m, const float *cur, int i,
+    const CpsCameraMotion * c)
+{
+  double cx = (m->w - 1) / 2.0, cy = (m->h - 1) / 2.0, sum = 0.0;
+  double s = c->scale - 1.0, r = c->rotation;
+
+  for (int y = m->block_y[i]; y < m->block_y[i] + m->block; y++)
+    for (int x = m->block_x[i]; x < m->block_x[i] + m->block; x++) {
+      double rx = x - cx, ry = y - cy;
+      double sx = x - (c->dx + s * rx - r * ry);
+      double sy = y - (c->dy + s * ry + r * rx);
+
+      sum += fabsf (cur[(size_t) y * m->w + x] - sample (m->ref, m->w, m->h,
+              sx, sy));
+    }
+  return (float) (sum / (m->block * m->block));
+}
+
+static int
+compare_floats (const void *a, const void *b)
+{
+  float x = *(const float *) a, y = *(const float *) b;
+
+  return (x > y) - (x < y);
+}
+
+/* The median of block_cost over the blocks. */
+static float
+median_cost (const CpsCameraEstimator * m, const float *cur,
+    const CpsCameraMotion * c)
+{
+  float costs[MAX_BLOCKS];
+
+  for (int i = 0; i < m->n_blocks; i++)
+    costs[i] = block_cost (m, cur, i, c);
+  qsort (costs, m->n_blocks, sizeof (float), compare_floats);
+  return costs[m->n_blocks / 2];
+}
+
+static void estimate_motion (CpsCameraEstimator * m, const float *cur,
+    CpsCameraMotion * c);
+
 void
 cps_camera_estimate (CpsCameraEstimator * m, const float *cur,
     const float *ref, CpsCameraMotion * c)
 {
+  CpsCameraMotion still;
+
+  m->ref = ref;
+  estimate_motion (m, cur, c);
+  if (c->cls == CPS_CAMERA_STATIC)
+    return;
+  /* A motion must explain the blocks better than none: a moving object
+   * over smooth background can own most textured blocks and vote for its
+   * own motion (a false zoom or pan); the median block keeps the camera
+   * still when the background still matches as it is. */
+  cps_camera_still (&still);
+  if (median_cost (m, cur, &still) <= median_cost (m, cur, c) + ZERO_BIAS) {
+    still.support = c->support;
+    *c = still;
+  }
+}
+
+static void
+estimate_motion (CpsCameraEstimator * m, const float *cur,
+    CpsCameraMotion * c)
+{
   float support;
   Offset mode;
 
-  m->ref = ref;
   cps_camera_still (c);
   choose_blocks (m, cur);
   if (m->n_blocks == 0)
