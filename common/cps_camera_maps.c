@@ -14,7 +14,9 @@
 
 #define MAX_DIFFERENCE 254
 #define NOISE_FACTOR 3
-#define MIN_NOISE 12            /* half levels */
+/* half levels; never below CPS_CAMERA_SECOND_SIDE_FROM (cps_camera_maps.h) */
+#define MIN_NOISE 12
+_Static_assert (MIN_NOISE >= CPS_CAMERA_SECOND_SIDE_FROM, "the second side");
 #define MAX_NOISE 40
 /* a cell counts when at least 1 / MIN_CELL_SHARE of its pixels are above
  * the threshold */
@@ -89,24 +91,24 @@ plain_span (const uint8_t * row, const uint8_t * s, int n, uint8_t * out)
   }
 }
 
-/* One row of @held against one side: out[x] = the difference, or
- * CPS_CAMERA_UNMEASURED where the side has no pixel. */
+/* Columns [a, b) of one row of @held against one side: out[x] = the
+ * difference, or CPS_CAMERA_UNMEASURED where the side has no pixel. */
 static void
-side_row (const uint8_t * row, int y, const uint8_t * side,
-    const CpsCameraWarp * w, int width, int height, uint8_t * out)
+side_span (const uint8_t * row, int y, const uint8_t * side,
+    const CpsCameraWarp * w, int width, int height, int a, int b,
+    uint8_t * out)
 {
   if (w->scale == 1.0f && w->rotation == 0.0f) {
     /* a translation: one source row, one offset */
     int sx = (int) lrintf (w->dx), sy = y - (int) lrintf (w->dy);
-    int x_lo = sx > 0 ? sx : 0, x_hi = width + sx < width ? width + sx :
-        width;
+    int x_lo = sx > a ? sx : a, x_hi = width + sx < b ? width + sx : b;
 
     if (sy < 0 || sy >= height || x_lo >= x_hi) {
-      memset (out, CPS_CAMERA_UNMEASURED, width);
+      memset (out + a, CPS_CAMERA_UNMEASURED, b - a);
       return;
     }
-    memset (out, CPS_CAMERA_UNMEASURED, x_lo);
-    memset (out + x_hi, CPS_CAMERA_UNMEASURED, width - x_hi);
+    memset (out + a, CPS_CAMERA_UNMEASURED, x_lo - a);
+    memset (out + x_hi, CPS_CAMERA_UNMEASURED, b - x_hi);
     if (!w->tolerant) {
       plain_span (row + x_lo, side + (size_t) sy * width + x_lo - sx,
           x_hi - x_lo, out + x_lo);
@@ -137,7 +139,7 @@ side_row (const uint8_t * row, int y, const uint8_t * side,
     double cx = (width - 1) / 2.0, cy = (height - 1) / 2.0;
     double s = w->scale - 1.0, r = w->rotation, ry = y - cy;
 
-    for (int x = 0; x < width; x++) {
+    for (int x = a; x < b; x++) {
       double rx = x - cx;
       int sx = (int) lrint (x - (w->dx + s * rx - r * ry));
       int sy = (int) lrint (y - (w->dy + s * ry + r * rx));
@@ -149,16 +151,33 @@ side_row (const uint8_t * row, int y, const uint8_t * side,
   }
 }
 
-/* out = the smaller of out and other, UNMEASURED where either is. */
+/* Whether a difference to the first side calls for the second one. */
+static inline int
+needs_second_side (int d)
+{
+  return d != CPS_CAMERA_UNMEASURED && d >= CPS_CAMERA_SECOND_SIDE_FROM;
+}
+
+CPS_HOT static int
+any_needs_second_side (const uint8_t * d, int n)
+{
+  int any = 0;
+
+  for (int x = 0; x < n; x++)
+    any |= needs_second_side (d[x]);
+  return any;
+}
+
+/* out = the smaller of out and other where out calls for the second side
+ * and other measured it. */
 CPS_HOT static void
 combine_sides (uint8_t * out, const uint8_t * other, int n)
 {
   for (int x = 0; x < n; x++) {
     int a = out[x], b = other[x];
-    int m = a < b ? a : b;
 
-    out[x] = (uint8_t) (a == CPS_CAMERA_UNMEASURED ||
-        b == CPS_CAMERA_UNMEASURED ? CPS_CAMERA_UNMEASURED : m);
+    out[x] = (uint8_t) (needs_second_side (a) &&
+        b != CPS_CAMERA_UNMEASURED && b < a ? b : a);
   }
 }
 
@@ -186,10 +205,17 @@ cps_camera_differences (const uint8_t * held,
     const uint8_t *row = held + (size_t) y * width;
     uint8_t *out = diff + (size_t) y * width;
 
-    side_row (row, y, sides[0], &warps[0], width, height, out);
-    for (int k = 1; k < n_sides; k++) {
-      side_row (row, y, sides[k], &warps[k], width, height, scratch);
-      combine_sides (out, scratch, width);
+    side_span (row, y, sides[0], &warps[0], width, height, 0, width, out);
+    /* the second side only where the first leaves a difference: in chunks
+     * of 64 columns (a pixel below the lowest threshold keeps its first
+     * difference whichever way) */
+    for (int a = 0; n_sides > 1 && a < width; a += 64) {
+      int b = a + 64 < width ? a + 64 : width;
+
+      if (!any_needs_second_side (out + a, b - a))
+        continue;
+      side_span (row, y, sides[1], &warps[1], width, height, a, b, scratch);
+      combine_sides (out + a, scratch + a, b - a);
     }
     if ((y & 3) == 0)
       for (int x = 0; x < width; x += 4)
@@ -300,7 +326,8 @@ column_blocks (int h)
 }
 
 CPS_HOT static void
-columns_extreme (float *map, int w, int h, float sign, float *g, float *hh)
+columns_extreme (float *map, int w, int h, int stride, float sign, float *g,
+    float *hh)
 {
   const int r = CLOSING_RADIUS, k = 2 * CLOSING_RADIUS + 1;
   int len = column_blocks (h);
@@ -310,7 +337,7 @@ columns_extreme (float *map, int w, int h, float sign, float *g, float *hh)
     int y = i - r;
 
     if (y >= 0 && y < h) {
-      const float *row = map + (size_t) y * w;
+      const float *row = map + (size_t) y * stride;
 
       for (int x = 0; x < w; x++)
         gi[x] = sign * row[x];
@@ -339,24 +366,25 @@ columns_extreme (float *map, int w, int h, float sign, float *g, float *hh)
   }
   for (int y = 0; y < h; y++) {
     const float *a = hh + (size_t) y * w, *b = g + (size_t) (y + 2 * r) * w;
-    float *row = map + (size_t) y * w;
+    float *row = map + (size_t) y * stride;
 
     for (int x = 0; x < w; x++)
       row[x] = sign * (a[x] > b[x] ? a[x] : b[x]);
   }
 }
 
-/* A (2 CLOSING_RADIUS + 1)² maximum or minimum filter of @map, rows then
+/* A (2 CLOSING_RADIUS + 1)² maximum or minimum filter of the @w × @h
+ * rectangle at @map (rows @stride apart), windows cut to it, rows then
  * columns; @tmp as cps_camera_close_scratch. */
 static void
-square_extreme (float *map, int w, int h, float sign, float *tmp)
+square_extreme (float *map, int w, int h, int stride, float sign, float *tmp)
 {
   size_t plane = (size_t) column_blocks (h) * w;
 
   for (int y = 0; y < h; y++)
-    line_extreme (map + (size_t) y * w, w, 1, sign, tmp, tmp + w +
+    line_extreme (map + (size_t) y * stride, w, 1, sign, tmp, tmp + w +
         4 * CLOSING_RADIUS + 2);
-  columns_extreme (map, w, h, sign, tmp, tmp + plane);
+  columns_extreme (map, w, h, stride, sign, tmp, tmp + plane);
 }
 
 void
@@ -364,15 +392,37 @@ cps_camera_close_maps (float *motion, float *residual, int lw, int lh,
     float *tmp)
 {
   size_t n = (size_t) lw * lh, marked = 0;
+  int x0 = lw, x1 = -1, y0 = lh, y1 = -1, m = 2 * CLOSING_RADIUS;
+  float *rm, *mm;
 
-  for (size_t i = 0; i < n; i++)
-    marked += residual[i] > 0.0f || motion[i] > 0.0f;
+  for (int y = 0; y < lh; y++)
+    for (int x = 0; x < lw; x++) {
+      size_t i = (size_t) y * lw + x;
+
+      if (residual[i] > 0.0f || motion[i] > 0.0f) {
+        marked++;
+        x0 = x < x0 ? x : x0;
+        x1 = x > x1 ? x : x1;
+        y0 = y < y0 ? y : y0;
+        y1 = y > y1 ? y : y1;
+      }
+    }
   if (!cps_camera_closing_applies (marked, n))
     return;
-  square_extreme (residual, lw, lh, 1.0f, tmp);
-  square_extreme (motion, lw, lh, 1.0f, tmp);
-  square_extreme (residual, lw, lh, -1.0f, tmp);
-  square_extreme (motion, lw, lh, -1.0f, tmp);
+  /* Only cells within 2 radii of a marked one can change, and windows cut
+   * at that margin see the same values as windows cut at the map's edge
+   * (the cells beyond are 0 after the maximum, and stay 0), so the
+   * closing runs on that rectangle alone: its cost follows the movers. */
+  x0 = x0 - m > 0 ? x0 - m : 0;
+  y0 = y0 - m > 0 ? y0 - m : 0;
+  x1 = x1 + m < lw - 1 ? x1 + m : lw - 1;
+  y1 = y1 + m < lh - 1 ? y1 + m : lh - 1;
+  rm = residual + (size_t) y0 * lw + x0;
+  mm = motion + (size_t) y0 * lw + x0;
+  square_extreme (rm, x1 - x0 + 1, y1 - y0 + 1, lw, 1.0f, tmp);
+  square_extreme (mm, x1 - x0 + 1, y1 - y0 + 1, lw, 1.0f, tmp);
+  square_extreme (rm, x1 - x0 + 1, y1 - y0 + 1, lw, -1.0f, tmp);
+  square_extreme (mm, x1 - x0 + 1, y1 - y0 + 1, lw, -1.0f, tmp);
 }
 
 int

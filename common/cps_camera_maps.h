@@ -30,14 +30,21 @@ typedef struct {
  * has no pixel there (the strip a pan brings in or takes out). */
 #define CPS_CAMERA_UNMEASURED 255
 
-/* @diff (@width × @height): per pixel of @held, the smallest of its
- * differences, in half luma levels and at most 254, to the @n_sides
- * neighbouring planes (1 or 2, each @width × @height, packed) warped by
- * whole pixels (v(x) rounded to the nearest); with warp.tolerant, the
- * distance to the range spanned by the neighbour's pixel and its midpoints
- * with its four neighbours (Birchfield–Tomasi), else the plain difference.
- * @hist counts the measured differences of every fourth pixel of every
- * fourth row (256 bins; bin 255 unused).  @scratch holds @width bytes. */
+/* @diff (@width × @height): per pixel of @held, its difference, in half
+ * luma levels and at most 254, to the first of the @n_sides neighbouring
+ * planes (1 or 2, each @width × @height, packed) warped by whole pixels
+ * (v(x) rounded to the nearest), CPS_CAMERA_UNMEASURED where that plane
+ * has no pixel; where that difference is at least
+ * CPS_CAMERA_SECOND_SIDE_FROM and the second plane has a pixel, the
+ * smaller of the two differences.  (Every threshold is at least that
+ * value, so a smaller difference is noise either way: the second side is
+ * only computed where it can matter.)  With warp.tolerant the difference
+ * is the distance to the range spanned by the neighbour's pixel and its
+ * midpoints with its four neighbours (Birchfield–Tomasi), else the plain
+ * difference.  @hist counts the measured differences of every fourth
+ * pixel of every fourth row (256 bins; bin 255 unused).  @scratch holds
+ * @width bytes. */
+#define CPS_CAMERA_SECOND_SIDE_FROM 12
 void cps_camera_differences (const uint8_t * held,
     const uint8_t * const *sides, const CpsCameraWarp * warps, int n_sides,
     int width, int height, uint8_t * scratch, uint8_t * diff,

@@ -313,6 +313,7 @@ struct Warp {
 };
 
 #define CAMERA_UNMEASURED 255   /* CPS_CAMERA_UNMEASURED */
+#define CAMERA_SECOND_SIDE_FROM 12      /* CPS_CAMERA_SECOND_SIDE_FROM */
 #define CAMERA_MAX_DIFFERENCE 254
 
 /* cps_camera_downscale: the mean of the source pixels of output (i, j)'s
@@ -400,8 +401,9 @@ camera_side_difference (const uint8_t * held, const uint8_t * side,
 }
 
 /* cps_camera_differences: per pixel of @held (packed, @width × @height),
- * the smallest difference to the @n_sides (1 or 2) warped neighbours,
- * CAMERA_UNMEASURED where either has no pixel; @hist (256 uint32, zeroed
+ * the difference to the first warped neighbour (CAMERA_UNMEASURED where it
+ * has no pixel) and, where that is at least CAMERA_SECOND_SIDE_FROM and
+ * the second neighbour (@n_sides 2) has a pixel, the smaller of the two; @hist (256 uint32, zeroed
  * by the caller) counts every fourth pixel of every fourth row, with
  * atomics (integer counts: the order does not matter) */
 extern "C" __global__ void
@@ -416,11 +418,10 @@ cpsk_camera_differences (const uint8_t * held, const uint8_t * side0,
   if (x >= width || y >= height)
     return;
   d = camera_side_difference (held, side0, w0, width, height, x, y);
-  if (n_sides > 1) {
+  if (n_sides > 1 && d != CAMERA_UNMEASURED && d >= CAMERA_SECOND_SIDE_FROM) {
     int b = camera_side_difference (held, side1, w1, width, height, x, y);
 
-    d = d == CAMERA_UNMEASURED || b == CAMERA_UNMEASURED ?
-        CAMERA_UNMEASURED : d < b ? d : b;
+    d = b != CAMERA_UNMEASURED && b < d ? b : d;
   }
   diff[(size_t) y * width + x] = (uint8_t) d;
   if ((y & 3) == 0 && (x & 3) == 0)

@@ -496,7 +496,11 @@ test_zoom (void)
 static void
 test_closing (void)
 {
-  const int sizes[][2] = { {37, 23}, {5, 61}, {96, 64} };
+  /* marks spread over the map, and marks in one small patch of a larger
+   * map (the closing then works on a rectangle around them) */
+  const int sizes[][3] = { {37, 23, 0}, {5, 61, 0}, {96, 64, 0}, {120, 90, 1},
+    {120, 90, 2}
+  };
   GRand *rand = g_rand_new_with_seed (11);
 
   for (guint s = 0; s < G_N_ELEMENTS (sizes); s++) {
@@ -508,6 +512,15 @@ test_closing (void)
     for (int i = 0; i < n / 20; i++) {
       int at = g_rand_int_range (rand, 0, n);
 
+      if (sizes[s][2]) {
+        /* within 12 × 9 cells, near the middle or the top-left corner */
+        int x0 = sizes[s][2] == 1 ? 50 : 3, y0 = sizes[s][2] == 1 ? 40 : 2;
+
+        at = (y0 + g_rand_int_range (rand, 0, 9)) * w + x0 +
+            g_rand_int_range (rand, 0, 12);
+        if (i > n / 200)
+          break;
+      }
       re[at] = (float) g_rand_double (rand);
       mo[at] = (float) g_rand_double (rand);
     }
