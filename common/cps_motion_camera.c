@@ -10,6 +10,7 @@
  * per-pixel stage (cps_camera_maps.c on the CPU, kernels on a device).
  */
 #include "cps_motion_camera.h"
+#include "cps_inline.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -168,22 +169,28 @@ cps_camera_model_last (const CpsCameraModel * m)
 
 /* ---- 0. the low-resolution luma --------------------------------------- */
 
+/* column_sums += row, 16-bit lanes (a cell has at most 257 rows of 255). */
+CPS_HOT static void
+add_row (const uint8_t * row, int n, uint16_t * sums)
+{
+  for (int x = 0; x < n; x++)
+    sums[x] = (uint16_t) (sums[x] + row[x]);
+}
+
 void
 cps_camera_downscale (const uint8_t * plane, int stride, int width,
     int height, int lw, int lh, uint32_t * column_sums, float *out)
 {
+  uint16_t *sums = (uint16_t *) column_sums;
+
   for (int j = 0; j < lh; j++) {
     int y0 = (int) ((long) j * height / lh);
     int y1 = (int) ((long) (j + 1) * height / lh);
 
     y1 = y1 > y0 ? y1 : y0 + 1;
-    memset (column_sums, 0, sizeof (uint32_t) * width);
-    for (int y = y0; y < y1; y++) {
-      const uint8_t *row = plane + (size_t) y * stride;
-
-      for (int x = 0; x < width; x++)
-        column_sums[x] += row[x];
-    }
+    memset (sums, 0, sizeof (uint16_t) * width);
+    for (int y = y0; y < y1; y++)
+      add_row (plane + (size_t) y * stride, width, sums);
     for (int i = 0; i < lw; i++) {
       int x0 = (int) ((long) i * width / lw);
       int x1 = (int) ((long) (i + 1) * width / lw);
@@ -191,7 +198,7 @@ cps_camera_downscale (const uint8_t * plane, int stride, int width,
 
       x1 = x1 > x0 ? x1 : x0 + 1;
       for (int x = x0; x < x1; x++)
-        sum += column_sums[x];
+        sum += sums[x];
       out[(size_t) j * lw + i] = (float) sum / (float) ((x1 - x0) * (y1 - y0));
     }
   }
