@@ -246,9 +246,13 @@ void
 cps_camera_cell_maps (const uint8_t * diff, int width, int height, int lw,
     int lh, int tau, uint32_t * columns, float *motion, float *residual)
 {
-  /* 16-bit column sums: a cell has at most 64 rows of at most MAX_NOISE */
+  /* 16-bit column sums: a cell has at most 64 rows of at most MAX_NOISE;
+   * the cells' first columns after them (lw + 1 of them) */
   uint16_t *soft = (uint16_t *) columns, *above = soft + width;
+  int *cell_x = (int *) (above + width);
 
+  for (int i = 0; i <= lw; i++)
+    cell_x[i] = (int) ((long) i * width / lw);
   for (int j = 0; j < lh; j++) {
     int y0 = (int) ((long) j * height / lh);
     int y1 = (int) ((long) (j + 1) * height / lh);
@@ -258,8 +262,7 @@ cps_camera_cell_maps (const uint8_t * diff, int width, int height, int lw,
     for (int y = y0; y < y1; y++)
       accumulate_row (diff + (size_t) y * width, width, tau, soft, above);
     for (int i = 0; i < lw; i++) {
-      int x0 = (int) ((long) i * width / lw);
-      int x1 = (int) ((long) (i + 1) * width / lw);
+      int x0 = cell_x[i], x1 = cell_x[i + 1];
       uint32_t s = 0, a = 0, area;
       size_t o = (size_t) j * lw + i;
 
@@ -423,6 +426,13 @@ cps_camera_close_maps (float *motion, float *residual, int lw, int lh,
   square_extreme (mm, x1 - x0 + 1, y1 - y0 + 1, lw, 1.0f, tmp);
   square_extreme (rm, x1 - x0 + 1, y1 - y0 + 1, lw, -1.0f, tmp);
   square_extreme (mm, x1 - x0 + 1, y1 - y0 + 1, lw, -1.0f, tmp);
+}
+
+size_t
+cps_camera_cell_scratch (int width, int lw)
+{
+  /* two 16-bit sums per column, then lw + 1 ints */
+  return (size_t) width + (size_t) lw + 1;
 }
 
 int

@@ -58,7 +58,9 @@ int cps_camera_noise_level (const uint32_t * hist);
  * from the differences and the threshold @tau (half levels): in each cell,
  * motion = the fraction of its pixels above tau and residual = the mean of
  * min(d, tau) / tau, both 0 where under a quarter of its pixels are above
- * tau (the noise's tail, not a mover).  @columns holds 2 × @width uint32. */
+ * tau (the noise's tail, not a mover).  @columns holds
+ * cps_camera_cell_scratch (@width, @lw) uint32. */
+size_t cps_camera_cell_scratch (int width, int lw);
 void cps_camera_cell_maps (const uint8_t * diff, int width, int height,
     int lw, int lh, int tau, uint32_t * columns, float *motion,
     float *residual);

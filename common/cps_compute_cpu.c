@@ -50,7 +50,8 @@ cpu_motion_new (const CpsMotionGeometry * g)
   /* the camera model works on float luma of its own, a box mean (it warps
    * by sub-pixel shifts) */
   if (g->model == CPS_MOTION_MODEL_CAMERA) {
-    s->row_scratch = malloc (sizeof (uint32_t) * g->width);
+    s->row_scratch = malloc (sizeof (uint32_t) *
+        cps_camera_cell_scratch (g->width, lw));
     s->camera = cps_camera_model_new (g->width, g->height, lw, lh);
     return s;
   }

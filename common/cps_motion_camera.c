@@ -89,7 +89,7 @@ cpu_pixels_new (int fw, int fh, int lw, int lh)
     p->full[i] = calloc ((size_t) fw * fh, 1);
   p->diff = malloc ((size_t) fw * fh);
   p->scratch = malloc (fw);
-  p->columns = malloc (sizeof (uint32_t) * 2 * fw);
+  p->columns = malloc (sizeof (uint32_t) * cps_camera_cell_scratch (fw, lw));
   p->tmp = malloc (sizeof (float) * cps_camera_close_scratch (lw, lh));
   return p;
 }
@@ -182,7 +182,10 @@ cps_camera_downscale (const uint8_t * plane, int stride, int width,
     int height, int lw, int lh, uint32_t * column_sums, float *out)
 {
   uint16_t *sums = (uint16_t *) column_sums;
+  int *cell_x = (int *) (sums + width + (width & 1));
 
+  for (int i = 0; i <= lw; i++)
+    cell_x[i] = (int) ((long) i * width / lw);
   for (int j = 0; j < lh; j++) {
     int y0 = (int) ((long) j * height / lh);
     int y1 = (int) ((long) (j + 1) * height / lh);
@@ -192,8 +195,7 @@ cps_camera_downscale (const uint8_t * plane, int stride, int width,
     for (int y = y0; y < y1; y++)
       add_row (plane + (size_t) y * stride, width, sums);
     for (int i = 0; i < lw; i++) {
-      int x0 = (int) ((long) i * width / lw);
-      int x1 = (int) ((long) (i + 1) * width / lw);
+      int x0 = cell_x[i], x1 = cell_x[i + 1];
       uint32_t sum = 0;
 
       x1 = x1 > x0 ? x1 : x0 + 1;

@@ -81,7 +81,7 @@ int cps_camera_model_drain (CpsCameraModel * model, float *motion,
  * ⌊(j+1)·h/lh⌋ − 1, columns likewise).  A box mean, unlike the 2-tap
  * bilinear resize of the reference model, does not alias fine texture, so
  * a sub-pixel camera shift leaves little residual.  @column_sums holds
- * @width uint32. */
+ * cps_camera_cell_scratch (@width, @lw) uint32 (cps_camera_maps.h). */
 void cps_camera_downscale (const uint8_t * plane, int stride, int width,
     int height, int lw, int lh, uint32_t * column_sums, float *out);
 

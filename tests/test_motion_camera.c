@@ -36,7 +36,7 @@ texture_at (double x, double y, int seed)
 typedef struct {
   uint8_t plane[FW * FH];
   float luma[N];
-  uint32_t sums[FW];
+  uint32_t sums[FW + W + 1];    /* cps_camera_cell_scratch (FW, W) */
 } Frame;
 
 static uint8_t

@@ -394,13 +394,14 @@ test_camera_downscale (gconstpointer data)
   int w = size[0], h = size[1], stride = w + 19, lw, lh;
   gsize bytes = (gsize) stride * h;
   guint8 *plane = g_malloc (bytes);
-  guint32 *columns = g_new (guint32, w);
+  guint32 *columns;
   float *cpu, *gpu;
   CUdeviceptr dplane, dout;
 
   NEED_GPU ();
   fill_random (plane, bytes, 11 + w);
   cps_lowres_size (w, h, 4, &lw, &lh);
+  columns = g_new (guint32, cps_camera_cell_scratch (w, lw));
   cpu = g_new (float, lw * lh);
   gpu = g_new (float, lw * lh);
   cps_camera_downscale (plane, stride, w, h, lw, lh, columns, cpu);
@@ -541,7 +542,7 @@ test_camera_cell_maps (void)
       int lw = sizes[i][0], lh = sizes[i][1], w = W, h = H, tau = taus[t];
       float *cm = g_new (float, lw * lh), *cr = g_new (float, lw * lh);
       float *gm = g_new (float, lw * lh), *gr = g_new (float, lw * lh);
-      guint32 *columns = g_new (guint32, 2 * W), marked = 0, gmarked = 0;
+      guint32 *columns = g_new (guint32, cps_camera_cell_scratch (W, lw)), marked = 0, gmarked = 0;
       CUdeviceptr ddiff = upload (diff, W * H), dm, dr, dmarked;
       void *args[] = { &ddiff, &w, &h, &lw, &lh, &tau, &dm, &dr, &dmarked };
 
@@ -673,7 +674,7 @@ test_camera_pixels (gconstpointer data)
   /* the CPU chain, as cpu_maps of cps_motion_camera.c */
   diff = g_malloc ((gsize) fw * fh);
   scratch = g_malloc (fw);
-  columns = g_new (guint32, 2 * fw);
+  columns = g_new (guint32, cps_camera_cell_scratch (fw, lw));
   cm = g_new0 (float, cells);
   cr = g_new0 (float, cells);
   raw = g_new (float, cells);
