@@ -467,7 +467,8 @@ zoom_shift (const CpsCameraEstimator * m, float scale_minus_1, float rotation)
 }
 
 /* The mean absolute difference over block i between @cur and the reference
- * displaced by the motion @c (bilinear samples; none for zero motion). */
+ * displaced by the motion @c (bilinear samples), on every other row and
+ * column: a decision between two motions, not a measurement. */
 static float
 block_cost (const CpsCameraEstimator * m, const float *cur, int i,
     const CpsCameraMotion * c)
@@ -475,8 +476,8 @@ block_cost (const CpsCameraEstimator * m, const float *cur, int i,
   double cx = (m->w - 1) / 2.0, cy = (m->h - 1) / 2.0, sum = 0.0;
   double s = c->scale - 1.0, r = c->rotation;
 
-  for (int y = m->block_y[i]; y < m->block_y[i] + m->block; y++)
-    for (int x = m->block_x[i]; x < m->block_x[i] + m->block; x++) {
+  for (int y = m->block_y[i]; y < m->block_y[i] + m->block; y += 2)
+    for (int x = m->block_x[i]; x < m->block_x[i] + m->block; x += 2) {
       double rx = x - cx, ry = y - cy;
       double sx = x - (c->dx + s * rx - r * ry);
       double sy = y - (c->dy + s * ry + r * rx);
@@ -484,7 +485,7 @@ block_cost (const CpsCameraEstimator * m, const float *cur, int i,
       sum += fabsf (cur[(size_t) y * m->w + x] - sample (m->ref, m->w, m->h,
               sx, sy));
     }
-  return (float) (sum / (m->block * m->block));
+  return (float) (4.0 * sum / (m->block * m->block));
 }
 
 static int
