@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Regenerates assets/cps-demo-selection.png, the README's picture: what
 # cpsviz draws over the bundled clip (default parameters: 16-frame windows,
-# k=512, 14x14 patches) for one typical frame.
+# k=512, 14x14 patches) for one typical frame, with the camera motion model
+# (named here so that the picture does not depend on the element's default).
 #
 # Typical, by rule: of the clip's P-frames, the one with the median number
 # of selected patches (the lower median, the earliest frame on ties).
@@ -16,7 +17,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 # sampling is off (every frame processed), so the PNGs' index is frame_id
 gst-launch-1.0 -q filesrc location=assets/cps-demo.mp4 ! decodebin ! \
-  cpsmotion ! tee name=frames ! queue ! cpsenergy ! cpstopk ! tee name=t ! \
+  cpsmotion motion-model=camera ! tee name=frames ! queue ! cpsenergy ! cpstopk ! tee name=t ! \
   queue ! cpspatchsink location="$tmp/window-%05d.safetensors" \
   t. ! queue ! viz.sink  frames. ! queue ! viz.video \
   cpsviz name=viz ! videoconvert ! pngenc ! \
