@@ -189,17 +189,17 @@ choose_blocks (CpsCameraEstimator * m, const float *cur)
  * One accumulator per column, so the compiler vectorises the rows. */
 static float
 block_sad (const float *cur, const float *prev, int w, int x0, int y0,
-    int b, int dx, int dy, float limit)
+    int b, int row_step, int dx, int dy, float limit)
 {
   float lanes[16] = { 0 }, sum = 0.0f;
 
-  for (int y = y0; y < y0 + b; y++) {
+  for (int y = y0, k = 0; y < y0 + b; y += row_step, k++) {
     const float *c = cur + (size_t) y * w + x0;
     const float *p = prev + (size_t) (y - dy) * w + x0 - dx;
 
     for (int x = 0; x < 16; x++)
       lanes[x] += x < b ? fabsf (c[x] - p[x]) : 0.0f;
-    if ((y & 3) == 3) {
+    if ((k & 3) == 3) {
       sum = 0.0f;
       for (int x = 0; x < 16; x++)
         sum += lanes[x];
@@ -213,17 +213,20 @@ block_sad (const float *cur, const float *prev, int w, int x0, int y0,
   return sum;
 }
 
+/* The block's displacement within ±range, on every other row of the block
+ * (half the cost; the vote and the refinement that follow use whole
+ * blocks). */
 static Offset
 block_vector (const CpsCameraEstimator * m, const float *cur, int x0, int y0)
 {
-  float bias = ZERO_BIAS * m->block * m->block, best = INFINITY;
+  float bias = ZERO_BIAS * m->block * m->block / 2, best = INFINITY;
   Offset v = { 0, 0 };
 
   for (int i = 0; i < m->n_global; i++) {
     Offset o = m->global_order[i];
     float extra = o.dx || o.dy ? bias : 0.0f;
-    float cost = block_sad (cur, m->ref, m->w, x0, y0, m->block, o.dx, o.dy,
-        best - extra) + extra;
+    float cost = block_sad (cur, m->ref, m->w, x0, y0, m->block, 2, o.dx,
+        o.dy, best - extra) + extra;
 
     if (cost < best) {
       best = cost;
@@ -338,7 +341,7 @@ refine_translation (const CpsCameraEstimator * m, const float *cur, Offset mode,
     if (m->vectors[i].dx == mode.dx && m->vectors[i].dy == mode.dy) {
       voters++;
       exact += block_sad (cur, m->ref, m->w, m->block_x[i], m->block_y[i],
-          m->block, mode.dx, mode.dy, 0.0f) == 0.0f;
+          m->block, 1, mode.dx, mode.dy, 0.0f) == 0.0f;
     }
   /* most of them match exactly (the others straddle a moving object) */
   if (2 * exact >= voters)
