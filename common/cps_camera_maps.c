@@ -251,13 +251,12 @@ cps_camera_cell_maps (const uint8_t * diff, int width, int height, int lw,
   uint16_t *soft = (uint16_t *) columns, *above = soft + width;
   int *cell_x = (int *) (above + width);
 
-  for (int i = 0; i <= lw; i++)
-    cell_x[i] = (int) ((long) i * width / lw);
+  for (int i = 0; i < lw; i++)
+    cps_camera_cell (i, lw, width, &cell_x[i], &cell_x[i + 1]);
   for (int j = 0; j < lh; j++) {
-    int y0 = (int) ((long) j * height / lh);
-    int y1 = (int) ((long) (j + 1) * height / lh);
+    int y0, y1;
 
-    y1 = y1 > y0 ? y1 : y0 + 1;
+    cps_camera_cell (j, lh, height, &y0, &y1);
     memset (columns, 0, sizeof (uint16_t) * 2 * width);
     for (int y = y0; y < y1; y++)
       accumulate_row (diff + (size_t) y * width, width, tau, soft, above);
@@ -266,7 +265,6 @@ cps_camera_cell_maps (const uint8_t * diff, int width, int height, int lw,
       uint32_t s = 0, a = 0, area;
       size_t o = (size_t) j * lw + i;
 
-      x1 = x1 > x0 ? x1 : x0 + 1;
       for (int x = x0; x < x1; x++) {
         s += soft[x];
         a += above[x];

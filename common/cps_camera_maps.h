@@ -26,6 +26,17 @@ typedef struct {
   int tolerant;                 /* forgive half a pixel: the camera moves */
 } CpsCameraWarp;
 
+/* The source pixels [*a, *b) of low-resolution cell @i of @n along a side
+ * of @len pixels (@n ≤ @len): the cells of the box downscale
+ * (cps_camera_downscale) and of the cell maps. */
+static inline void
+cps_camera_cell (int i, int n, int len, int *a, int *b)
+{
+  *a = (int) ((long) i * len / n);
+  *b = (int) ((long) (i + 1) * len / n);
+  *b = *b > *a ? *b : *a + 1;
+}
+
 /* A difference of 255 marks a pixel that was not measured: a neighbour
  * has no pixel there (the strip a pan brings in or takes out). */
 #define CPS_CAMERA_UNMEASURED 255

@@ -184,13 +184,12 @@ cps_camera_downscale (const uint8_t * plane, int stride, int width,
   uint16_t *sums = (uint16_t *) column_sums;
   int *cell_x = (int *) (sums + width + (width & 1));
 
-  for (int i = 0; i <= lw; i++)
-    cell_x[i] = (int) ((long) i * width / lw);
+  for (int i = 0; i < lw; i++)
+    cps_camera_cell (i, lw, width, &cell_x[i], &cell_x[i + 1]);
   for (int j = 0; j < lh; j++) {
-    int y0 = (int) ((long) j * height / lh);
-    int y1 = (int) ((long) (j + 1) * height / lh);
+    int y0, y1;
 
-    y1 = y1 > y0 ? y1 : y0 + 1;
+    cps_camera_cell (j, lh, height, &y0, &y1);
     memset (sums, 0, sizeof (uint16_t) * width);
     for (int y = y0; y < y1; y++)
       add_row (plane + (size_t) y * stride, width, sums);
@@ -198,7 +197,6 @@ cps_camera_downscale (const uint8_t * plane, int stride, int width,
       int x0 = cell_x[i], x1 = cell_x[i + 1];
       uint32_t sum = 0;
 
-      x1 = x1 > x0 ? x1 : x0 + 1;
       for (int x = x0; x < x1; x++)
         sum += sums[x];
       out[(size_t) j * lw + i] = (float) sum / (float) ((x1 - x0) * (y1 - y0));

@@ -316,6 +316,17 @@ struct Warp {
 #define CAMERA_SECOND_SIDE_FROM 12      /* CPS_CAMERA_SECOND_SIDE_FROM */
 #define CAMERA_MAX_DIFFERENCE 254
 
+/* The source pixels [*a, *b) of low-resolution cell @i of @n along a side
+ * of @len pixels, as the box downscale and the cell maps of
+ * cps_camera_maps.h cut them. */
+__device__ static void
+camera_cell (int i, int n, int len, int *a, int *b)
+{
+  *a = (int) ((long long) i * len / n);
+  *b = (int) ((long long) (i + 1) * len / n);
+  *b = *b > *a ? *b : *a + 1;
+}
+
 /* cps_camera_downscale: the mean of the source pixels of output (i, j)'s
  * cell, rows ⌊j·h/lh⌋ to ⌊(j+1)·h/lh⌋ − 1 and columns likewise; an
  * integer sum (exact in any order), then one float division */
@@ -330,12 +341,8 @@ cpsk_camera_downscale (const uint8_t * plane, int stride, int width,
 
   if (i >= lw || j >= lh)
     return;
-  y0 = (int) ((long long) j * height / lh);
-  y1 = (int) ((long long) (j + 1) * height / lh);
-  y1 = y1 > y0 ? y1 : y0 + 1;
-  x0 = (int) ((long long) i * width / lw);
-  x1 = (int) ((long long) (i + 1) * width / lw);
-  x1 = x1 > x0 ? x1 : x0 + 1;
+  camera_cell (i, lw, width, &x0, &x1);
+  camera_cell (j, lh, height, &y0, &y1);
   for (int y = y0; y < y1; y++) {
     const uint8_t *row = plane + (size_t) y * stride;
 
@@ -443,12 +450,8 @@ cpsk_camera_cell_maps (const uint8_t * diff, int width, int height, int lw,
 
   if (i >= lw || j >= lh)
     return;
-  y0 = (int) ((long long) j * height / lh);
-  y1 = (int) ((long long) (j + 1) * height / lh);
-  y1 = y1 > y0 ? y1 : y0 + 1;
-  x0 = (int) ((long long) i * width / lw);
-  x1 = (int) ((long long) (i + 1) * width / lw);
-  x1 = x1 > x0 ? x1 : x0 + 1;
+  camera_cell (i, lw, width, &x0, &x1);
+  camera_cell (j, lh, height, &y0, &y1);
   for (int y = y0; y < y1; y++) {
     const uint8_t *d = diff + (size_t) y * width;
 
