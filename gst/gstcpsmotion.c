@@ -967,8 +967,8 @@ gst_cps_motion_class_init (GstCpsMotionClass * klass)
    * latency: each frame leaves cpsmotion when the next one arrives (the
    * last at EOS), and the latency query reports one frame duration more.
    * On the project's quality benchmark it ranks the moving object's
-   * patches first with R-precision 0.93–1.00 on static and panning
-   * cameras and handheld shake, against 0.18–0.96 for `reference`.  Known
+   * patches first with R-precision 0.95–1.00 on static and panning
+   * cameras and handheld shake, against 0.19–0.96 for `reference`.  Known
    * limits: zooms (estimated as translations, R-precision 0.58), flat
    * interiors of moving objects, static overlays (logos, black bars)
    * during a pan, parallax of near objects.  It costs more per frame than
