@@ -51,6 +51,10 @@ struct CpsCameraEstimator {
   const float *ref;             /* the frame compared with */
   Offset *global_order;
   int n_global;
+  /* coarse to fine: both frames at half size, searched within ±range/2 */
+  int hw, hh, coarse_range, n_coarse;
+  float *cur_half, *ref_half;
+  Offset *coarse_order;
   int *block_x, *block_y;       /* chosen blocks, top-left corners */
   Offset *vectors;              /* their displacements */
   int n_blocks;
@@ -111,6 +115,14 @@ cps_camera_estimator_new (int width, int height)
   if (m->range < 0)
     m->range = 0;
   m->global_order = offsets_by_length (m->range, &m->n_global);
+  if (m->block == 16) {
+    m->hw = width / 2;
+    m->hh = height / 2;
+    m->coarse_range = (m->range + 1) / 2;
+    m->coarse_order = offsets_by_length (m->coarse_range, &m->n_coarse);
+    m->cur_half = malloc (sizeof (float) * m->hw * m->hh);
+    m->ref_half = malloc (sizeof (float) * m->hw * m->hh);
+  }
   m->block_x = malloc (sizeof (int) * (n / 64 + 1));
   m->block_y = malloc (sizeof (int) * (n / 64 + 1));
   m->vectors = malloc (sizeof (Offset) * MAX_BLOCKS);
@@ -124,6 +136,9 @@ cps_camera_estimator_free (CpsCameraEstimator * m)
   if (!m)
     return;
   free (m->global_order);
+  free (m->coarse_order);
+  free (m->cur_half);
+  free (m->ref_half);
   free (m->block_x);
   free (m->block_y);
   free (m->vectors);
@@ -213,26 +228,66 @@ block_sad (const float *cur, const float *prev, int w, int x0, int y0,
   return sum;
 }
 
-/* The block's displacement within ±range, on every other row of the block
- * (half the cost; the vote and the refinement that follow use whole
- * blocks). */
+/* The best of the @n displacements @order (shortest first) for the block
+ * of side @b at (x0, y0), on every @row_step-th row, replacing the best
+ * only when strictly better by more than the zero bias unless zero. */
 static Offset
-block_vector (const CpsCameraEstimator * m, const float *cur, int x0, int y0)
+best_offset (const float *cur, const float *ref, int w, int x0, int y0,
+    int b, int row_step, const Offset * order, int n)
 {
-  float bias = ZERO_BIAS * m->block * m->block / 2, best = INFINITY;
+  float bias = ZERO_BIAS * b * b / row_step, best = INFINITY;
   Offset v = { 0, 0 };
 
-  for (int i = 0; i < m->n_global; i++) {
-    Offset o = m->global_order[i];
+  for (int i = 0; i < n; i++) {
+    Offset o = order[i];
     float extra = o.dx || o.dy ? bias : 0.0f;
-    float cost = block_sad (cur, m->ref, m->w, x0, y0, m->block, 2, o.dx,
-        o.dy, best - extra) + extra;
+    float cost = block_sad (cur, ref, w, x0, y0, b, row_step, o.dx, o.dy,
+        best - extra) + extra;
 
     if (cost < best) {
       best = cost;
       v = o;
     }
   }
+  return v;
+}
+
+static void
+halve (const float *in, int w, int hw, int hh, float *out)
+{
+  for (int j = 0; j < hh; j++) {
+    const float *a = in + (size_t) (2 * j) * w, *b = a + w;
+
+    for (int i = 0; i < hw; i++)
+      out[(size_t) j * hw + i] = 0.25f * (a[2 * i] + a[2 * i + 1] +
+          b[2 * i] + b[2 * i + 1]);
+  }
+}
+
+/* The block's displacement within ±range, coarse to fine where the blocks
+ * are 16 pixels: the 8-pixel block at half size within ±range/2, then the
+ * nine displacements around twice that (within ±range) on every other
+ * row; a fifth of a full search's cost.  Small frames search every
+ * displacement. */
+static Offset
+block_vector (const CpsCameraEstimator * m, const float *cur, int x0, int y0)
+{
+  Offset c, fine[9], v;
+  int n = 0;
+
+  if (!m->cur_half)
+    return best_offset (cur, m->ref, m->w, x0, y0, m->block, 2,
+        m->global_order, m->n_global);
+  c = best_offset (m->cur_half, m->ref_half, m->hw, x0 / 2, y0 / 2,
+      m->block / 2, 1, m->coarse_order, m->n_coarse);
+  /* the nine candidates, shortest first as everywhere */
+  for (int i = 0; i < m->n_global && n < 9; i++) {
+    Offset o = m->global_order[i];
+
+    if (abs (o.dx - 2 * c.dx) <= 1 && abs (o.dy - 2 * c.dy) <= 1)
+      fine[n++] = o;
+  }
+  v = best_offset (cur, m->ref, m->w, x0, y0, m->block, 2, fine, n);
   return v;
 }
 
@@ -522,6 +577,10 @@ cps_camera_estimate (CpsCameraEstimator * m, const float *cur,
   CpsCameraMotion still;
 
   m->ref = ref;
+  if (m->cur_half) {
+    halve (cur, m->w, m->hw, m->hh, m->cur_half);
+    halve (ref, m->w, m->hw, m->hh, m->ref_half);
+  }
   estimate_motion (m, cur, c);
   if (c->cls == CPS_CAMERA_STATIC)
     return;
