@@ -108,6 +108,11 @@ class FifoRun:
         self.err = open(self.err_path, "w")
         self.proc = subprocess.Popen([EXTRACT, self.fifo, *self.args],
                                      stdout=subprocess.DEVNULL, stderr=self.err)
+        self.open_writer()
+        return self
+
+    def open_writer(self):
+        """Waits for a reader of the fifo and opens it for writing."""
         deadline = time.monotonic() + 60
         while True:
             try:
@@ -119,7 +124,22 @@ class FifoRun:
                     raise AssertionError(f"cps-extract did not open the fifo: {self.stderr()}")
                 time.sleep(0.01)
         os.set_blocking(self.writer, True)
-        return self
+
+    def feed(self, data):
+        """Writes @data whole.  If the reader closes the fifo before it has
+        read everything (filesrc restarted while the pipeline starts: its
+        next open is a new stream), the pipe breaks: the data goes again,
+        from the start, to the next reader."""
+        for _ in range(3):
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(self.writer, view):]
+                return
+            except BrokenPipeError:
+                self.close_writer()
+                self.open_writer()
+        raise AssertionError(f"the fifo's reader kept closing it: {self.stderr()}")
 
     def stderr(self):
         return open(self.err_path).read()
@@ -431,7 +451,7 @@ def t_double_interrupt_summary_is_what_is_on_disk():
     with FifoRun("-o", d, "--preview", preview, "--progress-interval", "0.05") as r:
         # the whole clip, but no end of stream: the decoder and the last
         # windows wait for more
-        os.write(r.writer, open(CLIP, "rb").read())
+        r.feed(open(CLIP, "rb").read())
         r.wait_for(lambda: os.path.isdir(d) and len(windows(d)) == 5, "5 windows")
         r.proc.send_signal(signal.SIGINT)
         r.wait_for(lambda: "finishing the current window" in r.stderr(), "the first ^C")
