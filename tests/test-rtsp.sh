@@ -88,7 +88,7 @@ report "cps-extract rtsp:// --max-windows 3: 3 windows of 16 frames" $? "rc $rc,
 
 # 2: the gst-launch client, stopped after 5 s by ^C (-e: EOS first)
 mkdir -p "$tmp/launch"
-out=$(timeout -s INT 5 gst-launch-1.0 -e rtspsrc location="$uri" ! rtph264depay ! h264parse ! \
+out=$(timeout --foreground -s INT 5 gst-launch-1.0 -e rtspsrc location="$uri" ! rtph264depay ! h264parse ! \
   avdec_h264 ! cpsmotion ! cpsenergy ! cpstopk ! \
   cpspatchsink location="$tmp/launch/window-%05d.safetensors" 2>&1)
 check=$(check_windows "$tmp/launch" contiguous 4 2>&1)
@@ -97,7 +97,7 @@ report "gst-launch rtspsrc ! … ! cpspatchsink: windows keep coming ($check)" $
 # 3: packets dropped between rtspsrc and the depayloader (3 %): the
 # decoder conceals or drops frames; ids follow the PTS across the gaps
 mkdir -p "$tmp/lossy"
-out=$(timeout -s INT 6 gst-launch-1.0 -e rtspsrc location="$uri" ! \
+out=$(timeout --foreground -s INT 6 gst-launch-1.0 -e rtspsrc location="$uri" ! \
   identity drop-probability=0.03 ! rtph264depay ! h264parse ! avdec_h264 ! \
   cpsmotion ! cpsenergy ! cpstopk ! \
   cpspatchsink location="$tmp/lossy/window-%05d.safetensors" 2>&1)
