@@ -235,6 +235,28 @@ test_camera_selection_follows_object (void)
   gst_harness_teardown (h);
 }
 
+/* The camera model holds each frame until the next one arrives: the
+ * latency query reports one frame duration more than upstream; the
+ * reference model adds nothing. */
+static void
+test_camera_latency (void)
+{
+  const gchar *models[] = { "camera", "reference" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (models); i++) {
+    gchar *desc = g_strdup_printf ("cpsmotion motion-model=%s", models[i]);
+    GstHarness *h = new_harness (desc);
+    GstClockTime frame = gst_util_uint64_scale_int (GST_SECOND, 1, 25);
+
+    gst_harness_set_upstream_latency (h, 10 * GST_MSECOND);
+    gst_harness_push (h, make_frame (0, 0, 0, TRUE, 100, 100, 0, 0));
+    g_assert_cmpuint (gst_harness_query_latency (h), ==,
+        10 * GST_MSECOND + (i == 0 ? frame : 0));
+    gst_harness_teardown (h);
+    g_free (desc);
+  }
+}
+
 /* The property is read when caps are set: a change in READY takes effect
  * at the next negotiation. */
 static void
@@ -262,6 +284,7 @@ main (int argc, char **argv)
       test_camera_identical_frames);
   g_test_add_func ("/motion-model/camera-pan-estimate",
       test_camera_pan_estimate);
+  g_test_add_func ("/motion-model/camera-latency", test_camera_latency);
   g_test_add_func ("/motion-model/camera-selection-follows-object",
       test_camera_selection_follows_object);
   g_test_add_func ("/motion-model/property-roundtrip",
