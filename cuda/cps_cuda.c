@@ -117,30 +117,20 @@ cps_cuda_free (CpsCuda * cuda, CUdeviceptr ptr)
   }
 }
 
-/* One row of @size bytes: the 1-D copy the 1.22 loader lacks. */
+/* @height rows of @width bytes, with the memory types and pitches given;
+ * one row is the 1-D copy the 1.22 loader lacks. */
 static gboolean
-copy_1d (CpsCuda * cuda, CUmemorytype dst_type, gpointer dst_host,
-    CUdeviceptr dst_dev, CUmemorytype src_type, gconstpointer src_host,
-    CUdeviceptr src_dev, gsize size)
+copy_rows (CpsCuda * cuda, CUDA_MEMCPY2D * p, gsize width, gsize height)
 {
-  CUDA_MEMCPY2D p = { 0 };
   gboolean ok;
 
-  if (size == 0)
+  if (width == 0 || height == 0)
     return TRUE;
-  p.srcMemoryType = src_type;
-  p.srcHost = src_host;
-  p.srcDevice = src_dev;
-  p.srcPitch = size;
-  p.dstMemoryType = dst_type;
-  p.dstHost = dst_host;
-  p.dstDevice = dst_dev;
-  p.dstPitch = size;
-  p.WidthInBytes = size;
-  p.Height = 1;
+  p->WidthInBytes = width;
+  p->Height = height;
   if (!gst_cuda_context_push (cuda->context))
     return FALSE;
-  ok = CuMemcpy2D (&p) == CUDA_SUCCESS;
+  ok = CuMemcpy2D (p) == CUDA_SUCCESS;
   gst_cuda_context_pop (NULL);
   return ok;
 }
@@ -149,15 +139,29 @@ gboolean
 cps_cuda_upload (CpsCuda * cuda, CUdeviceptr dst, gconstpointer src,
     gsize size)
 {
-  return copy_1d (cuda, CU_MEMORYTYPE_DEVICE, NULL, dst, CU_MEMORYTYPE_HOST,
-      src, 0, size);
+  CUDA_MEMCPY2D p = { 0 };
+
+  p.srcMemoryType = CU_MEMORYTYPE_HOST;
+  p.srcHost = src;
+  p.srcPitch = size;
+  p.dstMemoryType = CU_MEMORYTYPE_DEVICE;
+  p.dstDevice = dst;
+  p.dstPitch = size;
+  return copy_rows (cuda, &p, size, 1);
 }
 
 gboolean
 cps_cuda_download (CpsCuda * cuda, gpointer dst, CUdeviceptr src, gsize size)
 {
-  return copy_1d (cuda, CU_MEMORYTYPE_HOST, dst, 0, CU_MEMORYTYPE_DEVICE,
-      NULL, src, size);
+  CUDA_MEMCPY2D p = { 0 };
+
+  p.srcMemoryType = CU_MEMORYTYPE_DEVICE;
+  p.srcDevice = src;
+  p.srcPitch = size;
+  p.dstMemoryType = CU_MEMORYTYPE_HOST;
+  p.dstHost = dst;
+  p.dstPitch = size;
+  return copy_rows (cuda, &p, size, 1);
 }
 
 gboolean
@@ -165,23 +169,14 @@ cps_cuda_copy_2d (CpsCuda * cuda, CUdeviceptr dst, gsize dst_pitch,
     CUdeviceptr src, gsize src_pitch, gsize width, gsize height)
 {
   CUDA_MEMCPY2D p = { 0 };
-  gboolean ok;
 
-  if (width == 0 || height == 0)
-    return TRUE;
   p.srcMemoryType = CU_MEMORYTYPE_DEVICE;
   p.srcDevice = src;
   p.srcPitch = src_pitch;
   p.dstMemoryType = CU_MEMORYTYPE_DEVICE;
   p.dstDevice = dst;
   p.dstPitch = dst_pitch;
-  p.WidthInBytes = width;
-  p.Height = height;
-  if (!gst_cuda_context_push (cuda->context))
-    return FALSE;
-  ok = CuMemcpy2D (&p) == CUDA_SUCCESS;
-  gst_cuda_context_pop (NULL);
-  return ok;
+  return copy_rows (cuda, &p, width, height);
 }
 
 gboolean
