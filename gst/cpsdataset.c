@@ -31,7 +31,7 @@ cps_dataset_write_window (const gchar * path, GstBuffer * patches,
 {
   gsize n = m->n_patches, t = m->n_frames, p = m->patch_size;
   gint64 *pts = g_new (gint64, MAX (t, 1));
-  gchar *numbers[13], *fps, *duration;
+  gchar *numbers[14], *fps, *duration;
   GstMapInfo map;
   gboolean ok;
 
@@ -74,17 +74,19 @@ cps_dataset_write_window (const gchar * path, GstBuffer * patches,
     };
     const gchar *model = cps_motion_model_to_string (m->motion_model);
     gboolean camera = g_strcmp0 (model, "camera") == 0;
+    /* a meta made elsewhere, without the 0.2 fields, merges nothing */
+    guint merge = m->token_merge == 2 ? 2 : 1;
     guint64 values[] = { m->patch_size, m->channels, m->grid_height,
       m->grid_width, m->target_height, m->target_width, m->source_height,
       m->source_width, m->sequence_length, m->n_frames, m->k, m->n_patches,
-      m->window_index
+      m->window_index, m->n_patches / (merge * merge)
     };
     const gchar *keys[] = { "patch_size", "channels", "grid_height",
       "grid_width", "target_height", "target_width", "source_height",
       "source_width", "sequence_length", "n_frames", "k", "n_patches",
-      "window_index"
+      "window_index", "n_tokens"
     };
-    CpsStMetadata md[G_N_ELEMENTS (keys) + 13];
+    CpsStMetadata md[G_N_ELEMENTS (keys) + 14];
     gsize n_md = 0;
     gchar *gst_version = gst_version_string ();
 
@@ -114,6 +116,8 @@ cps_dataset_write_window (const gchar * path, GstBuffer * patches,
     "elements", m->elements ? m->elements : ""};
     md[n_md++] = (CpsStMetadata) {
     "motion_model", model ? model : ""};
+    md[n_md++] = (CpsStMetadata) {
+    "token_merge", merge == 2 ? "2x2" : "1x1"};
     if (camera) {
       md[n_md++] = (CpsStMetadata) {
       "camera_class",

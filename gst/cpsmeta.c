@@ -148,6 +148,8 @@ patch_meta_transform (GstBuffer * dest, GstMeta * meta, GstBuffer * buffer,
   dst->elements = g_strdup (src->elements);
   dst->motion_model = src->motion_model;
   dst->window_camera_class = src->window_camera_class;
+  dst->token_merge = src->token_merge;
+  dst->n_tokens = src->n_tokens;
   memcpy (dst->fields, src->fields,
       sizeof (gint64) * src->n_patches * CPS_PATCH_N_FIELDS);
   memcpy (dst->scores, src->scores, sizeof (gfloat) * src->n_patches);
@@ -248,7 +250,10 @@ cps_buffer_add_patch_info_meta (GstBuffer * buffer, const CpsPatchMeta * m)
       "motion-model", G_TYPE_STRING,
       cps_motion_model_to_string (m->motion_model),
       "camera-class", G_TYPE_STRING,
-      cps_camera_motion_class_to_string (m->window_camera_class), NULL);
+      cps_camera_motion_class_to_string (m->window_camera_class),
+      "n-tokens", G_TYPE_UINT, m->n_tokens,
+      "token-merge", G_TYPE_STRING, m->token_merge == 2 ? "2x2" : "1x1",
+      NULL);
   set_bytes (s, "fields", m->fields,
       sizeof (gint64) * m->n_patches * CPS_PATCH_N_FIELDS);
   set_bytes (s, "scores", m->scores, sizeof (gfloat) * m->n_patches);

@@ -108,6 +108,12 @@ typedef enum {
  * @window_camera_class: the window's class: the class of more than half of
  *   its frames, #CPS_CAMERA_MOTION_COMPLEX when no class has that majority.
  *   Since: 0.2
+ * @token_merge: the side of the square of patches a model makes one token
+ *   of: 2 with selection-unit=block2x2 (each selected 2×2 block is one
+ *   token after a 2×2 merge, as Qwen2-VL's and Qwen2.5-VL's merger does),
+ *   1 with single patches.  Since: 0.2
+ * @n_tokens: the tokens a model sees for the window:
+ *   n_patches / token_merge².  Since: 0.2
  *
  * Attached by cpstopk to each patch buffer.  The buffer holds N patches,
  * each C × P × P (channels first, row-major), in ascending linear index
@@ -143,6 +149,10 @@ typedef struct {
   gfloat *camera_motion;
   guint8 *camera_class;
   guint window_camera_class;
+
+  /* added in 0.2 too, after the camera fields */
+  guint token_merge;
+  guint n_tokens;
 } CpsPatchMeta;
 
 GType cps_patch_meta_api_get_type (void);
@@ -171,8 +181,8 @@ CpsPatchMeta *cps_buffer_get_patch_meta (GstBuffer * buffer);
  * fields (int64 N × 6), scores (float32 N), frame-ids (int64 T), frame-pts
  * (uint64 T, 2^64-1 where unknown) and frame-is-i (uint8 T).  Since 0.2:
  * motion-model (string: reference, camera), camera-class (string, the
- * window's class), camera-motion (float32 T × 4) and camera-classes
- * (uint8 T).
+ * window's class), camera-motion (float32 T × 4), camera-classes
+ * (uint8 T), n-tokens (uint) and token-merge (string: 1x1, 2x2).
  */
 #define CPS_PATCH_INFO_META_NAME "CpsPatchInfoMeta"
 

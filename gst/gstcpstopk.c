@@ -435,6 +435,10 @@ fill_patch_meta (GstCpsTopK * self, CpsPatchMeta * meta, const gint64 * idx,
   meta->motion_model = self->motion_model;
   meta->window_camera_class = window_camera_class (meta->camera_class,
       meta->n_frames);
+  /* a selected 2x2 block is one token after a 2x2 merge; n_patches is a
+   * multiple of 4 then (k is, and so is every frame's grid) */
+  meta->token_merge = self->cfg.select.unit == CPS_UNIT_BLOCK2X2 ? 2 : 1;
+  meta->n_tokens = meta->n_patches / (meta->token_merge * meta->token_merge);
   for (guint i = 0; i < meta->n_patches; i++) {
     gint64 *row = meta->fields + (gsize) i * CPS_PATCH_N_FIELDS;
     gint64 t = idx[i] / per_frame, rem = idx[i] % per_frame;

@@ -28,6 +28,7 @@
 #include "cpsmeta.h"
 #include "extract-options.h"
 #include "extract-output.h"
+#include "extract-presets.h"
 #include "extract-preview.h"
 #include "extract-rules.h"
 
@@ -41,10 +42,10 @@ typedef enum { MODE_AUTO, MODE_CPU, MODE_GPU } Mode;
 
 typedef struct {
   /* options */
-  gchar *output_dir, *preview, *decode_arg, *process_arg;
+  gchar *output_dir, *preview, *decode_arg, *process_arg, *preset;
   gint64 max_windows;
   gdouble progress_interval;
-  gboolean overwrite, quiet, verbose, version;
+  gboolean overwrite, quiet, verbose, version, list_presets;
   ExtractOptions *options;      /* cpsmotion, cpsenergy, cpstopk */
   ExtractOptions *preview_options;      /* cpsviz */
   Mode decode, process;
@@ -388,7 +389,7 @@ count_window (GstPad * pad, GstPadProbeInfo * info, Extract * x)
   if (x->max_windows > 0 && g_atomic_int_get (&x->windows) >= x->max_windows)
     return GST_PAD_PROBE_DROP;
   if (meta && !extract_output_begin_window (x->out, meta->window_index,
-          meta->n_patches, &err)) {
+          meta->n_patches, meta->n_tokens, &err)) {
     gst_element_post_message (x->sink,
         gst_message_new_error (GST_OBJECT (x->sink), err, NULL));
     g_clear_error (&err);
@@ -558,8 +559,8 @@ static void
 print_summary (Extract * x)
 {
   gdouble t = elapsed_s (x);
-  guint64 patches;
-  guint windows = extract_output_windows_on_disk (x->out, &patches);
+  guint64 patches, tokens;
+  guint windows = extract_output_windows_on_disk (x->out, &patches, &tokens);
   gboolean preview = x->preview_branch && g_file_test (x->preview,
       G_FILE_TEST_IS_REGULAR);
 
@@ -571,6 +572,17 @@ print_summary (Extract * x)
       windows, plural (windows, "window", "windows"), patches,
       plural (patches, "patch", "patches"), t,
       t > 0 ? x->frames_decoded / t : 0.0);
+  /* what a model sees of the video: a 2x2 merge makes one token of each
+   * selected block (selection-unit=block2x2) */
+  if (tokens == patches)
+    fprintf (stderr, "cps-extract: %" G_GUINT64_FORMAT " model %s in %u %s "
+        "(one per patch)\n", tokens, plural (tokens, "token", "tokens"),
+        windows, plural (windows, "window", "windows"));
+  else
+    fprintf (stderr, "cps-extract: %" G_GUINT64_FORMAT " model %s in %u %s "
+        "(%" G_GUINT64_FORMAT " patches, one token per 2x2 block)\n", tokens,
+        plural (tokens, "token", "tokens"), windows,
+        plural (windows, "window", "windows"), patches);
   if (windows)
     fprintf (stderr, "cps-extract: windows in %s%s%s\n", x->output_dir,
         preview ? ", preview in " : "", preview ? x->preview : "");
@@ -920,6 +932,16 @@ check_main_options (Extract * x, gchar ** error)
 static gboolean
 check_options (Extract * x, gchar ** error)
 {
+  if (x->preset) {
+    gchar *applied = NULL;
+
+    if (!extract_preset_apply (x->options, x->preset, &applied, error))
+      return FALSE;
+    if (x->verbose)
+      fprintf (stderr, "cps-extract: --preset %s: %s (options given on the "
+          "command line win)\n", x->preset, applied);
+    g_free (applied);
+  }
   if (!check_main_options (x, error) ||
       !extract_output_check_name (x->output_dir, error) ||
       !extract_options_check (x->options, error) ||
@@ -943,6 +965,10 @@ check_options (Extract * x, gchar ** error)
 static gboolean
 parse_command_line (Extract * x, int *argc, char ***argv)
 {
+  gchar *names = extract_preset_names ();
+  gchar *preset_help = g_strdup_printf ("Model preset: %s.  Sets patch "
+      "size, pixel bounds, selection unit and sampling as if given before "
+      "the other options, which override it", names);
   const GOptionEntry entries[] = {
     {"output", 'o', 0, G_OPTION_ARG_FILENAME, &x->output_dir,
         "Directory for the window files (default: cps-output)", "DIR"},
@@ -955,6 +981,9 @@ parse_command_line (Extract * x, int *argc, char ***argv)
     {"process", 0, 0, G_OPTION_ARG_STRING, &x->process_arg,
         "Where cps runs: cpu, gpu (CUDA) or auto (follows --decode; default)",
         "auto|cpu|gpu"},
+    {"preset", 0, 0, G_OPTION_ARG_STRING, &x->preset, preset_help, "NAME"},
+    {"list-presets", 0, 0, G_OPTION_ARG_NONE, &x->list_presets,
+        "Print each preset's settings and source, and exit", NULL},
     {"max-windows", 0, 0, G_OPTION_ARG_INT64, &x->max_windows,
         "Stop after this many windows (default 0: the whole input)", "N"},
     {"progress-interval", 0, 0, G_OPTION_ARG_DOUBLE, &x->progress_interval,
@@ -988,7 +1017,10 @@ parse_command_line (Extract * x, int *argc, char ***argv)
       "(--help-elements) are the properties of the elements, same names "
       "and defaults; --help-preview lists cpsviz's.\nOne run at a time "
       "writes into DIR (it is locked).  ^C or SIGTERM ends the stream: the "
-      "window being filled is still written; a second one aborts.\n");
+      "window being filled is still written; a second one aborts.\n"
+      "Each window's header and the summary give the tokens a model sees: "
+      "one per patch, or\none per 2x2 block with --selection-unit block2x2 "
+      "(a 2x2 merge, as Qwen2.5-VL's).\n");
   g_option_context_add_main_entries (ctx, entries, NULL);
   g_option_context_add_group (ctx, extract_options_group (x->options,
           "elements", "Selection parameters (properties of cpsmotion, "
@@ -999,7 +1031,9 @@ parse_command_line (Extract * x, int *argc, char ***argv)
   g_option_context_add_group (ctx, gst_init_get_option_group ());
   ok = g_option_context_parse_strv (ctx, &args, &err);
   g_option_context_free (ctx);
-  if (ok && x->version) {
+  g_free (preset_help);
+  g_free (names);
+  if (ok && (x->version || x->list_presets)) {
     g_strfreev (args);
     return TRUE;
   }
@@ -1046,6 +1080,7 @@ extract_clear (Extract * x)
   g_free (x->decoder_name);
   g_free (x->decode_arg);
   g_free (x->process_arg);
+  g_free (x->preset);
 }
 
 /* Runs the extraction; returns the exit status. */
@@ -1118,6 +1153,9 @@ main (int argc, char **argv)
     status = EXIT_USAGE;
   } else if (x.version) {
     print_version ();
+    status = 0;
+  } else if (x.list_presets) {
+    extract_presets_print (x.options, stdout);
     status = 0;
   } else {
     if (!x.output_dir)

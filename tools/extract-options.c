@@ -19,11 +19,13 @@ typedef struct {
   GPtrArray *pspecs;            /* the property, in each element having it */
   GPtrArray *elements;          /* the factory names of those elements */
   gchar *value;                 /* as given on the command line, or NULL */
+  gchar *preset_value;          /* set by --preset, or NULL; value wins */
   gchar *description, *arg_description;
 } Option;
 
 struct _ExtractOptions {
   GPtrArray *options;           /* Option */
+  gchar *preset;                /* the preset's name, for messages */
   GOptionEntry *entries;        /* owned here: GOptionGroup copies them */
 };
 
@@ -94,6 +96,7 @@ option_free (Option * o)
   g_ptr_array_unref (o->pspecs);
   g_ptr_array_unref (o->elements);
   g_free (o->value);
+  g_free (o->preset_value);
   g_free (o->description);
   g_free (o->arg_description);
   g_free (o);
@@ -199,6 +202,7 @@ void
 extract_options_free (ExtractOptions * options)
 {
   g_ptr_array_unref (options->options);
+  g_free (options->preset);
   g_free (options->entries);
   g_free (options);
 }
@@ -294,14 +298,22 @@ extract_options_join_boolean_values (ExtractOptions * options, gchar ** argv)
 }
 
 static const gchar *
-resolve_alias (const Option * o)
+resolve_alias (const Option * o, const gchar * value)
 {
   if (!g_str_equal (property_name (o), "dtype"))
-    return o->value;
+    return value;
   for (guint i = 0; i < G_N_ELEMENTS (dtype_aliases); i++)
-    if (g_ascii_strcasecmp (o->value, dtype_aliases[i].alias) == 0)
+    if (g_ascii_strcasecmp (value, dtype_aliases[i].alias) == 0)
       return dtype_aliases[i].nick;
-  return o->value;
+  return value;
+}
+
+/* The value in force: given on the command line, else set by the preset,
+ * else NULL (the element's default). */
+static const gchar *
+given_value (const Option * o)
+{
+  return o->value ? o->value : o->preset_value;
 }
 
 static gboolean
@@ -317,32 +329,48 @@ in_range (GParamSpec * pspec, const GValue * v)
   return !out_of_range;
 }
 
-/* Parses @o->value, refusing out-of-range values instead of letting
- * GObject clamp them. */
+/* How an error names the value's origin: "--k" for the command line,
+ * "--preset NAME: k" for a preset's setting. */
+static gchar *
+value_origin (const ExtractOptions * options, const Option * o)
+{
+  if (o->value || !options->preset)
+    return g_strdup_printf ("--%s", o->name);
+  return g_strdup_printf ("--preset %s: %s", options->preset, o->name);
+}
+
+/* Parses the value in force of @o, refusing out-of-range values instead
+ * of letting GObject clamp them. */
 static gboolean
-option_value (const Option * o, GValue * v, gchar ** error)
+option_value (const ExtractOptions * options, const Option * o, GValue * v,
+    gchar ** error)
 {
   GParamSpec *first = o->pspecs->pdata[0];
+  const gchar *value = given_value (o);
 
   g_value_init (v, first->value_type);
-  if (!gst_value_deserialize (v, resolve_alias (o))) {
+  if (!gst_value_deserialize (v, resolve_alias (o, value))) {
     gchar *range = describe_range (first);
+    gchar *origin = value_origin (options, o);
 
-    *error = g_strdup_printf ("--%s: \"%s\" is not valid (expected %s)",
-        o->name, o->value, range);
+    *error = g_strdup_printf ("%s: \"%s\" is not valid (expected %s)",
+        origin, value, range);
+    g_free (origin);
     g_free (range);
     g_value_unset (v);
     return FALSE;
   }
   for (guint i = 0; i < o->pspecs->len; i++) {
     GParamSpec *p = o->pspecs->pdata[i];
-    gchar *range;
+    gchar *range, *origin;
 
     if (in_range (p, v))
       continue;
     range = describe_range (p);
-    *error = g_strdup_printf ("--%s: %s is out of range (%s)", o->name,
-        o->value, range);
+    origin = value_origin (options, o);
+    *error = g_strdup_printf ("%s: %s is out of range (%s)", origin, value,
+        range);
+    g_free (origin);
     g_free (range);
     g_value_unset (v);
     return FALSE;
@@ -357,9 +385,9 @@ extract_options_check (ExtractOptions * options, gchar ** error)
     Option *o = options->options->pdata[i];
     GValue v = G_VALUE_INIT;
 
-    if (!o->value)
+    if (!given_value (o))
       continue;
-    if (!option_value (o, &v, error))
+    if (!option_value (options, o, &v, error))
       return FALSE;
     g_value_unset (&v);
   }
@@ -383,6 +411,40 @@ extract_options_any_set (ExtractOptions * options)
   return FALSE;
 }
 
+gboolean
+extract_options_has (ExtractOptions * options, const gchar * name)
+{
+  return find_option (options, name) != NULL;
+}
+
+const gchar *
+extract_options_element (ExtractOptions * options, const gchar * name)
+{
+  Option *o = find_option (options, name);
+
+  return o ? o->elements->pdata[0] : NULL;
+}
+
+void
+extract_options_set_preset (ExtractOptions * options, const gchar * preset)
+{
+  g_free (options->preset);
+  options->preset = g_strdup (preset);
+}
+
+gboolean
+extract_options_preset_value (ExtractOptions * options, const gchar * name,
+    const gchar * value)
+{
+  Option *o = find_option (options, name);
+
+  if (!o)
+    return FALSE;
+  g_free (o->preset_value);
+  o->preset_value = g_strdup (value);
+  return TRUE;
+}
+
 void
 extract_options_get (ExtractOptions * options, const gchar * name,
     GValue * value)
@@ -392,7 +454,7 @@ extract_options_get (ExtractOptions * options, const gchar * name,
   gchar *unused = NULL;
 
   g_return_if_fail (o != NULL);
-  if (o->value && option_value (o, value, &unused))
+  if (given_value (o) && option_value (options, o, value, &unused))
     return;
   g_free (unused);
   p = o->pspecs->pdata[0];
@@ -408,7 +470,7 @@ extract_options_apply (ExtractOptions * options, GstBin * bin)
     GValue v = G_VALUE_INIT;
     gchar *unused = NULL;
 
-    if (!o->value || !option_value (o, &v, &unused)) {
+    if (!given_value (o) || !option_value (options, o, &v, &unused)) {
       g_free (unused);
       continue;
     }

@@ -36,19 +36,36 @@ gchar **extract_options_join_boolean_values (ExtractOptions * options,
 /* Parses every given value; FALSE with a message naming the option. */
 gboolean extract_options_check (ExtractOptions * options, gchar ** error);
 
-/* Whether the option of property @name was given. */
+/* Whether there is an option for property @name. */
+gboolean extract_options_has (ExtractOptions * options, const gchar * name);
+
+/* The factory name of the first element having property @name, or NULL. */
+const gchar *extract_options_element (ExtractOptions * options,
+    const gchar * name);
+
+/* A preset's values come before the command line's: a value given there
+ * wins.  @preset names the preset in error messages.  Sets property
+ * @name's preset value; FALSE when there is no such option. */
+void extract_options_set_preset (ExtractOptions * options,
+    const gchar * preset);
+gboolean extract_options_preset_value (ExtractOptions * options,
+    const gchar * name, const gchar * value);
+
+/* Whether the option of property @name was given on the command line (a
+ * preset's value does not count: the rules about options without effect
+ * concern what the user asked for). */
 gboolean extract_options_is_set (ExtractOptions * options, const gchar * name);
 
-/* Whether any of the options was given. */
+/* Whether any of the options was given on the command line. */
 gboolean extract_options_any_set (ExtractOptions * options);
 
-/* The value of property @name: given on the command line, or the default
- * of the element.  @value is initialised here. */
+/* The value of property @name: given on the command line, else set by the
+ * preset, else the default of the element.  @value is initialised here. */
 void extract_options_get (ExtractOptions * options, const gchar * name,
     GValue * value);
 
-/* Sets the given values on the elements of @bin named like their
- * factories. */
+/* Sets the given values (command line, then preset) on the elements of
+ * @bin named like their factories. */
 void extract_options_apply (ExtractOptions * options, GstBin * bin);
 
 G_END_DECLS

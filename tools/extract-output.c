@@ -45,6 +45,7 @@ struct _ExtractOutput {
   Manifest earlier, ours;
   gboolean earlier_removed;
   GArray *patches;              /* guint, per window of this run */
+  GArray *tokens;               /* guint, per window of this run */
   GMutex lock;                  /* windows are begun in a streaming thread */
 };
 
@@ -287,6 +288,7 @@ extract_output_open (const gchar * dir, gboolean overwrite,
   out->overwrite = overwrite;
   out->ours.started = g_get_real_time () / G_USEC_PER_SEC;
   out->patches = g_array_new (FALSE, TRUE, sizeof (guint));
+  out->tokens = g_array_new (FALSE, TRUE, sizeof (guint));
   g_mutex_init (&out->lock);
   if (!make_dir (out, error) || !take_lock (out, error)) {
     extract_output_close (out);
@@ -433,7 +435,7 @@ extract_output_would_remove (ExtractOutput * out, const gchar * path)
 
 gboolean
 extract_output_begin_window (ExtractOutput * out, guint64 index,
-    guint n_patches, GError ** error)
+    guint n_patches, guint n_tokens, GError ** error)
 {
   gboolean ok;
 
@@ -441,9 +443,12 @@ extract_output_begin_window (ExtractOutput * out, guint64 index,
   if (!out->earlier_removed && out->overwrite)
     remove_earlier_run (out);
   out->earlier_removed = TRUE;
-  if (index >= out->patches->len)
+  if (index >= out->patches->len) {
     g_array_set_size (out->patches, index + 1);
+    g_array_set_size (out->tokens, index + 1);
+  }
   g_array_index (out->patches, guint, index) = n_patches;
+  g_array_index (out->tokens, guint, index) = n_tokens;
   out->ours.windows = MAX (out->ours.windows, index + 1);
   ok = write_manifest (out, error);
   g_mutex_unlock (&out->lock);
@@ -451,11 +456,12 @@ extract_output_begin_window (ExtractOutput * out, guint64 index,
 }
 
 guint
-extract_output_windows_on_disk (ExtractOutput * out, guint64 * patches)
+extract_output_windows_on_disk (ExtractOutput * out, guint64 * patches,
+    guint64 * tokens)
 {
   guint n = 0;
 
-  *patches = 0;
+  *patches = *tokens = 0;
   g_mutex_lock (&out->lock);
   for (guint64 i = 0; i < out->ours.windows; i++) {
     gchar *name = window_name (i), *path = in_dir (out, name);
@@ -463,6 +469,7 @@ extract_output_windows_on_disk (ExtractOutput * out, guint64 * patches)
     if (g_file_test (path, G_FILE_TEST_IS_REGULAR)) {
       n++;
       *patches += g_array_index (out->patches, guint, i);
+      *tokens += g_array_index (out->tokens, guint, i);
     }
     g_free (path);
     g_free (name);
@@ -500,6 +507,7 @@ extract_output_close (ExtractOutput * out)
   g_free (out->earlier.preview);
   g_free (out->ours.preview);
   g_array_unref (out->patches);
+  g_array_unref (out->tokens);
   g_mutex_clear (&out->lock);
   g_free (out);
 }

@@ -31,16 +31,19 @@ gboolean extract_output_would_remove (ExtractOutput * out,
 /* cpspatchsink's location pattern: '%' in the directory doubled. */
 gchar *extract_output_location (ExtractOutput * out);
 
-/* Called before window @index (@n_patches patches) is written.  The first
+/* Called before window @index (@n_patches patches, @n_tokens model
+ * tokens) is written.  The first
  * call removes what the earlier run wrote (with --overwrite): only once
  * the elements accepted their settings and made a window.  Then the
  * manifest records the window before it exists, so that a run killed while
  * writing it leaves nothing unaccounted for. */
 gboolean extract_output_begin_window (ExtractOutput * out, guint64 index,
-    guint n_patches, GError ** error);
+    guint n_patches, guint n_tokens, GError ** error);
 
-/* The window files of this run that exist, and their patches. */
-guint extract_output_windows_on_disk (ExtractOutput * out, guint64 * patches);
+/* The window files of this run that exist, and their patches and model
+ * tokens. */
+guint extract_output_windows_on_disk (ExtractOutput * out, guint64 * patches,
+    guint64 * tokens);
 
 /* Unlocks; removes the directory again if this run created it and wrote
  * nothing into it. */
