@@ -126,12 +126,12 @@ def t_dtype_round_trips():
         assert 0 <= ref.min() and ref.max() <= 255
 
 
-def pull_first_window(dtype, motion=""):
+def pull_first_window(dtype, motion="", topk=""):
     """Window 0 through PyGObject: the custom meta and the mapped buffer."""
     Gst.init(None)
     pipeline = Gst.parse_launch(
         f"filesrc location={CLIP} ! decodebin ! cpsmotion {motion} ! cpsenergy ! "
-        f"cpstopk dtype={dtype} ! cpspatchsink name=sink")
+        f"cpstopk dtype={dtype} {topk} ! cpspatchsink name=sink")
     sink = pipeline.get_by_name("sink")
     pipeline.set_state(Gst.State.PLAYING)
     sample = sink.try_pull_sample(20 * Gst.SECOND)
@@ -165,6 +165,14 @@ def t_python_meta_matches_file():
     assert np.array_equal(arr("frame-is-i", np.uint8), tensors["is_i"][1])
     assert data == tensors["patches"][1].tobytes()
     assert info.get_value("motion-model") == meta["motion_model"]
+    assert info.get_value("n-tokens") == int(meta["n_tokens"]) == int(meta["n_patches"])
+    assert info.get_value("token-merge") == meta["token_merge"] == "1x1"
+
+
+def t_python_tokens_2x2():
+    info, _ = pull_first_window("u8", topk="selection-unit=block2x2")
+    assert info.get_value("token-merge") == "2x2"
+    assert info.get_value("n-tokens") * 4 == info.get_value("n-patches") == 512
 
 
 def t_python_camera_motion():
@@ -237,6 +245,7 @@ check("fields, frame ids, is_i and PTS are consistent within and across windows"
 check("__metadata__ names the source, geometry, parameters and versions", t_metadata)
 check("bf16, fp16 and u8 patches are the fp32 values rounded; selection identical", t_dtype_round_trips)
 check("PyGObject reads CpsPatchInfoMeta equal to the file's tensors", t_python_meta_matches_file)
+check("CpsPatchInfoMeta: n-tokens is n-patches / 4 with selection-unit=block2x2", t_python_tokens_2x2)
 check("PyGObject reads the camera model's motion and classes from CpsPatchInfoMeta", t_python_camera_motion)
 check("pipelines/read_patches.py prints window 0's first fields", t_python_example)
 check("a flushing seek mid-window: the next window starts at the new position", t_seek_mid_window)
