@@ -96,8 +96,12 @@ check_resize_options (ExtractOptions * options, gchar ** error)
 
   if (min_pixels && max_pixels && extract_options_is_set (options,
           "input-size")) {
-    *error = g_strdup ("--input-size has no effect when --min-pixels and "
-        "--max-pixels are both given");
+    gboolean given = extract_options_is_set (options, "min-pixels") &&
+        extract_options_is_set (options, "max-pixels");
+
+    *error = g_strdup_printf ("--input-size has no effect when --min-pixels "
+        "and --max-pixels are both given%s", given ? "" :
+        " (counting the preset's)");
     return FALSE;
   }
   if (min_pixels > square && !max_pixels) {
