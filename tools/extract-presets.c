@@ -64,8 +64,10 @@ static const Preset presets[] = {
           {"min-pixels", "100352"},     /* 128 * 28 * 28 */
           {"max-pixels", "602112"},     /* 768 * 28 * 28 */
           /* Qwen's own sampling (cpsmotion sampling=fps and its bounds)
-           * where cpsmotion has it; until then a regular 2 frames per
-           * second, the same rate without the frame bounds. */
+           * where cpsmotion has it (the option --fps exists); without it a
+           * regular 2 frames per second, the same rate without the frame
+           * bounds.  Once every build has sampling=fps, drop the two
+           * sampling=rate lines and the "fps" gates. */
           {"sampling", "fps", "fps"},
           {"fps", "2", "fps"},
           {"min-frames", "4", "fps"},
