@@ -91,6 +91,69 @@ plain_span (const uint8_t * row, const uint8_t * s, int n, uint8_t * out)
   }
 }
 
+/* Columns [a, b) of one row of @held against the side shifted by whole
+ * pixels: held (x, y) against side (x - sx, sy); CPS_CAMERA_UNMEASURED
+ * where the side has no pixel. */
+static void
+shifted_span (const uint8_t * row, const uint8_t * side, int width,
+    int height, int sx, int sy, int tolerant, int a, int b, uint8_t * out)
+{
+  int x_lo = sx > a ? sx : a, x_hi = width + sx < b ? width + sx : b;
+
+  if (sy < 0 || sy >= height || x_lo >= x_hi) {
+    memset (out + a, CPS_CAMERA_UNMEASURED, b - a);
+    return;
+  }
+  memset (out + a, CPS_CAMERA_UNMEASURED, x_lo - a);
+  memset (out + x_hi, CPS_CAMERA_UNMEASURED, b - x_hi);
+  if (!tolerant) {
+    plain_span (row + x_lo, side + (size_t) sy * width + x_lo - sx,
+        x_hi - x_lo, out + x_lo);
+    return;
+  }
+  {
+    /* the interior, where both horizontal neighbours exist, at once;
+     * the first and last columns one by one */
+    int in_lo = sx + 1 > x_lo ? sx + 1 : x_lo;
+    int in_hi = width - 1 + sx < x_hi ? width - 1 + sx : x_hi;
+    const uint8_t *src = side + (size_t) sy * width;
+
+    for (int x = x_lo; x < x_hi && x < in_lo; x++)
+      out[x] = (uint8_t) pixel_difference (side, width, height, x - sx, sy,
+          row[x], 1);
+    if (in_hi > in_lo)
+      tolerant_span (row + in_lo, src + in_lo - sx,
+          (sy > 0 ? src - width : src) + in_lo - sx,
+          (sy < height - 1 ? src + width : src) + in_lo - sx,
+          in_hi - in_lo, out + in_lo);
+    for (int x = in_hi > in_lo ? in_hi : in_lo; x < x_hi; x++)
+      out[x] = (uint8_t) pixel_difference (side, width, height, x - sx, sy,
+          row[x], 1);
+  }
+}
+
+/* Far more than the rounding error of the warp's coordinates (a few ulps
+ * of values below 2^19, about 1e-9) and far less than the distance of a
+ * coordinate to the next half pixel anywhere but near a run's end. */
+#define RUN_MARGIN 1e-6
+
+/* How many of the columns x, x + 1, ... (at most @limit) surely round to
+ * @k, given the coordinate minus the column at x, @f (computed; the exact
+ * value is within the margin), changing by @slope per column.  At least
+ * 1: the caller computed column x exactly. */
+static int
+same_rounding (double f, double slope, int k, int limit)
+{
+  double room = (slope > 0 ? k + 0.5 - f : f - (k - 0.5)) - RUN_MARGIN, n;
+
+  if (fabs (f - k) >= 0.5 - RUN_MARGIN)
+    return 1;
+  if (slope == 0.0)
+    return limit;
+  n = room / fabs (slope);
+  return n >= limit - 1 ? limit : (int) n + 1;
+}
+
 /* Columns [a, b) of one row of @held against one side: out[x] = the
  * difference, or CPS_CAMERA_UNMEASURED where the side has no pixel. */
 static void
@@ -100,53 +163,37 @@ side_span (const uint8_t * row, int y, const uint8_t * side,
 {
   if (w->scale == 1.0f && w->rotation == 0.0f) {
     /* a translation: one source row, one offset */
-    int sx = (int) lrintf (w->dx), sy = y - (int) lrintf (w->dy);
-    int x_lo = sx > a ? sx : a, x_hi = width + sx < b ? width + sx : b;
-
-    if (sy < 0 || sy >= height || x_lo >= x_hi) {
-      memset (out + a, CPS_CAMERA_UNMEASURED, b - a);
-      return;
-    }
-    memset (out + a, CPS_CAMERA_UNMEASURED, x_lo - a);
-    memset (out + x_hi, CPS_CAMERA_UNMEASURED, b - x_hi);
-    if (!w->tolerant) {
-      plain_span (row + x_lo, side + (size_t) sy * width + x_lo - sx,
-          x_hi - x_lo, out + x_lo);
-      return;
-    }
-    {
-      /* the interior, where both horizontal neighbours exist, at once;
-       * the first and last columns one by one */
-      int in_lo = sx + 1 > x_lo ? sx + 1 : x_lo;
-      int in_hi = width - 1 + sx < x_hi ? width - 1 + sx : x_hi;
-      const uint8_t *src = side + (size_t) sy * width;
-
-      for (int x = x_lo; x < x_hi && x < in_lo; x++)
-        out[x] = (uint8_t) pixel_difference (side, width, height, x - sx, sy,
-            row[x], 1);
-      if (in_hi > in_lo)
-        tolerant_span (row + in_lo, src + in_lo - sx,
-            (sy > 0 ? src - width : src) + in_lo - sx,
-            (sy < height - 1 ? src + width : src) + in_lo - sx,
-            in_hi - in_lo, out + in_lo);
-      for (int x = in_hi > in_lo ? in_hi : in_lo; x < x_hi; x++)
-        out[x] = (uint8_t) pixel_difference (side, width, height, x - sx, sy,
-            row[x], 1);
-    }
+    shifted_span (row, side, width, height, (int) lrintf (w->dx),
+        y - (int) lrintf (w->dy), w->tolerant, a, b, out);
     return;
   }
   {
+    /* The source pixel of x is x - v(x) rounded, v affine in x with a
+     * small slope (the zoom and the rotation), so a row splits into runs
+     * of one whole-pixel shift.  Each run's first column is computed as
+     * defined; the run goes on while the exact coordinates stay more than
+     * RUN_MARGIN from the next half pixel (so the computed ones round the
+     * same), and a shifted_span does the run.  Outside the bounds where
+     * the margin covers the rounding error, every column is a run. */
     double cx = (width - 1) / 2.0, cy = (height - 1) / 2.0;
     double s = w->scale - 1.0, r = w->rotation, ry = y - cy;
+    int bounded = fabs (w->dx) < 1e5 && fabs (w->dy) < 1e5 && fabs (s) < 1
+        && fabs (r) < 1 && width < 65536 && height < 65536;
 
-    for (int x = a; x < b; x++) {
+    for (int x = a, n; x < b; x += n) {
       double rx = x - cx;
-      int sx = (int) lrint (x - (w->dx + s * rx - r * ry));
-      int sy = (int) lrint (y - (w->dy + s * ry + r * rx));
+      double fx = x - (w->dx + s * rx - r * ry);
+      double fy = y - (w->dy + s * ry + r * rx);
+      int sx = (int) lrint (fx), sy = (int) lrint (fy);
 
-      out[x] = sx < 0 || sy < 0 || sx >= width || sy >= height ?
-          CPS_CAMERA_UNMEASURED : (uint8_t) pixel_difference (side, width,
-          height, sx, sy, row[x], w->tolerant);
+      n = 1;
+      if (bounded) {
+        int nx = same_rounding (fx - x, -s, sx - x, b - x);
+
+        n = same_rounding (fy, -r, sy, nx);
+      }
+      shifted_span (row, side, width, height, x - sx, sy, w->tolerant, x,
+          x + n, out);
     }
   }
 }
