@@ -349,44 +349,15 @@ cps_camera_cell_maps (const uint8_t * diff, int width, int height, int lw,
   }
 }
 
-/* The maximum (or, with @sign −1, the minimum) of @in over the window of
- * ±CLOSING_RADIUS around each element, within the line, in O(1) per
- * element (van Herk / Gil–Werman): blocks of the window's length, with
- * running extremes from each block's start (@g) and end (@h); the window
- * at x spans the end of one block and the start of the next, so its
- * extreme is that of h at its first element and g at its last.  Elements
- * are @step apart; @g and @h hold n + 2 r + block floats. */
+/* The maximum (or, with @sign −1, the minimum) of each element of the
+ * columns of a map over the window of ±CLOSING_RADIUS rows around it,
+ * within the column, in O(1) per element (van Herk / Gil–Werman): blocks
+ * of the window's length, with running extremes from each block's start
+ * (@g) and end (@hh); the window at y spans the end of one block and the
+ * start of the next, so its extreme is that of hh at its first row and g
+ * at its last.  Whole rows at a time, so the inner loops run along rows
+ * and vectorise: @g and @hh hold column_blocks (h) × w floats. */
 #define CLOSING_RADIUS (2 * CLOSING_PASSES)
-static void
-line_extreme (float *line, int n, int step, float sign, float *g, float *h)
-{
-  const int r = CLOSING_RADIUS, k = 2 * CLOSING_RADIUS + 1;
-  int padded = n + 2 * r, blocks = (padded + k - 1) / k, len = blocks * k;
-
-  /* sign · value turns minima into maxima; outside the line, −∞ */
-  for (int i = 0; i < len; i++) {
-    int x = i - r;
-
-    g[i] = x >= 0 && x < n ? sign * line[(size_t) x * step] : -INFINITY;
-  }
-  for (int b = 0; b < len; b += k) {
-    h[b + k - 1] = g[b + k - 1];
-    for (int i = b + k - 2; i >= b; i--)
-      h[i] = g[i] > h[i + 1] ? g[i] : h[i + 1];
-    for (int i = b + 1; i < b + k; i++)
-      g[i] = g[i] > g[i - 1] ? g[i] : g[i - 1];
-  }
-  for (int x = 0; x < n; x++) {
-    /* the window is padded [x, x + 2r]: h at its start, g at its end */
-    float a = h[x], b = g[x + 2 * r];
-
-    line[(size_t) x * step] = sign * (a > b ? a : b);
-  }
-}
-
-/* line_extreme down the columns, whole rows at a time (so the inner
- * loops run along rows and vectorise): @g and @h hold
- * column_blocks (h) × w floats. */
 static int
 column_blocks (int h)
 {
@@ -443,18 +414,38 @@ columns_extreme (float *map, int w, int h, int stride, float sign, float *g,
   }
 }
 
-/* A (2 CLOSING_RADIUS + 1)² maximum or minimum filter of the @w × @h
- * rectangle at @map (rows @stride apart), windows cut to it, rows then
- * columns; @tmp as cps_camera_close_scratch. */
+/* @h rows of @w floats at @in into @w rows of @h at @out (rows @in_stride
+ * and @out_stride apart), in tiles that stay in the cache */
 static void
-square_extreme (float *map, int w, int h, int stride, float sign, float *tmp)
+transpose (const float *in, int w, int h, int in_stride, float *out,
+    int out_stride)
 {
-  size_t plane = (size_t) column_blocks (h) * w;
+  for (int y0 = 0; y0 < h; y0 += 16)
+    for (int x0 = 0; x0 < w; x0 += 16)
+      for (int y = y0; y < h && y < y0 + 16; y++)
+        for (int x = x0; x < w && x < x0 + 16; x++)
+          out[(size_t) x * out_stride + y] = in[(size_t) y * in_stride + x];
+}
 
-  for (int y = 0; y < h; y++)
-    line_extreme (map + (size_t) y * stride, w, 1, sign, tmp, tmp + w +
-        4 * CLOSING_RADIUS + 2);
-  columns_extreme (map, w, h, stride, sign, tmp, tmp + plane);
+/* A (2 CLOSING_RADIUS + 1)² maximum filter then minimum filter of the
+ * @w × @h rectangle at @map (rows @stride apart), windows cut to it.  Each
+ * filter is one along the columns and one along the rows, in either
+ * order, so the two along the rows run back to back, on one transposed
+ * copy, as the columns of that: the column filter vectorises and one
+ * along a row does not.  @tmp as cps_camera_close_scratch. */
+static void
+close_map (float *map, int w, int h, int stride, float *tmp)
+{
+  float *t = tmp, *g = tmp + (size_t) w * h;
+  size_t rows = (size_t) column_blocks (w) * h, columns =
+      (size_t) column_blocks (h) * w;
+
+  columns_extreme (map, w, h, stride, 1.0f, g, g + columns);
+  transpose (map, w, h, stride, t, h);
+  columns_extreme (t, h, w, h, 1.0f, g, g + rows);
+  columns_extreme (t, h, w, h, -1.0f, g, g + rows);
+  transpose (t, h, w, h, map, stride);
+  columns_extreme (map, w, h, stride, -1.0f, g, g + columns);
 }
 
 void
@@ -489,10 +480,8 @@ cps_camera_close_maps (float *motion, float *residual, int lw, int lh,
   y1 = y1 + m < lh - 1 ? y1 + m : lh - 1;
   rm = residual + (size_t) y0 * lw + x0;
   mm = motion + (size_t) y0 * lw + x0;
-  square_extreme (rm, x1 - x0 + 1, y1 - y0 + 1, lw, 1.0f, tmp);
-  square_extreme (mm, x1 - x0 + 1, y1 - y0 + 1, lw, 1.0f, tmp);
-  square_extreme (rm, x1 - x0 + 1, y1 - y0 + 1, lw, -1.0f, tmp);
-  square_extreme (mm, x1 - x0 + 1, y1 - y0 + 1, lw, -1.0f, tmp);
+  close_map (rm, x1 - x0 + 1, y1 - y0 + 1, lw, tmp);
+  close_map (mm, x1 - x0 + 1, y1 - y0 + 1, lw, tmp);
 }
 
 size_t
@@ -513,10 +502,11 @@ cps_camera_closing_applies (size_t marked, size_t n)
 size_t
 cps_camera_close_scratch (int lw, int lh)
 {
-  /* g and h of line_extreme (a row padded and rounded up to whole blocks)
-   * and of columns_extreme (as many rows, each lw wide) */
-  size_t row = (size_t) lw + 4 * CLOSING_RADIUS + 2;
-  size_t columns = 2 * (size_t) column_blocks (lh) * lw;
+  /* the transposed map, then g and h of columns_extreme along the
+   * columns (column_blocks (lh) rows of lw) or the rows (column_blocks
+   * (lw) rows of lh) */
+  size_t rows = (size_t) column_blocks (lw) * lh;
+  size_t columns = (size_t) column_blocks (lh) * lw;
 
-  return columns > 2 * row ? columns : 2 * row;
+  return (size_t) lw * lh + 2 * (rows > columns ? rows : columns);
 }
