@@ -78,27 +78,46 @@ add_sat (uint8_t a, uint8_t b)
  * 2v − c − mx = (v − c) + (v − mx) and c + mn − 2v = (c − v) + (mn − v),
  * each summed with saturation: at 255 it is cut to MAX_DIFFERENCE anyway
  * (an exhaustive check over v, c, mn and mx agreed with pixel_difference). */
+static CPS_ALWAYS_INLINE void
+tolerant_pixel (const uint8_t * row, const uint8_t * s, const uint8_t * up,
+    const uint8_t * down, int i, uint8_t * out)
+{
+  uint8_t c = s[i], v = row[i], a = s[i - 1], b = s[i + 1];
+  uint8_t mn = a < b ? a : b, mx = a > b ? a : b, above, below, d;
+
+  mn = up[i] < mn ? up[i] : mn;
+  mx = up[i] > mx ? up[i] : mx;
+  mn = down[i] < mn ? down[i] : mn;
+  mx = down[i] > mx ? down[i] : mx;
+  mn = c < mn ? c : mn;
+  mx = c > mx ? c : mx;
+  above = sub_sat (add_sat (sub_sat (v, c), sub_sat (v, mx)),
+      sub_sat (mx, v));
+  below = sub_sat (add_sat (sub_sat (c, v), sub_sat (mn, v)),
+      sub_sat (v, mn));
+  d = above > below ? above : below;
+  out[i] = d < MAX_DIFFERENCE ? d : MAX_DIFFERENCE;
+}
+
 CPS_HOT static void
 tolerant_span (const uint8_t * row, const uint8_t * s, const uint8_t * up,
     const uint8_t * down, int n, uint8_t * out)
 {
-  for (int i = 0; i < n; i++) {
-    uint8_t c = s[i], v = row[i], a = s[i - 1], b = s[i + 1];
-    uint8_t mn = a < b ? a : b, mx = a > b ? a : b, above, below, d;
+  int i = 0;
 
-    mn = up[i] < mn ? up[i] : mn;
-    mx = up[i] > mx ? up[i] : mx;
-    mn = down[i] < mn ? down[i] : mn;
-    mx = down[i] > mx ? down[i] : mx;
-    mn = c < mn ? c : mn;
-    mx = c > mx ? c : mx;
-    above = sub_sat (add_sat (sub_sat (v, c), sub_sat (v, mx)),
-        sub_sat (mx, v));
-    below = sub_sat (add_sat (sub_sat (c, v), sub_sat (mn, v)),
-        sub_sat (v, mn));
-    d = above > below ? above : below;
-    out[i] = d < MAX_DIFFERENCE ? d : MAX_DIFFERENCE;
+  if (n < 32) {
+    for (; i < n; i++)
+      tolerant_pixel (row, s, up, down, i, out);
+    return;
   }
+  /* blocks of 32, then the last 32 again rather than a scalar tail (the
+   * same values): a zoom's runs are a few dozen pixels long */
+  for (; i + 32 <= n; i += 32)
+    for (int k = i; k < i + 32; k++)
+      tolerant_pixel (row, s, up, down, k, out);
+  if (i < n)
+    for (int k = n - 32; k < n; k++)
+      tolerant_pixel (row, s, up, down, k, out);
 }
 
 /* |2 v − 2 c| = 2 |v − c|, saturated, in 8-bit lanes */
