@@ -52,43 +52,147 @@ pixel_difference (const uint8_t * side, int width, int height, int sx,
   return d > MAX_DIFFERENCE ? MAX_DIFFERENCE : d;
 }
 
+/* a - b and a + b, saturated to [0, 255]: 8-bit lanes that the compiler
+ * vectorises (max then subtract, min with the room then add) */
+static CPS_ALWAYS_INLINE uint8_t
+sub_sat (uint8_t a, uint8_t b)
+{
+  return (uint8_t) ((a > b ? a : b) - b);
+}
+
+static CPS_ALWAYS_INLINE uint8_t
+add_sat (uint8_t a, uint8_t b)
+{
+  uint8_t room = (uint8_t) ~a;
+
+  return (uint8_t) (a + (b < room ? b : room));
+}
+
 /* pixel_difference over @n pixels whose source pixels s[0..n) have both
  * horizontal neighbours inside the row; @up and @down are the source rows
  * above and below (the row itself at the frame's edge, which gives the
- * same range as leaving the neighbour out).  Branch-free, so the compiler
- * vectorises it. */
+ * same range as leaving the neighbour out).  Branch-free in 8-bit lanes,
+ * so the compiler vectorises it 32 pixels at a time: with mn and mx the
+ * extremes of the pixel and its neighbours, the range is [c + mn, c + mx]
+ * and the difference the one positive (mn ≤ c ≤ mx) of
+ * 2v − c − mx = (v − c) + (v − mx) and c + mn − 2v = (c − v) + (mn − v),
+ * each summed with saturation: at 255 it is cut to MAX_DIFFERENCE anyway
+ * (an exhaustive check over v, c, mn and mx agreed with pixel_difference). */
+static CPS_ALWAYS_INLINE void
+tolerant_pixel (const uint8_t * row, const uint8_t * s, const uint8_t * up,
+    const uint8_t * down, int i, uint8_t * out)
+{
+  uint8_t c = s[i], v = row[i], a = s[i - 1], b = s[i + 1];
+  uint8_t mn = a < b ? a : b, mx = a > b ? a : b, above, below, d;
+
+  mn = up[i] < mn ? up[i] : mn;
+  mx = up[i] > mx ? up[i] : mx;
+  mn = down[i] < mn ? down[i] : mn;
+  mx = down[i] > mx ? down[i] : mx;
+  mn = c < mn ? c : mn;
+  mx = c > mx ? c : mx;
+  above = sub_sat (add_sat (sub_sat (v, c), sub_sat (v, mx)),
+      sub_sat (mx, v));
+  below = sub_sat (add_sat (sub_sat (c, v), sub_sat (mn, v)),
+      sub_sat (v, mn));
+  d = above > below ? above : below;
+  out[i] = d < MAX_DIFFERENCE ? d : MAX_DIFFERENCE;
+}
+
 CPS_HOT static void
 tolerant_span (const uint8_t * row, const uint8_t * s, const uint8_t * up,
     const uint8_t * down, int n, uint8_t * out)
 {
-  /* 16-bit lanes: every value fits (sums of two pixels, at most 510) */
-  for (int i = 0; i < n; i++) {
-    int16_t c = s[i], v2 = (int16_t) (2 * row[i]), c2 = (int16_t) (2 * c);
-    int16_t a = (int16_t) (c + s[i - 1]), b = (int16_t) (c + s[i + 1]);
-    int16_t e = (int16_t) (c + up[i]), f = (int16_t) (c + down[i]);
-    int16_t lo = a < b ? a : b, hi = a > b ? a : b, d;
+  int i = 0;
 
-    lo = e < lo ? e : lo;
-    hi = e > hi ? e : hi;
-    lo = f < lo ? f : lo;
-    hi = f > hi ? f : hi;
-    lo = c2 < lo ? c2 : lo;
-    hi = c2 > hi ? c2 : hi;
-    d = (int16_t) (v2 - hi > lo - v2 ? v2 - hi : lo - v2);
-    d = d > 0 ? d : 0;
-    out[i] = (uint8_t) (d < MAX_DIFFERENCE ? d : MAX_DIFFERENCE);
+  if (n < 32) {
+    for (; i < n; i++)
+      tolerant_pixel (row, s, up, down, i, out);
+    return;
   }
+  /* blocks of 32, then the last 32 again rather than a scalar tail (the
+   * same values): a zoom's runs are a few dozen pixels long */
+  for (; i + 32 <= n; i += 32)
+    for (int k = i; k < i + 32; k++)
+      tolerant_pixel (row, s, up, down, k, out);
+  if (i < n)
+    for (int k = n - 32; k < n; k++)
+      tolerant_pixel (row, s, up, down, k, out);
 }
 
+/* |2 v − 2 c| = 2 |v − c|, saturated, in 8-bit lanes */
 CPS_HOT static void
 plain_span (const uint8_t * row, const uint8_t * s, int n, uint8_t * out)
 {
   for (int i = 0; i < n; i++) {
-    int d = 2 * row[i] - 2 * s[i];
+    uint8_t ad = sub_sat (row[i], s[i]) | sub_sat (s[i], row[i]);
+    uint8_t d = add_sat (ad, ad);
 
-    d = d < 0 ? -d : d;
-    out[i] = (uint8_t) (d < MAX_DIFFERENCE ? d : MAX_DIFFERENCE);
+    out[i] = d < MAX_DIFFERENCE ? d : MAX_DIFFERENCE;
   }
+}
+
+/* Columns [a, b) of one row of @held against the side shifted by whole
+ * pixels: held (x, y) against side (x - sx, sy); CPS_CAMERA_UNMEASURED
+ * where the side has no pixel. */
+static void
+shifted_span (const uint8_t * row, const uint8_t * side, int width,
+    int height, int sx, int sy, int tolerant, int a, int b, uint8_t * out)
+{
+  int x_lo = sx > a ? sx : a, x_hi = width + sx < b ? width + sx : b;
+
+  if (sy < 0 || sy >= height || x_lo >= x_hi) {
+    memset (out + a, CPS_CAMERA_UNMEASURED, b - a);
+    return;
+  }
+  memset (out + a, CPS_CAMERA_UNMEASURED, x_lo - a);
+  memset (out + x_hi, CPS_CAMERA_UNMEASURED, b - x_hi);
+  if (!tolerant) {
+    plain_span (row + x_lo, side + (size_t) sy * width + x_lo - sx,
+        x_hi - x_lo, out + x_lo);
+    return;
+  }
+  {
+    /* the interior, where both horizontal neighbours exist, at once;
+     * the first and last columns one by one */
+    int in_lo = sx + 1 > x_lo ? sx + 1 : x_lo;
+    int in_hi = width - 1 + sx < x_hi ? width - 1 + sx : x_hi;
+    const uint8_t *src = side + (size_t) sy * width;
+
+    for (int x = x_lo; x < x_hi && x < in_lo; x++)
+      out[x] = (uint8_t) pixel_difference (side, width, height, x - sx, sy,
+          row[x], 1);
+    if (in_hi > in_lo)
+      tolerant_span (row + in_lo, src + in_lo - sx,
+          (sy > 0 ? src - width : src) + in_lo - sx,
+          (sy < height - 1 ? src + width : src) + in_lo - sx,
+          in_hi - in_lo, out + in_lo);
+    for (int x = in_hi > in_lo ? in_hi : in_lo; x < x_hi; x++)
+      out[x] = (uint8_t) pixel_difference (side, width, height, x - sx, sy,
+          row[x], 1);
+  }
+}
+
+/* Far more than the rounding error of the warp's coordinates (a few ulps
+ * of values below 2^19, about 1e-9) and far less than the distance of a
+ * coordinate to the next half pixel anywhere but near a run's end. */
+#define RUN_MARGIN 1e-6
+
+/* How many of the columns x, x + 1, ... (at most @limit) surely round to
+ * @k, given the coordinate minus the column at x, @f (computed; the exact
+ * value is within the margin), changing by @slope per column.  At least
+ * 1: the caller computed column x exactly. */
+static int
+same_rounding (double f, double slope, int k, int limit)
+{
+  double room = (slope > 0 ? k + 0.5 - f : f - (k - 0.5)) - RUN_MARGIN, n;
+
+  if (fabs (f - k) >= 0.5 - RUN_MARGIN)
+    return 1;
+  if (slope == 0.0)
+    return limit;
+  n = room / fabs (slope);
+  return n >= limit - 1 ? limit : (int) n + 1;
 }
 
 /* Columns [a, b) of one row of @held against one side: out[x] = the
@@ -100,53 +204,37 @@ side_span (const uint8_t * row, int y, const uint8_t * side,
 {
   if (w->scale == 1.0f && w->rotation == 0.0f) {
     /* a translation: one source row, one offset */
-    int sx = (int) lrintf (w->dx), sy = y - (int) lrintf (w->dy);
-    int x_lo = sx > a ? sx : a, x_hi = width + sx < b ? width + sx : b;
-
-    if (sy < 0 || sy >= height || x_lo >= x_hi) {
-      memset (out + a, CPS_CAMERA_UNMEASURED, b - a);
-      return;
-    }
-    memset (out + a, CPS_CAMERA_UNMEASURED, x_lo - a);
-    memset (out + x_hi, CPS_CAMERA_UNMEASURED, b - x_hi);
-    if (!w->tolerant) {
-      plain_span (row + x_lo, side + (size_t) sy * width + x_lo - sx,
-          x_hi - x_lo, out + x_lo);
-      return;
-    }
-    {
-      /* the interior, where both horizontal neighbours exist, at once;
-       * the first and last columns one by one */
-      int in_lo = sx + 1 > x_lo ? sx + 1 : x_lo;
-      int in_hi = width - 1 + sx < x_hi ? width - 1 + sx : x_hi;
-      const uint8_t *src = side + (size_t) sy * width;
-
-      for (int x = x_lo; x < x_hi && x < in_lo; x++)
-        out[x] = (uint8_t) pixel_difference (side, width, height, x - sx, sy,
-            row[x], 1);
-      if (in_hi > in_lo)
-        tolerant_span (row + in_lo, src + in_lo - sx,
-            (sy > 0 ? src - width : src) + in_lo - sx,
-            (sy < height - 1 ? src + width : src) + in_lo - sx,
-            in_hi - in_lo, out + in_lo);
-      for (int x = in_hi > in_lo ? in_hi : in_lo; x < x_hi; x++)
-        out[x] = (uint8_t) pixel_difference (side, width, height, x - sx, sy,
-            row[x], 1);
-    }
+    shifted_span (row, side, width, height, (int) lrintf (w->dx),
+        y - (int) lrintf (w->dy), w->tolerant, a, b, out);
     return;
   }
   {
+    /* The source pixel of x is x - v(x) rounded, v affine in x with a
+     * small slope (the zoom and the rotation), so a row splits into runs
+     * of one whole-pixel shift.  Each run's first column is computed as
+     * defined; the run goes on while the exact coordinates stay more than
+     * RUN_MARGIN from the next half pixel (so the computed ones round the
+     * same), and a shifted_span does the run.  Outside the bounds where
+     * the margin covers the rounding error, every column is a run. */
     double cx = (width - 1) / 2.0, cy = (height - 1) / 2.0;
     double s = w->scale - 1.0, r = w->rotation, ry = y - cy;
+    int bounded = fabs (w->dx) < 1e5 && fabs (w->dy) < 1e5 && fabs (s) < 1
+        && fabs (r) < 1 && width < 65536 && height < 65536;
 
-    for (int x = a; x < b; x++) {
+    for (int x = a, n; x < b; x += n) {
       double rx = x - cx;
-      int sx = (int) lrint (x - (w->dx + s * rx - r * ry));
-      int sy = (int) lrint (y - (w->dy + s * ry + r * rx));
+      double fx = x - (w->dx + s * rx - r * ry);
+      double fy = y - (w->dy + s * ry + r * rx);
+      int sx = (int) lrint (fx), sy = (int) lrint (fy);
 
-      out[x] = sx < 0 || sy < 0 || sx >= width || sy >= height ?
-          CPS_CAMERA_UNMEASURED : (uint8_t) pixel_difference (side, width,
-          height, sx, sy, row[x], w->tolerant);
+      n = 1;
+      if (bounded) {
+        int nx = same_rounding (fx - x, -s, sx - x, b - x);
+
+        n = same_rounding (fy, -r, sy, nx);
+      }
+      shifted_span (row, side, width, height, x - sx, sy, w->tolerant, x,
+          x + n, out);
     }
   }
 }
@@ -242,82 +330,83 @@ cps_camera_noise_level (const uint32_t * hist)
   return tau < MIN_NOISE ? MIN_NOISE : tau > MAX_NOISE ? MAX_NOISE : tau;
 }
 
+/* The sums of the @n cells of a row of cells (columns [cell_x[i],
+ * cell_x[i + 1])) from its column sums; cell_sums4 for the default
+ * downscale's cells of 4 columns, whose fixed offsets vectorise. */
+CPS_HOT static void
+cell_sums (const uint16_t * soft, const uint16_t * above, const int *cell_x,
+    int n, uint32_t * s, uint32_t * a)
+{
+  for (int i = 0; i < n; i++) {
+    s[i] = a[i] = 0;
+    for (int x = cell_x[i]; x < cell_x[i + 1]; x++) {
+      s[i] += soft[x];
+      a[i] += above[x];
+    }
+  }
+}
+
+CPS_HOT static void
+cell_sums4 (const uint16_t * soft, const uint16_t * above, int n,
+    uint32_t * s, uint32_t * a)
+{
+  for (int i = 0; i < n; i++) {
+    s[i] = (uint32_t) soft[4 * i] + soft[4 * i + 1] + soft[4 * i + 2] +
+        soft[4 * i + 3];
+    a[i] = (uint32_t) above[4 * i] + above[4 * i + 1] + above[4 * i + 2] +
+        above[4 * i + 3];
+  }
+}
+
 void
 cps_camera_cell_maps (const uint8_t * diff, int width, int height, int lw,
     int lh, int tau, uint32_t * columns, float *motion, float *residual)
 {
   /* 16-bit column sums: a cell has at most 64 rows of at most MAX_NOISE;
-   * the cells' first columns after them (lw + 1 of them) */
+   * the cells' first columns after them (lw + 1 of them), then the
+   * cells' sums of a row of cells */
   uint16_t *soft = (uint16_t *) columns, *above = soft + width;
   int *cell_x = (int *) (above + width);
+  uint32_t *cell_soft = (uint32_t *) (cell_x + lw + 1),
+      *cell_above = cell_soft + lw;
 
   for (int i = 0; i < lw; i++)
     cps_camera_cell (i, lw, width, &cell_x[i], &cell_x[i + 1]);
   for (int j = 0; j < lh; j++) {
     int y0, y1;
+    float *mo = motion + (size_t) j * lw, *re = residual + (size_t) j * lw;
 
     cps_camera_cell (j, lh, height, &y0, &y1);
     memset (columns, 0, sizeof (uint16_t) * 2 * width);
     for (int y = y0; y < y1; y++)
       accumulate_row (diff + (size_t) y * width, width, tau, soft, above);
+    if (width == 4 * lw)
+      cell_sums4 (soft, above, lw, cell_soft, cell_above);
+    else
+      cell_sums (soft, above, cell_x, lw, cell_soft, cell_above);
     for (int i = 0; i < lw; i++) {
-      int x0 = cell_x[i], x1 = cell_x[i + 1];
-      uint32_t s = 0, a = 0, area;
-      size_t o = (size_t) j * lw + i;
+      uint32_t s = cell_soft[i], a = cell_above[i];
+      uint32_t area = (uint32_t) ((cell_x[i + 1] - cell_x[i]) * (y1 - y0));
 
-      for (int x = x0; x < x1; x++) {
-        s += soft[x];
-        a += above[x];
-      }
-      area = (uint32_t) ((x1 - x0) * (y1 - y0));
       if (MIN_CELL_SHARE * a < area) {
-        motion[o] = residual[o] = 0.0f;
+        mo[i] = re[i] = 0.0f;
       } else {
-        motion[o] = (float) a / (float) area;
-        residual[o] = (float) s / (float) (tau * area);
+        mo[i] = (float) a / (float) area;
+        re[i] = (float) s / (float) (tau * area);
       }
     }
   }
 }
 
-/* The maximum (or, with @sign −1, the minimum) of @in over the window of
- * ±CLOSING_RADIUS around each element, within the line, in O(1) per
- * element (van Herk / Gil–Werman): blocks of the window's length, with
- * running extremes from each block's start (@g) and end (@h); the window
- * at x spans the end of one block and the start of the next, so its
- * extreme is that of h at its first element and g at its last.  Elements
- * are @step apart; @g and @h hold n + 2 r + block floats. */
+/* The maximum (or, with @sign −1, the minimum) of each element of the
+ * columns of a map over the window of ±CLOSING_RADIUS rows around it,
+ * within the column, in O(1) per element (van Herk / Gil–Werman): blocks
+ * of the window's length, with running extremes from each block's start
+ * (@g) and end (@hh); the window at y spans the end of one block and the
+ * start of the next, so its extreme is that of hh at its first row and g
+ * at its last.  Whole rows at a time, so the inner loops run along rows
+ * and vectorise: @g and @hh hold column_blocks (h) × w floats. */
 #define CLOSING_RADIUS (2 * CLOSING_PASSES)
-static void
-line_extreme (float *line, int n, int step, float sign, float *g, float *h)
-{
-  const int r = CLOSING_RADIUS, k = 2 * CLOSING_RADIUS + 1;
-  int padded = n + 2 * r, blocks = (padded + k - 1) / k, len = blocks * k;
-
-  /* sign · value turns minima into maxima; outside the line, −∞ */
-  for (int i = 0; i < len; i++) {
-    int x = i - r;
-
-    g[i] = x >= 0 && x < n ? sign * line[(size_t) x * step] : -INFINITY;
-  }
-  for (int b = 0; b < len; b += k) {
-    h[b + k - 1] = g[b + k - 1];
-    for (int i = b + k - 2; i >= b; i--)
-      h[i] = g[i] > h[i + 1] ? g[i] : h[i + 1];
-    for (int i = b + 1; i < b + k; i++)
-      g[i] = g[i] > g[i - 1] ? g[i] : g[i - 1];
-  }
-  for (int x = 0; x < n; x++) {
-    /* the window is padded [x, x + 2r]: h at its start, g at its end */
-    float a = h[x], b = g[x + 2 * r];
-
-    line[(size_t) x * step] = sign * (a > b ? a : b);
-  }
-}
-
-/* line_extreme down the columns, whole rows at a time (so the inner
- * loops run along rows and vectorise): @g and @h hold
- * column_blocks (h) × w floats. */
 static int
 column_blocks (int h)
 {
@@ -374,18 +463,38 @@ columns_extreme (float *map, int w, int h, int stride, float sign, float *g,
   }
 }
 
-/* A (2 CLOSING_RADIUS + 1)² maximum or minimum filter of the @w × @h
- * rectangle at @map (rows @stride apart), windows cut to it, rows then
- * columns; @tmp as cps_camera_close_scratch. */
+/* @h rows of @w floats at @in into @w rows of @h at @out (rows @in_stride
+ * and @out_stride apart), in tiles that stay in the cache */
 static void
-square_extreme (float *map, int w, int h, int stride, float sign, float *tmp)
+transpose (const float *in, int w, int h, int in_stride, float *out,
+    int out_stride)
 {
-  size_t plane = (size_t) column_blocks (h) * w;
+  for (int y0 = 0; y0 < h; y0 += 16)
+    for (int x0 = 0; x0 < w; x0 += 16)
+      for (int y = y0; y < h && y < y0 + 16; y++)
+        for (int x = x0; x < w && x < x0 + 16; x++)
+          out[(size_t) x * out_stride + y] = in[(size_t) y * in_stride + x];
+}
 
-  for (int y = 0; y < h; y++)
-    line_extreme (map + (size_t) y * stride, w, 1, sign, tmp, tmp + w +
-        4 * CLOSING_RADIUS + 2);
-  columns_extreme (map, w, h, stride, sign, tmp, tmp + plane);
+/* A (2 CLOSING_RADIUS + 1)² maximum filter then minimum filter of the
+ * @w × @h rectangle at @map (rows @stride apart), windows cut to it.  Each
+ * filter is one along the columns and one along the rows, in either
+ * order, so the two along the rows run back to back, on one transposed
+ * copy, as the columns of that: the column filter vectorises and one
+ * along a row does not.  @tmp as cps_camera_close_scratch. */
+static void
+close_map (float *map, int w, int h, int stride, float *tmp)
+{
+  float *t = tmp, *g = tmp + (size_t) w * h;
+  size_t rows = (size_t) column_blocks (w) * h, columns =
+      (size_t) column_blocks (h) * w;
+
+  columns_extreme (map, w, h, stride, 1.0f, g, g + columns);
+  transpose (map, w, h, stride, t, h);
+  columns_extreme (t, h, w, h, 1.0f, g, g + rows);
+  columns_extreme (t, h, w, h, -1.0f, g, g + rows);
+  transpose (t, h, w, h, map, stride);
+  columns_extreme (map, w, h, stride, -1.0f, g, g + columns);
 }
 
 void
@@ -420,17 +529,15 @@ cps_camera_close_maps (float *motion, float *residual, int lw, int lh,
   y1 = y1 + m < lh - 1 ? y1 + m : lh - 1;
   rm = residual + (size_t) y0 * lw + x0;
   mm = motion + (size_t) y0 * lw + x0;
-  square_extreme (rm, x1 - x0 + 1, y1 - y0 + 1, lw, 1.0f, tmp);
-  square_extreme (mm, x1 - x0 + 1, y1 - y0 + 1, lw, 1.0f, tmp);
-  square_extreme (rm, x1 - x0 + 1, y1 - y0 + 1, lw, -1.0f, tmp);
-  square_extreme (mm, x1 - x0 + 1, y1 - y0 + 1, lw, -1.0f, tmp);
+  close_map (rm, x1 - x0 + 1, y1 - y0 + 1, lw, tmp);
+  close_map (mm, x1 - x0 + 1, y1 - y0 + 1, lw, tmp);
 }
 
 size_t
 cps_camera_cell_scratch (int width, int lw)
 {
-  /* two 16-bit sums per column, then lw + 1 ints */
-  return (size_t) width + (size_t) lw + 1;
+  /* two 16-bit sums per column, lw + 1 ints, then two sums per cell */
+  return (size_t) width + (size_t) lw + 1 + 2 * (size_t) lw;
 }
 
 int
@@ -444,10 +551,11 @@ cps_camera_closing_applies (size_t marked, size_t n)
 size_t
 cps_camera_close_scratch (int lw, int lh)
 {
-  /* g and h of line_extreme (a row padded and rounded up to whole blocks)
-   * and of columns_extreme (as many rows, each lw wide) */
-  size_t row = (size_t) lw + 4 * CLOSING_RADIUS + 2;
-  size_t columns = 2 * (size_t) column_blocks (lh) * lw;
+  /* the transposed map, then g and h of columns_extreme along the
+   * columns (column_blocks (lh) rows of lw) or the rows (column_blocks
+   * (lw) rows of lh) */
+  size_t rows = (size_t) column_blocks (lw) * lh;
+  size_t columns = (size_t) column_blocks (lh) * lw;
 
-  return columns > 2 * row ? columns : 2 * row;
+  return (size_t) lw * lh + 2 * (rows > columns ? rows : columns);
 }

@@ -490,6 +490,105 @@ test_zoom (void)
   g_free (re);
 }
 
+/* cps_camera_differences against its definition, computed pixel by pixel:
+ * on random luma, zooms and rotations (whose rows run in whole-pixel
+ * shifts, computed a run at a time), tiny and half-pixel ones (long runs,
+ * coordinates near the rounding's ties), warps reaching past the frame's
+ * edges (the unmeasured border), translations, one side and two. */
+static int
+defined_difference (const uint8_t * side, int w, int h,
+    const CpsCameraWarp * wp, int x, int y, int v)
+{
+  const uint8_t *p;
+  int sx, sy, c, lo, hi, d;
+
+  if (wp->scale == 1.0f && wp->rotation == 0.0f) {
+    sx = x - (int) lrintf (wp->dx);
+    sy = y - (int) lrintf (wp->dy);
+  } else {
+    double cx = (w - 1) / 2.0, cy = (h - 1) / 2.0, rx = x - cx, ry = y - cy;
+    double s = wp->scale - 1.0, r = wp->rotation;
+
+    sx = (int) lrint (x - (wp->dx + s * rx - r * ry));
+    sy = (int) lrint (y - (wp->dy + s * ry + r * rx));
+  }
+  if (sx < 0 || sy < 0 || sx >= w || sy >= h)
+    return CPS_CAMERA_UNMEASURED;
+  p = side + (size_t) sy * w + sx;
+  c = p[0];
+  lo = hi = 2 * c;
+  if (wp->tolerant) {
+    int n[4] = { sx > 0 ? p[-1] : c, sx < w - 1 ? p[1] : c,
+      sy > 0 ? p[-w] : c, sy < h - 1 ? p[w] : c
+    };
+
+    for (int k = 0; k < 4; k++) {
+      lo = MIN (lo, c + n[k]);
+      hi = MAX (hi, c + n[k]);
+    }
+  }
+  d = 2 * v > hi ? 2 * v - hi : 2 * v < lo ? lo - 2 * v : 0;
+  return MIN (d, 254);
+}
+
+static void
+test_differences_definition (void)
+{
+  static const CpsCameraWarp warps[] = {
+    {3.3f, -2.7f, 1.02f, 0.01f, 1}, {-1.5f, 0.5f, 0.97f, -0.02f, 1},
+    {0.5f, 0.5f, 1.0000001f, 0.0f, 1}, {0.0f, 0.0f, 1.0f, 1e-7f, 1},
+    {0.5f, -0.5f, 1.0f, 0.0f, 1}, {-2.5f, 1.5f, 1.0f, 0.0f, 0},
+    {12.0f, -9.0f, 1.3f, 0.2f, 1}, {-40.0f, 30.0f, 0.8f, -0.3f, 1},
+    {0.25f, 0.0f, 1.004f, 0.0f, 1}, {0.0f, 0.0f, 0.9999f, 0.0003f, 0},
+    {200.0f, 0.0f, 1.01f, 0.0f, 1}, {1.0f, 2.0f, 1.05f, 0.05f, 0},
+  };
+  const int sizes[][2] = { {97, 61}, {256, 40}, {33, 130} };
+  GRand *rand = g_rand_new_with_seed (7);
+
+  for (size_t z = 0; z < G_N_ELEMENTS (sizes); z++) {
+    int w = sizes[z][0], h = sizes[z][1];
+    size_t n = (size_t) w * h;
+    uint8_t *planes = g_malloc (3 * n), *diff = g_malloc (n);
+    uint8_t *scratch = g_malloc (w);
+    uint32_t hist[256], want_hist[256];
+
+    for (size_t i = 0; i < 3 * n; i++)
+      planes[i] = (uint8_t) g_rand_int_range (rand, 0, 256);
+    for (size_t k = 0; k < G_N_ELEMENTS (warps); k++) {
+      CpsCameraWarp pair[2] = { warps[k],
+        warps[(k + 5) % G_N_ELEMENTS (warps)]
+      };
+      const uint8_t *sides[2] = { planes + n, planes + 2 * n };
+
+      for (int n_sides = 1; n_sides <= 2; n_sides++) {
+        cps_camera_differences (planes, sides, pair, n_sides, w, h, scratch,
+            diff, hist);
+        memset (want_hist, 0, sizeof (want_hist));
+        for (int y = 0; y < h; y++)
+          for (int x = 0; x < w; x++) {
+            int v = planes[(size_t) y * w + x];
+            int d = defined_difference (sides[0], w, h, &pair[0], x, y, v);
+
+            if (n_sides > 1 && d != CPS_CAMERA_UNMEASURED &&
+                d >= CPS_CAMERA_SECOND_SIDE_FROM)
+              d = MIN (d, defined_difference (sides[1], w, h, &pair[1], x,
+                      y, v));
+            if (diff[(size_t) y * w + x] != d)
+              g_error ("%dx%d warp %zu, %d sides: (%d, %d) is %d, not %d",
+                  w, h, k, n_sides, x, y, diff[(size_t) y * w + x], d);
+            if (!(y & 3) && !(x & 3))
+              want_hist[d]++;
+          }
+        g_assert_cmpmem (hist, sizeof (hist), want_hist, sizeof (want_hist));
+      }
+    }
+    g_free (planes);
+    g_free (diff);
+    g_free (scratch);
+  }
+  g_rand_free (rand);
+}
+
 /* The closing against its definition: the maximum of each cell's 21 × 21
  * window cut to the map, then the minimum, on sparse random maps of odd
  * sizes; and nothing when too much of the map is marked. */
@@ -605,6 +704,8 @@ main (int argc, char **argv)
       test_uncovered_background);
   g_test_add_func ("/camera/noise-still", test_noise_still);
   g_test_add_func ("/camera/zoom", test_zoom);
+  g_test_add_func ("/camera/differences-definition",
+      test_differences_definition);
   g_test_add_func ("/camera/closing", test_closing);
   g_test_add_func ("/camera/compute-table-models", test_compute_table_models);
   return g_test_run ();
