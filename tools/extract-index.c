@@ -424,9 +424,9 @@ extract_index_has_ids (ExtractIndex * index)
 
 /* ---- the run -------------------------------------------------------- */
 
-/* Packet @buf, the next the decoder receives: dropped (*buf = NULL), or
+/* Packet @buf, the next the decoder receives: FALSE to drop it, else
  * marked with its id and sampling decision. */
-static void
+static gboolean
 plan_buffer (ExtractIndex * index, GstBuffer ** buf)
 {
   guint64 i = index->next++;
@@ -434,7 +434,7 @@ plan_buffer (ExtractIndex * index, GstBuffer ** buf)
   CpsKeyUnitMeta *meta;
 
   if (index->mismatch)
-    return;
+    return TRUE;
   p = i < index->packets->len ? packet (index, i) : NULL;
   if (!p || p->pts != GST_BUFFER_PTS (*buf) ||
       p->dts != GST_BUFFER_DTS (*buf)) {
@@ -443,12 +443,11 @@ plan_buffer (ExtractIndex * index, GstBuffer ** buf)
     GST_ELEMENT_ERROR (index->decoder, STREAM, FAILED,
         ("The video packets differ from the index pass's (packet %"
             G_GUINT64_FORMAT "); run with --decode-all.", i), (NULL));
-    return;
+    return TRUE;
   }
   if (!index->feed[i]) {
-    gst_clear_buffer (buf);
     index->discont = TRUE;
-    return;
+    return FALSE;
   }
   *buf = gst_buffer_make_writable (*buf);
   meta = cps_buffer_get_key_unit_meta (*buf);
@@ -460,12 +459,14 @@ plan_buffer (ExtractIndex * index, GstBuffer ** buf)
     GST_BUFFER_FLAG_SET (*buf, GST_BUFFER_FLAG_DISCONT);
     index->discont = FALSE;
   }
+  return TRUE;
 }
 
 static gboolean
 plan_list_item (GstBuffer ** buf, guint idx, gpointer index)
 {
-  plan_buffer (index, buf);
+  if (!plan_buffer (index, buf))
+    gst_clear_buffer (buf);     /* removed from the list */
   return TRUE;
 }
 
@@ -475,8 +476,7 @@ plan_packet (GstPad * pad, GstPadProbeInfo * info, ExtractIndex * index)
   if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
     GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
 
-    plan_buffer (index, &buf);
-    if (!buf)
+    if (!plan_buffer (index, &buf))
       return GST_PAD_PROBE_DROP;
     GST_PAD_PROBE_INFO_DATA (info) = buf;
   } else if (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST) {
