@@ -300,8 +300,8 @@ extract_index_plan (ExtractIndex * index, const CpsSampleParams * p,
   guint64 n_gops = 0, gops_fed = 0, sampled = 0;
   gdouble seconds, start_v = 0, end_v = -1;
   gint start_frames = 0, end_frames = 0;
-  guint *gop;
-  gboolean *needed;
+  guint *gop, *last;
+  gboolean *needed, *whole;
 
   if ((start && !cps_parse_range_bound (start, &start_v, &start_frames)) ||
       (end && !cps_parse_range_bound (end, &end_v, &end_frames))) {
@@ -371,30 +371,40 @@ extract_index_plan (ExtractIndex * index, const CpsSampleParams * p,
     gop[i] = n_gops;
   }
   n_gops++;
+  /* within a GOP, decoding stops after the last packet that may be sampled
+   * (its references precede it in decode order); a GOP whose successor's
+   * leading frames refer to it is decoded whole */
   needed = g_new0 (gboolean, n_gops);
+  whole = g_new0 (gboolean, n_gops);
+  last = g_new0 (guint, n_gops);
   for (guint i = 0, key = 0; i < n_packets; i++) {
     if (packet (index, i)->key)
       key = i;
     if (index->sample[i] == 0)
       continue;
     needed[gop[i]] = TRUE;
+    last[gop[i]] = i;
     if (gop[i] > 0 && packet (index, i)->pts < packet (index, key)->pts)
-      needed[gop[i] - 1] = TRUE;
+      needed[gop[i] - 1] = whole[gop[i] - 1] = TRUE;
   }
   for (guint64 g = 0; g < n_gops; g++)
     gops_fed += needed[g] || decode_all;
   index->n_fed = 0;
   for (guint i = 0; i < n_packets; i++) {
-    index->feed[i] = decode_all || needed[gop[i]];
+    guint g = gop[i];
+
+    index->feed[i] = decode_all || (needed[g] && (whole[g] || i <= last[g]));
     index->n_fed += index->feed[i];
   }
   g_free (needed);
+  g_free (whole);
+  g_free (last);
   g_free (gop);
   g_free (order);
   if (decode_all)
     return g_strdup_printf ("%" G_GUINT64_FORMAT " frames, %" G_GUINT64_FORMAT
         " sampled: decoding every frame (--decode-all)", n, sampled);
-  if (gops_fed == n_gops)
+  if (gops_fed == n_gops && index->n_fed == n_packets)
     return g_strdup_printf ("%" G_GUINT64_FORMAT " frames, %" G_GUINT64_FORMAT
         " sampled: every GOP holds a sampled frame (dense sampling), "
         "decoding through", n, sampled);
