@@ -40,9 +40,14 @@
  * copy as a queue does.  Put such elements before cpsmotion.
  *
  * Frame sampling happens here: every frame (default), a uniform sample of
- * sampling-frames frames over a file of known duration, or a target rate
- * for live sources.  Frames not sampled are dropped; `frame_id` always
- * counts source frames.
+ * sampling-frames frames over a file of known duration, fps frames per
+ * second of video (Qwen2.5-VL's sampling), or a target rate for live
+ * sources, optionally within a start/end range.  Frames not sampled are
+ * dropped; `frame_id` always counts source frames.  In a plain pipeline
+ * every frame is decoded and N comes from the duration query (an
+ * estimate); cps-extract indexes a file first and decodes only the GOPs
+ * holding sampled frames, telling cpsmotion each frame's id and whether it
+ * is sampled through #CpsKeyUnitMeta.
  *
  * `frame_id` stays truthful across gaps when the frame rate is known: a
  * PTS jump of more than 1.5 frames (frames lost on a network, say)
@@ -1144,16 +1149,40 @@ gst_cps_motion_class_init (GstCpsMotionClass * klass)
           "sampling=fps: frames per second of video (n = duration x fps, "
           "clamped to [min-frames, max-frames], a multiple of frame-factor, "
           "placed at round(linspace))", 0.001, 1000.0, DEFAULT_FPS, ready));
+  /**
+   * GstCpsMotion:min-frames:
+   *
+   * For sampling=fps: the fewest frames taken (rounded up to a multiple of
+   * frame-factor), unless the video has fewer.
+   *
+   * Since: 0.3
+   */
   g_object_class_install_property (gobject_class, PROP_MIN_FRAMES,
       g_param_spec_uint ("min-frames", "Minimum frames",
           "sampling=fps: at least this many frames (rounded up to a "
           "multiple of frame-factor; fewer when the video has fewer)", 1,
           G_MAXINT, DEFAULT_MIN_FRAMES, ready));
+  /**
+   * GstCpsMotion:max-frames:
+   *
+   * For sampling=fps: the most frames taken (rounded down to a multiple of
+   * frame-factor).
+   *
+   * Since: 0.3
+   */
   g_object_class_install_property (gobject_class, PROP_MAX_FRAMES,
       g_param_spec_uint ("max-frames", "Maximum frames",
           "sampling=fps: at most this many frames (rounded down to a "
           "multiple of frame-factor)", 1, G_MAXINT, DEFAULT_MAX_FRAMES,
           ready));
+  /**
+   * GstCpsMotion:frame-factor:
+   *
+   * For sampling=fps: the frame count is a multiple of this (2: Qwen2.5-VL's
+   * temporal patch size).
+   *
+   * Since: 0.3
+   */
   g_object_class_install_property (gobject_class, PROP_FRAME_FACTOR,
       g_param_spec_uint ("frame-factor", "Frame factor",
           "sampling=fps: the frame count is a multiple of this", 1, 1024,
