@@ -14,6 +14,7 @@
 
 #include "cps_inline.h"
 #include "cps_frames.h"         /* step 1 */
+#include "cps_sampling.h"       /* sampling */
 #include "cps_resize.h"         /* steps 3 and 6 */
 #include "cps_reference_luma.h" /* step 3, the reference model's luma */
 #include "cps_motion_reference.h"       /* step 4 */

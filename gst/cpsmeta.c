@@ -291,6 +291,8 @@ static gboolean
 key_unit_meta_init (GstMeta * meta, gpointer params, GstBuffer * buffer)
 {
   ((CpsKeyUnitMeta *) meta)->key_unit = FALSE;
+  ((CpsKeyUnitMeta *) meta)->frame_id = -1;
+  ((CpsKeyUnitMeta *) meta)->sample = -1;
   return TRUE;
 }
 
@@ -298,9 +300,15 @@ static gboolean
 key_unit_meta_transform (GstBuffer * dest, GstMeta * meta,
     GstBuffer * buffer, GQuark type, gpointer data)
 {
-  /* The flag describes the frame, whatever is done to its pixels. */
-  return cps_buffer_add_key_unit_meta (dest,
-      ((CpsKeyUnitMeta *) meta)->key_unit) != NULL;
+  /* The fields describe the frame, whatever is done to its pixels. */
+  CpsKeyUnitMeta *from = (CpsKeyUnitMeta *) meta, *to;
+
+  to = cps_buffer_add_key_unit_meta (dest, from->key_unit);
+  if (to) {
+    to->frame_id = from->frame_id;
+    to->sample = from->sample;
+  }
+  return to != NULL;
 }
 
 CPS_DEFINE_API_TYPE (cps_key_unit_meta_api_get_type, "CpsKeyUnitMetaAPI");

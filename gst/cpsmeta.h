@@ -193,6 +193,11 @@ GstCustomMeta *cps_buffer_add_patch_info_meta (GstBuffer * buffer,
  * CpsKeyUnitMeta:
  * @meta: parent #GstMeta
  * @key_unit: whether the coded frame was a sync point
+ * @frame_id: the frame's index in the source (presentation order), or -1
+ *   where the source does not know it.  Set by an application that indexed
+ *   the file (cps-extract); cpsmotion then uses it as the frame's id.
+ * @sample: -1 (cpsmotion decides, the default), 0 (not sampled: cpsmotion
+ *   drops the frame) or 1 (sampled: cpsmotion keeps it).
  *
  * Carries the key-frame flag of a coded frame across a video decoder (which
  * clears DELTA_UNIT on its output).  cpsmotion attaches it at the sink pad
@@ -202,6 +207,8 @@ GstCustomMeta *cps_buffer_add_patch_info_meta (GstBuffer * buffer,
 typedef struct {
   GstMeta meta;
   gboolean key_unit;
+  gint64 frame_id;
+  gint sample;
 } CpsKeyUnitMeta;
 
 GType cps_key_unit_meta_api_get_type (void);

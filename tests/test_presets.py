@@ -43,10 +43,6 @@ def settings(meta):
     return dict(w.split("=", 1) for w in meta["elements"].split() if "=" in w)
 
 
-def has_option(name):
-    return f"--{name}=" in run("--help-elements")[1]
-
-
 def expect(meta, **want):
     got = settings(meta)
     for key, value in want.items():
@@ -113,11 +109,8 @@ def t_qwen():
     meta = windows[0][0]
     expect(meta, patch_size="14", selection_unit="block2x2",
            min_pixels=str(128 * 28 * 28), max_pixels=str(768 * 28 * 28))
-    if has_option("fps"):
-        expect(meta, sampling="fps", fps="2", min_frames="4", max_frames="768",
-               frame_factor="2")
-    else:
-        expect(meta, sampling="rate", sampling_rate="2")
+    expect(meta, sampling="fps", fps="2", min_frames="4", max_frames="768",
+           frame_factor="2")
     # 640x360 lies within the pixel bounds: sides rounded to multiples of 28
     assert (meta["target_width"], meta["target_height"]) == ("644", "364"), meta
     assert meta["token_merge"] == "2x2"

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "cpsmeta.h"
+#include "extract-index.h"
 #include "extract-options.h"
 #include "extract-output.h"
 #include "extract-presets.h"
@@ -45,7 +46,7 @@ typedef struct {
   gchar *output_dir, *preview, *decode_arg, *process_arg, *preset;
   gint64 max_windows;
   gdouble progress_interval;
-  gboolean overwrite, quiet, verbose, version, list_presets;
+  gboolean overwrite, quiet, verbose, version, list_presets, decode_all;
   ExtractOptions *options;      /* cpsmotion, cpsenergy, cpstopk */
   ExtractOptions *preview_options;      /* cpsviz */
   Mode decode, process;
@@ -56,6 +57,7 @@ typedef struct {
   ExtractOutput *out;
   GstElement *pipeline, *decodebin, *motion, *sink;
   ExtractPreview *preview_branch;
+  ExtractIndex *index;          /* sampling a seekable file, or NULL */
   GMainLoop *loop;
   gchar *decoder_name;
   gboolean video_linked;
@@ -358,8 +360,11 @@ on_element_added (GstBin * bin, GstBin * sub_bin, GstElement * element,
 {
   GstElementFactory *f = gst_element_get_factory (element);
 
-  if (f && is_video_decoder (f) && !x->decoder_name)
+  if (f && is_video_decoder (f) && !x->decoder_name) {
     x->decoder_name = g_strdup (GST_OBJECT_NAME (f));
+    if (x->index)
+      extract_index_attach_decoder (x->index, element);
+  }
 }
 
 static GstPadProbeReturn
@@ -444,15 +449,22 @@ add_preview (Extract * x, gchar ** error)
   return TRUE;
 }
 
+/* The decoder choice, the same in the index pass and in the run. */
+static void
+steer_decodebin (GstElement * decodebin, Extract * x)
+{
+  g_signal_connect (decodebin, "autoplug-select",
+      G_CALLBACK (on_autoplug_select), x);
+  g_signal_connect (decodebin, "autoplug-sort",
+      G_CALLBACK (on_autoplug_sort), x);
+}
+
 static void
 add_decoder (Extract * x)
 {
   x->decodebin = gst_element_factory_make ("uridecodebin", "decode");
   g_object_set (x->decodebin, "uri", x->uri, NULL);
-  g_signal_connect (x->decodebin, "autoplug-select",
-      G_CALLBACK (on_autoplug_select), x);
-  g_signal_connect (x->decodebin, "autoplug-sort",
-      G_CALLBACK (on_autoplug_sort), x);
+  steer_decodebin (x->decodebin, x);
   g_signal_connect (x->decodebin, "pad-added", G_CALLBACK (on_pad_added), x);
   g_signal_connect (x->decodebin, "no-more-pads",
       G_CALLBACK (on_no_more_pads), x);
@@ -499,6 +511,10 @@ build_pipeline (Extract * x, gchar ** error)
       &x->frames_processed);
   add_probe (x->sink, "sink", (GstPadProbeCallback) count_window, x);
   gst_object_unref (topk);
+  if (x->index) {
+    extract_index_attach_motion (x->index, x->motion);
+    x->total_frames = extract_index_frames (x->index);
+  }
   return TRUE;
 }
 
@@ -984,6 +1000,10 @@ parse_command_line (Extract * x, int *argc, char ***argv)
     {"preset", 0, 0, G_OPTION_ARG_STRING, &x->preset, preset_help, "NAME"},
     {"list-presets", 0, 0, G_OPTION_ARG_NONE, &x->list_presets,
         "Print each preset's settings and source, and exit", NULL},
+    {"decode-all", 0, 0, G_OPTION_ARG_NONE, &x->decode_all,
+        "With sampling on a file, decode every GOP anyway (the same "
+          "output, slower; by default only the GOPs holding sampled frames "
+          "are decoded)", NULL},
     {"max-windows", 0, 0, G_OPTION_ARG_INT64, &x->max_windows,
         "Stop after this many windows (default 0: the whole input)", "N"},
     {"progress-interval", 0, 0, G_OPTION_ARG_DOUBLE, &x->progress_interval,
@@ -1078,9 +1098,92 @@ extract_clear (Extract * x)
   g_free (x->output_dir);
   g_free (x->preview);
   g_free (x->decoder_name);
+  extract_index_free (x->index);
   g_free (x->decode_arg);
   g_free (x->process_arg);
   g_free (x->preset);
+}
+
+/* ---- sampling a file by its packet index --------------------------- */
+
+static gchar *
+option_string (Extract * x, const gchar * name)
+{
+  GValue v = G_VALUE_INIT;
+  gchar *s;
+
+  extract_options_get (x->options, name, &v);
+  s = g_value_dup_string (&v);
+  g_value_unset (&v);
+  return s;
+}
+
+static void
+sample_params (Extract * x, CpsSampleParams * p)
+{
+  static const struct {
+    const gchar *name;
+    gsize offset;
+  } uints[] = {
+    {"sampling-frames", G_STRUCT_OFFSET (CpsSampleParams, frames)},
+    {"min-frames", G_STRUCT_OFFSET (CpsSampleParams, min_frames)},
+    {"max-frames", G_STRUCT_OFFSET (CpsSampleParams, max_frames)},
+    {"frame-factor", G_STRUCT_OFFSET (CpsSampleParams, factor)},
+  };
+  GValue v = G_VALUE_INIT;
+
+  extract_options_get (x->options, "sampling", &v);
+  p->mode = (CpsSampleMode) g_value_get_enum (&v);
+  g_value_unset (&v);
+  extract_options_get (x->options, "fps", &v);
+  p->fps = g_value_get_double (&v);
+  g_value_unset (&v);
+  for (guint i = 0; i < G_N_ELEMENTS (uints); i++) {
+    extract_options_get (x->options, uints[i].name, &v);
+    G_STRUCT_MEMBER (guint32, p, uints[i].offset) = g_value_get_uint (&v);
+    g_value_unset (&v);
+  }
+}
+
+/* Where the input is a local file, sampling (uniform, fps, a range) reads
+ * its packet index first and decodes only the GOPs holding sampled frames
+ * (docs/architecture.md); elsewhere every frame is decoded. */
+static gboolean
+index_input (Extract * x, gchar ** error)
+{
+  CpsSampleParams p;
+  gchar *start = option_string (x, "start"), *end = option_string (x, "end");
+  gchar *path = g_str_has_prefix (x->uri, "file:") ?
+      g_filename_from_uri (x->uri, NULL, NULL) : NULL;
+  gchar *line = NULL;
+  gboolean ok = TRUE;
+
+  sample_params (x, &p);
+  if (p.mode == CPS_SAMPLE_ALL && !start && !end)
+    goto done;                  /* every frame: nothing to skip */
+  if (!path || !g_file_test (path, G_FILE_TEST_IS_REGULAR)) {
+    if (!x->quiet)
+      fprintf (stderr, "cps-extract: %s is not a seekable file: decoding "
+          "every frame (sampling from the stream's duration estimate)\n",
+          x->input);
+    goto done;
+  }
+  x->index = extract_index_build (x->uri, (ExtractIndexSetup)
+      steer_decodebin, x, error);
+  if (!x->index) {
+    ok = FALSE;
+    goto done;
+  }
+  line = extract_index_plan (x->index, &p, start, end, x->decode_all, error);
+  ok = line != NULL;
+  if (ok && !x->quiet)
+    fprintf (stderr, "cps-extract: %s\n", line);
+done:
+  g_free (line);
+  g_free (path);
+  g_free (start);
+  g_free (end);
+  return ok;
 }
 
 /* Runs the extraction; returns the exit status. */
@@ -1116,7 +1219,7 @@ extract (Extract * x)
         "in %s, which --overwrite would remove\n", x->input, x->output_dir);
     return EXIT_USAGE;
   }
-  if (!build_pipeline (x, &error)) {
+  if (!index_input (x, &error) || !build_pipeline (x, &error)) {
     fprintf (stderr, "cps-extract: error: %s\n", error);
     g_free (error);
     return 1;

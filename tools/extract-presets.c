@@ -16,11 +16,9 @@
 #include "extract-presets.h"
 
 typedef struct {
+  /* a missing option is an error, so a renamed property cannot be
+   * skipped quietly */
   const gchar *option, *value;
-  /* When set, the setting applies only where cps-extract has (with_option)
-   * or lacks (without_option) an option of that name; otherwise a missing
-   * option is an error, so a renamed property cannot be skipped quietly. */
-  const gchar *with_option, *without_option;
 } PresetSetting;
 
 #define MAX_SETTINGS 16
@@ -63,18 +61,11 @@ static const Preset presets[] = {
           {"selection-unit", "block2x2"},
           {"min-pixels", "100352"},     /* 128 * 28 * 28 */
           {"max-pixels", "602112"},     /* 768 * 28 * 28 */
-          /* Qwen's own sampling (cpsmotion sampling=fps and its bounds)
-           * where cpsmotion has it (the option --fps exists); without it a
-           * regular 2 frames per second, the same rate without the frame
-           * bounds.  Once every build has sampling=fps, drop the two
-           * sampling=rate lines and the "fps" gates. */
-          {"sampling", "fps", "fps"},
-          {"fps", "2", "fps"},
-          {"min-frames", "4", "fps"},
-          {"max-frames", "768", "fps"},
-          {"frame-factor", "2", "fps"},
-          {"sampling", "rate", NULL, "fps"},
-          {"sampling-rate", "2", NULL, "fps"},
+          {"sampling", "fps"},
+          {"fps", "2"},
+          {"min-frames", "4"},
+          {"max-frames", "768"},
+          {"frame-factor", "2"},
         }},
   {"vit-b16",
         "a plain ViT-B/16 at 224: 16-pixel patches, about 224² pixels per "
@@ -110,14 +101,6 @@ find_preset (const gchar * name)
   return NULL;
 }
 
-static gboolean
-applies (ExtractOptions * options, const PresetSetting * s)
-{
-  return (!s->with_option || extract_options_has (options, s->with_option))
-      && (!s->without_option ||
-      !extract_options_has (options, s->without_option));
-}
-
 gboolean
 extract_preset_apply (ExtractOptions * options, const gchar * name,
     gchar ** applied, gchar ** error)
@@ -138,8 +121,6 @@ extract_preset_apply (ExtractOptions * options, const gchar * name,
   for (guint i = 0; i < MAX_SETTINGS && p->settings[i].option; i++) {
     const PresetSetting *s = &p->settings[i];
 
-    if (!applies (options, s))
-      continue;
     if (!extract_options_preset_value (options, s->option, s->value)) {
       *error = g_strdup_printf ("--preset %s: this cps-extract has no option "
           "--%s", name, s->option);
@@ -170,7 +151,7 @@ element_properties (ExtractOptions * options, const Preset * p)
     for (guint i = 0; i < MAX_SETTINGS && p->settings[i].option; i++) {
       const PresetSetting *set = &p->settings[i];
 
-      if (!applies (options, set) || g_strcmp0 (extract_options_element
+      if (g_strcmp0 (extract_options_element
               (options, set->option), order[e]) != 0)
         continue;
       if (!named)
@@ -191,9 +172,8 @@ extract_presets_print (ExtractOptions * options, FILE * out)
     gchar *elements = element_properties (options, p);
 
     for (guint j = 0; j < MAX_SETTINGS && p->settings[j].option; j++)
-      if (applies (options, &p->settings[j]))
-        g_string_append_printf (words, "%s--%s %s", words->len ? " " : "",
-            p->settings[j].option, p->settings[j].value);
+      g_string_append_printf (words, "%s--%s %s", words->len ? " " : "",
+          p->settings[j].option, p->settings[j].value);
     fprintf (out, "%s\n  %s.\n  options:  %s\n  elements: %s\n  source:   "
         "%s\n", p->name, p->summary, words->str, elements, p->source);
     g_string_free (words, TRUE);

@@ -59,6 +59,10 @@ check_dependent_options (ExtractOptions * options, gchar ** error)
   } rules[] = {
     {"sampling-frames", "sampling", "uniform"},
     {"sampling-rate", "sampling", "rate"},
+    {"fps", "sampling", "fps"},
+    {"min-frames", "sampling", "fps"},
+    {"max-frames", "sampling", "fps"},
+    {"frame-factor", "sampling", "fps"},
     {"static-abs-thresh", "static-fallback", "true"},
     {"static-rel-thresh", "static-fallback", "true"},
     {"static-uniform-frames", "static-fallback", "true"},
