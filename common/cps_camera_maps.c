@@ -283,6 +283,36 @@ accumulate_row (const uint8_t * d, int n, int tau, uint16_t * soft,
   }
 }
 
+/* Row @y of the differences (cps_camera_differences without the
+ * histogram) into @out. */
+static void
+difference_row (const uint8_t * held, const uint8_t * const *sides,
+    const CpsCameraWarp * warps, int n_sides, int width, int height, int y,
+    uint8_t * scratch, uint8_t * out)
+{
+  const uint8_t *row = held + (size_t) y * width;
+
+  side_span (row, y, sides[0], &warps[0], width, height, 0, width, out);
+  /* the second side only where the first leaves a difference: in chunks
+   * of 64 columns (a pixel below the lowest threshold keeps its first
+   * difference whichever way) */
+  for (int a = 0; n_sides > 1 && a < width; a += 64) {
+    int b = a + 64 < width ? a + 64 : width;
+
+    if (!any_needs_second_side (out + a, b - a))
+      continue;
+    side_span (row, y, sides[1], &warps[1], width, height, a, b, scratch);
+    combine_sides (out + a, scratch + a, b - a);
+  }
+}
+
+static void
+sample_row (const uint8_t * d, int width, uint32_t * hist)
+{
+  for (int x = 0; x < width; x += 4)
+    hist[d[x]]++;
+}
+
 void
 cps_camera_differences (const uint8_t * held,
     const uint8_t * const *sides, const CpsCameraWarp * warps, int n_sides,
@@ -290,24 +320,12 @@ cps_camera_differences (const uint8_t * held,
 {
   memset (hist, 0, sizeof (uint32_t) * 256);
   for (int y = 0; y < height; y++) {
-    const uint8_t *row = held + (size_t) y * width;
     uint8_t *out = diff + (size_t) y * width;
 
-    side_span (row, y, sides[0], &warps[0], width, height, 0, width, out);
-    /* the second side only where the first leaves a difference: in chunks
-     * of 64 columns (a pixel below the lowest threshold keeps its first
-     * difference whichever way) */
-    for (int a = 0; n_sides > 1 && a < width; a += 64) {
-      int b = a + 64 < width ? a + 64 : width;
-
-      if (!any_needs_second_side (out + a, b - a))
-        continue;
-      side_span (row, y, sides[1], &warps[1], width, height, a, b, scratch);
-      combine_sides (out + a, scratch + a, b - a);
-    }
+    difference_row (held, sides, warps, n_sides, width, height, y, scratch,
+        out);
     if ((y & 3) == 0)
-      for (int x = 0; x < width; x += 4)
-        hist[out[x]]++;
+      sample_row (out, width, hist);
   }
 }
 
@@ -358,44 +376,122 @@ cell_sums4 (const uint16_t * soft, const uint16_t * above, int n,
   }
 }
 
-void
-cps_camera_cell_maps (const uint8_t * diff, int width, int height, int lw,
-    int lh, int tau, uint32_t * columns, float *motion, float *residual)
+/* The cells' first columns, in @columns after the column sums (as
+ * cps_camera_cell_maps lays them out). */
+typedef struct {
+  uint16_t *soft, *above;
+  int *cell_x;
+  uint32_t *cell_soft, *cell_above;
+} CellScratch;
+
+static CellScratch
+cell_scratch (uint32_t * columns, int width, int lw)
 {
   /* 16-bit column sums: a cell has at most 64 rows of at most MAX_NOISE;
    * the cells' first columns after them (lw + 1 of them), then the
    * cells' sums of a row of cells */
-  uint16_t *soft = (uint16_t *) columns, *above = soft + width;
-  int *cell_x = (int *) (above + width);
-  uint32_t *cell_soft = (uint32_t *) (cell_x + lw + 1),
-      *cell_above = cell_soft + lw;
+  CellScratch c;
 
+  c.soft = (uint16_t *) columns;
+  c.above = c.soft + width;
+  c.cell_x = (int *) (c.above + width);
+  c.cell_soft = (uint32_t *) (c.cell_x + lw + 1);
+  c.cell_above = c.cell_soft + lw;
   for (int i = 0; i < lw; i++)
-    cps_camera_cell (i, lw, width, &cell_x[i], &cell_x[i + 1]);
+    cps_camera_cell (i, lw, width, &c.cell_x[i], &c.cell_x[i + 1]);
+  return c;
+}
+
+/* Row of cells @j (rows [y0, y1)) from the column sums in @c. */
+static void
+finish_cells (const CellScratch * c, int width, int lw, int y0, int y1,
+    int tau, float *mo, float *re)
+{
+  if (width == 4 * lw)
+    cell_sums4 (c->soft, c->above, lw, c->cell_soft, c->cell_above);
+  else
+    cell_sums (c->soft, c->above, c->cell_x, lw, c->cell_soft,
+        c->cell_above);
+  for (int i = 0; i < lw; i++) {
+    uint32_t s = c->cell_soft[i], a = c->cell_above[i];
+    uint32_t area = (uint32_t) ((c->cell_x[i + 1] - c->cell_x[i]) * (y1 - y0));
+
+    if (MIN_CELL_SHARE * a < area) {
+      mo[i] = re[i] = 0.0f;
+    } else {
+      mo[i] = (float) a / (float) area;
+      re[i] = (float) s / (float) (tau * area);
+    }
+  }
+}
+
+void
+cps_camera_cell_maps (const uint8_t * diff, int width, int height, int lw,
+    int lh, int tau, uint32_t * columns, float *motion, float *residual)
+{
+  CellScratch c = cell_scratch (columns, width, lw);
+
   for (int j = 0; j < lh; j++) {
     int y0, y1;
-    float *mo = motion + (size_t) j * lw, *re = residual + (size_t) j * lw;
 
     cps_camera_cell (j, lh, height, &y0, &y1);
     memset (columns, 0, sizeof (uint16_t) * 2 * width);
     for (int y = y0; y < y1; y++)
-      accumulate_row (diff + (size_t) y * width, width, tau, soft, above);
-    if (width == 4 * lw)
-      cell_sums4 (soft, above, lw, cell_soft, cell_above);
-    else
-      cell_sums (soft, above, cell_x, lw, cell_soft, cell_above);
-    for (int i = 0; i < lw; i++) {
-      uint32_t s = cell_soft[i], a = cell_above[i];
-      uint32_t area = (uint32_t) ((cell_x[i + 1] - cell_x[i]) * (y1 - y0));
-
-      if (MIN_CELL_SHARE * a < area) {
-        mo[i] = re[i] = 0.0f;
-      } else {
-        mo[i] = (float) a / (float) area;
-        re[i] = (float) s / (float) (tau * area);
-      }
-    }
+      accumulate_row (diff + (size_t) y * width, width, tau, c.soft,
+          c.above);
+    finish_cells (&c, width, lw, y0, y1, tau, motion + (size_t) j * lw,
+        residual + (size_t) j * lw);
   }
+}
+
+size_t
+cps_camera_sampled_rows (int height)
+{
+  return (size_t) (height + 3) / 4;
+}
+
+int
+cps_camera_difference_maps (const uint8_t * held,
+    const uint8_t * const *sides, const CpsCameraWarp * warps, int n_sides,
+    int width, int height, int lw, int lh, uint8_t * scratch,
+    uint8_t * sampled, uint32_t * hist, uint32_t * columns, float *motion,
+    float *residual)
+{
+  CellScratch c;
+  uint8_t *row = scratch + width;
+  int tau;
+
+  /* the rows the histogram samples first, kept: the threshold needs
+   * them before any cell */
+  memset (hist, 0, sizeof (uint32_t) * 256);
+  for (int y = 0; y < height; y += 4) {
+    uint8_t *out = sampled + (size_t) (y / 4) * width;
+
+    difference_row (held, sides, warps, n_sides, width, height, y, scratch,
+        out);
+    sample_row (out, width, hist);
+  }
+  tau = cps_camera_noise_level (hist);
+  c = cell_scratch (columns, width, lw);
+  for (int j = 0; j < lh; j++) {
+    int y0, y1;
+
+    cps_camera_cell (j, lh, height, &y0, &y1);
+    memset (columns, 0, sizeof (uint16_t) * 2 * width);
+    for (int y = y0; y < y1; y++) {
+      const uint8_t *d = sampled + (size_t) (y / 4) * width;
+
+      if (y & 3) {
+        difference_row (held, sides, warps, n_sides, width, height, y,
+            scratch, row);
+        d = row;
+      }
+      accumulate_row (d, width, tau, c.soft, c.above);
+    }
+    finish_cells (&c, width, lw, y0, y1, tau, motion + (size_t) j * lw,
+        residual + (size_t) j * lw);
+  }
+  return tau;
 }
 
 /* The maximum (or, with @sign −1, the minimum) of each element of the

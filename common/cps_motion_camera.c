@@ -19,7 +19,7 @@
 typedef struct {
   int fw, fh, lw, lh;
   uint8_t *full[3];
-  uint8_t *diff, *scratch;
+  uint8_t *sampled, *scratch;
   uint32_t *columns, hist[256];
   float *tmp;
 } CpuPixels;
@@ -65,11 +65,9 @@ cpu_maps (void *impl, int held, const int *slots, const CpsCameraWarp * warps,
   }
   for (int k = 0; k < n_sides; k++)
     sides[k] = p->full[slots[k]];
-  cps_camera_differences (p->full[held], sides, warps, n_sides, p->fw, p->fh,
-      p->scratch, p->diff, p->hist);
-  tau = cps_camera_noise_level (p->hist);
-  cps_camera_cell_maps (p->diff, p->fw, p->fh, p->lw, p->lh, tau, p->columns,
-      motion, residual);
+  tau = cps_camera_difference_maps (p->full[held], sides, warps, n_sides,
+      p->fw, p->fh, p->lw, p->lh, p->scratch, p->sampled, p->hist,
+      p->columns, motion, residual);
   cps_camera_close_maps (motion, residual, p->lw, p->lh, p->tmp);
   return tau / 2.0f;
 }
@@ -87,8 +85,8 @@ cpu_pixels_new (int fw, int fh, int lw, int lh)
   p->lh = lh;
   for (int i = 0; i < 3; i++)
     p->full[i] = calloc ((size_t) fw * fh, 1);
-  p->diff = malloc ((size_t) fw * fh);
-  p->scratch = malloc (fw);
+  p->sampled = malloc (cps_camera_sampled_rows (fh) * fw);
+  p->scratch = malloc (2 * (size_t) fw);
   p->columns = malloc (sizeof (uint32_t) * cps_camera_cell_scratch (fw, lw));
   p->tmp = malloc (sizeof (float) * cps_camera_close_scratch (lw, lh));
   return p;
@@ -101,7 +99,7 @@ cpu_pixels_free (CpuPixels * p)
     return;
   for (int i = 0; i < 3; i++)
     free (p->full[i]);
-  free (p->diff);
+  free (p->sampled);
   free (p->scratch);
   free (p->columns);
   free (p->tmp);
