@@ -12,6 +12,14 @@
 #include <math.h>
 #include <string.h>
 
+/* The byte loops get an AVX-512 clone as well, where the CPU has it */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define CPS_HOT_BYTES \
+  __attribute__((target_clones ("arch=x86-64-v4", "avx2", "default")))
+#else
+#define CPS_HOT_BYTES CPS_HOT
+#endif
+
 #define MAX_DIFFERENCE 254
 #define NOISE_FACTOR 3
 /* half levels; never below CPS_CAMERA_SECOND_SIDE_FROM (cps_camera_maps.h) */
@@ -99,7 +107,129 @@ tolerant_pixel (const uint8_t * row, const uint8_t * s, const uint8_t * up,
   out[i] = d < MAX_DIFFERENCE ? d : MAX_DIFFERENCE;
 }
 
-CPS_HOT static void
+/* The byte loops by hand where the CPU has AVX2 or AVX-512 (BW): GCC
+ * does not find the saturating instructions in sub_sat and add_sat, and
+ * spends several per lane on each. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define CPS_X86_BYTES 1
+#include <immintrin.h>
+
+/* 0: neither, 1: AVX2, 2: AVX-512BW as well */
+static int
+byte_level (void)
+{
+  static int level = -1;
+
+  if (level < 0) {
+    __builtin_cpu_init ();
+    level = __builtin_cpu_supports ("avx512bw") ? 2 :
+        __builtin_cpu_supports ("avx2") ? 1 : 0;
+  }
+  return level;
+}
+
+#define TOLERANT_BLOCK(T, P, L, MIN, MAX, ADDS, SUBS, SET1) \
+  do { \
+    T c_ = P ## loadu_si ## L ((const void *) (s + k)); \
+    T v_ = P ## loadu_si ## L ((const void *) (row + k)); \
+    T a_ = P ## loadu_si ## L ((const void *) (s + k - 1)); \
+    T b_ = P ## loadu_si ## L ((const void *) (s + k + 1)); \
+    T u_ = P ## loadu_si ## L ((const void *) (up + k)); \
+    T d_ = P ## loadu_si ## L ((const void *) (down + k)); \
+    T mn_ = MIN (MIN (MIN (a_, b_), MIN (u_, d_)), c_); \
+    T mx_ = MAX (MAX (MAX (a_, b_), MAX (u_, d_)), c_); \
+    T above_ = SUBS (ADDS (SUBS (v_, c_), SUBS (v_, mx_)), SUBS (mx_, v_)); \
+    T below_ = SUBS (ADDS (SUBS (c_, v_), SUBS (mn_, v_)), SUBS (v_, mn_)); \
+    P ## storeu_si ## L ((void *) (out + k), \
+        MIN (MAX (above_, below_), SET1 ((char) MAX_DIFFERENCE))); \
+  } while (0)
+
+#define TOLERANT32 TOLERANT_BLOCK (__m256i, _mm256_, 256, _mm256_min_epu8, \
+    _mm256_max_epu8, _mm256_adds_epu8, _mm256_subs_epu8, _mm256_set1_epi8)
+#define TOLERANT64 TOLERANT_BLOCK (__m512i, _mm512_, 512, _mm512_min_epu8, \
+    _mm512_max_epu8, _mm512_adds_epu8, _mm512_subs_epu8, _mm512_set1_epi8)
+
+/* @n ≥ 32 */
+__attribute__((target ("avx2"))) static void
+tolerant_span_avx2 (const uint8_t * row, const uint8_t * s,
+    const uint8_t * up, const uint8_t * down, int n, uint8_t * out)
+{
+  int k = 0;
+
+  for (; k + 32 <= n; k += 32)
+    TOLERANT32;
+  if (k < n) {
+    k = n - 32;
+    TOLERANT32;
+  }
+}
+
+__attribute__((target ("avx512bw"))) static void
+tolerant_span_avx512 (const uint8_t * row, const uint8_t * s,
+    const uint8_t * up, const uint8_t * down, int n, uint8_t * out)
+{
+  int k = 0;
+
+  for (; k + 64 <= n; k += 64)
+    TOLERANT64;
+  if (k + 32 <= n) {
+    TOLERANT32;
+    k += 32;
+  }
+  if (k < n) {
+    k = n - 32;
+    TOLERANT32;
+  }
+}
+
+#define PLAIN_BLOCK(T, P, L, MIN, ADDS, SUBS, SET1) \
+  do { \
+    T c_ = P ## loadu_si ## L ((const void *) (s + k)); \
+    T v_ = P ## loadu_si ## L ((const void *) (row + k)); \
+    T ad_ = P ## or_si ## L (SUBS (v_, c_), SUBS (c_, v_)); \
+    P ## storeu_si ## L ((void *) (out + k), \
+        MIN (ADDS (ad_, ad_), SET1 ((char) MAX_DIFFERENCE))); \
+  } while (0)
+
+#define PLAIN32 PLAIN_BLOCK (__m256i, _mm256_, 256, _mm256_min_epu8, \
+    _mm256_adds_epu8, _mm256_subs_epu8, _mm256_set1_epi8)
+#define PLAIN64 PLAIN_BLOCK (__m512i, _mm512_, 512, _mm512_min_epu8, \
+    _mm512_adds_epu8, _mm512_subs_epu8, _mm512_set1_epi8)
+
+__attribute__((target ("avx2"))) static void
+plain_span_avx2 (const uint8_t * row, const uint8_t * s, int n,
+    uint8_t * out)
+{
+  int k = 0;
+
+  for (; k + 32 <= n; k += 32)
+    PLAIN32;
+  if (k < n) {
+    k = n - 32;
+    PLAIN32;
+  }
+}
+
+__attribute__((target ("avx512bw"))) static void
+plain_span_avx512 (const uint8_t * row, const uint8_t * s, int n,
+    uint8_t * out)
+{
+  int k = 0;
+
+  for (; k + 64 <= n; k += 64)
+    PLAIN64;
+  if (k + 32 <= n) {
+    PLAIN32;
+    k += 32;
+  }
+  if (k < n) {
+    k = n - 32;
+    PLAIN32;
+  }
+}
+#endif
+
+static void
 tolerant_span (const uint8_t * row, const uint8_t * s, const uint8_t * up,
     const uint8_t * down, int n, uint8_t * out)
 {
@@ -110,6 +240,16 @@ tolerant_span (const uint8_t * row, const uint8_t * s, const uint8_t * up,
       tolerant_pixel (row, s, up, down, i, out);
     return;
   }
+#ifdef CPS_X86_BYTES
+  if (byte_level () == 2) {
+    tolerant_span_avx512 (row, s, up, down, n, out);
+    return;
+  }
+  if (byte_level () == 1) {
+    tolerant_span_avx2 (row, s, up, down, n, out);
+    return;
+  }
+#endif
   /* blocks of 32, then the last 32 again rather than a scalar tail (the
    * same values): a zoom's runs are a few dozen pixels long */
   for (; i + 32 <= n; i += 32)
@@ -121,9 +261,19 @@ tolerant_span (const uint8_t * row, const uint8_t * s, const uint8_t * up,
 }
 
 /* |2 v − 2 c| = 2 |v − c|, saturated, in 8-bit lanes */
-CPS_HOT static void
+static void
 plain_span (const uint8_t * row, const uint8_t * s, int n, uint8_t * out)
 {
+#ifdef CPS_X86_BYTES
+  if (n >= 32 && byte_level () == 2) {
+    plain_span_avx512 (row, s, n, out);
+    return;
+  }
+  if (n >= 32 && byte_level () == 1) {
+    plain_span_avx2 (row, s, n, out);
+    return;
+  }
+#endif
   for (int i = 0; i < n; i++) {
     uint8_t ad = sub_sat (row[i], s[i]) | sub_sat (s[i], row[i]);
     uint8_t d = add_sat (ad, ad);
@@ -246,7 +396,7 @@ needs_second_side (int d)
   return d != CPS_CAMERA_UNMEASURED && d >= CPS_CAMERA_SECOND_SIDE_FROM;
 }
 
-CPS_HOT static int
+CPS_HOT_BYTES static int
 any_needs_second_side (const uint8_t * d, int n)
 {
   int any = 0;
@@ -258,7 +408,7 @@ any_needs_second_side (const uint8_t * d, int n)
 
 /* out = the smaller of out and other where out calls for the second side
  * and other measured it. */
-CPS_HOT static void
+CPS_HOT_BYTES static void
 combine_sides (uint8_t * out, const uint8_t * other, int n)
 {
   for (int x = 0; x < n; x++) {
@@ -271,7 +421,7 @@ combine_sides (uint8_t * out, const uint8_t * other, int n)
 
 /* Adds a row of differences to the per-column sums of min(d, tau) and of
  * d > tau (unmeasured pixels count as 0). */
-CPS_HOT static void
+CPS_HOT_BYTES static void
 accumulate_row (const uint8_t * d, int n, int tau, uint16_t * soft,
     uint16_t * above)
 {
