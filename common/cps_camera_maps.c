@@ -122,25 +122,29 @@ byte_level (void)
 
   if (level < 0) {
     __builtin_cpu_init ();
-    level = __builtin_cpu_supports ("avx512bw") ? 2 :
+    level = __builtin_cpu_supports ("avx512bw") &&
+        __builtin_cpu_supports ("avx512vl") ? 2 :
         __builtin_cpu_supports ("avx2") ? 1 : 0;
   }
   return level;
 }
 
 #define TOLERANT_BLOCK(T, P, L, MIN, MAX, ADDS, SUBS, SET1) \
+  TOLERANT_BLOCK_LS (T, P ## loadu_si ## L, P ## storeu_si ## L, MIN, MAX, \
+      ADDS, SUBS, SET1)
+#define TOLERANT_BLOCK_LS(T, LOAD, STORE, MIN, MAX, ADDS, SUBS, SET1) \
   do { \
-    T c_ = P ## loadu_si ## L ((const void *) (s + k)); \
-    T v_ = P ## loadu_si ## L ((const void *) (row + k)); \
-    T a_ = P ## loadu_si ## L ((const void *) (s + k - 1)); \
-    T b_ = P ## loadu_si ## L ((const void *) (s + k + 1)); \
-    T u_ = P ## loadu_si ## L ((const void *) (up + k)); \
-    T d_ = P ## loadu_si ## L ((const void *) (down + k)); \
+    T c_ = LOAD ((const void *) (s + k)); \
+    T v_ = LOAD ((const void *) (row + k)); \
+    T a_ = LOAD ((const void *) (s + k - 1)); \
+    T b_ = LOAD ((const void *) (s + k + 1)); \
+    T u_ = LOAD ((const void *) (up + k)); \
+    T d_ = LOAD ((const void *) (down + k)); \
     T mn_ = MIN (MIN (MIN (a_, b_), MIN (u_, d_)), c_); \
     T mx_ = MAX (MAX (MAX (a_, b_), MAX (u_, d_)), c_); \
     T above_ = SUBS (ADDS (SUBS (v_, c_), SUBS (v_, mx_)), SUBS (mx_, v_)); \
     T below_ = SUBS (ADDS (SUBS (c_, v_), SUBS (mn_, v_)), SUBS (v_, mn_)); \
-    P ## storeu_si ## L ((void *) (out + k), \
+    STORE ((void *) (out + k), \
         MIN (MAX (above_, below_), SET1 ((char) MAX_DIFFERENCE))); \
   } while (0)
 
@@ -164,6 +168,23 @@ tolerant_span_avx2 (const uint8_t * row, const uint8_t * s,
   }
 }
 
+/* @n < 32 pixels in one block of masked loads and stores (the lanes
+ * beyond are neither read nor written) */
+#define MASKED_LOAD(p) _mm256_maskz_loadu_epi8 (mask, (p))
+#define MASKED_STORE(p, v) _mm256_mask_storeu_epi8 ((p), mask, (v))
+
+__attribute__((target ("avx512bw,avx512vl"))) static void
+tolerant_short_avx512 (const uint8_t * row, const uint8_t * s,
+    const uint8_t * up, const uint8_t * down, int n, uint8_t * out)
+{
+  __mmask32 mask = (__mmask32) ((1u << n) - 1);
+  int k = 0;
+
+  TOLERANT_BLOCK_LS (__m256i, MASKED_LOAD, MASKED_STORE, _mm256_min_epu8,
+      _mm256_max_epu8, _mm256_adds_epu8, _mm256_subs_epu8,
+      _mm256_set1_epi8);
+}
+
 __attribute__((target ("avx512bw"))) static void
 tolerant_span_avx512 (const uint8_t * row, const uint8_t * s,
     const uint8_t * up, const uint8_t * down, int n, uint8_t * out)
@@ -183,11 +204,14 @@ tolerant_span_avx512 (const uint8_t * row, const uint8_t * s,
 }
 
 #define PLAIN_BLOCK(T, P, L, MIN, ADDS, SUBS, SET1) \
+  PLAIN_BLOCK_LS (T, P ## loadu_si ## L, P ## storeu_si ## L, P ## or_si ## L, \
+      MIN, ADDS, SUBS, SET1)
+#define PLAIN_BLOCK_LS(T, LOAD, STORE, OR, MIN, ADDS, SUBS, SET1) \
   do { \
-    T c_ = P ## loadu_si ## L ((const void *) (s + k)); \
-    T v_ = P ## loadu_si ## L ((const void *) (row + k)); \
-    T ad_ = P ## or_si ## L (SUBS (v_, c_), SUBS (c_, v_)); \
-    P ## storeu_si ## L ((void *) (out + k), \
+    T c_ = LOAD ((const void *) (s + k)); \
+    T v_ = LOAD ((const void *) (row + k)); \
+    T ad_ = OR (SUBS (v_, c_), SUBS (c_, v_)); \
+    STORE ((void *) (out + k), \
         MIN (ADDS (ad_, ad_), SET1 ((char) MAX_DIFFERENCE))); \
   } while (0)
 
@@ -208,6 +232,18 @@ plain_span_avx2 (const uint8_t * row, const uint8_t * s, int n,
     k = n - 32;
     PLAIN32;
   }
+}
+
+__attribute__((target ("avx512bw,avx512vl"))) static void
+plain_short_avx512 (const uint8_t * row, const uint8_t * s, int n,
+    uint8_t * out)
+{
+  __mmask32 mask = (__mmask32) ((1u << n) - 1);
+  int k = 0;
+
+  PLAIN_BLOCK_LS (__m256i, MASKED_LOAD, MASKED_STORE, _mm256_or_si256,
+      _mm256_min_epu8, _mm256_adds_epu8, _mm256_subs_epu8,
+      _mm256_set1_epi8);
 }
 
 __attribute__((target ("avx512bw"))) static void
@@ -235,16 +271,21 @@ tolerant_span (const uint8_t * row, const uint8_t * s, const uint8_t * up,
 {
   int i = 0;
 
+#ifdef CPS_X86_BYTES
+  if (byte_level () == 2) {
+    if (n < 32)
+      tolerant_short_avx512 (row, s, up, down, n, out);
+    else
+      tolerant_span_avx512 (row, s, up, down, n, out);
+    return;
+  }
+#endif
   if (n < 32) {
     for (; i < n; i++)
       tolerant_pixel (row, s, up, down, i, out);
     return;
   }
 #ifdef CPS_X86_BYTES
-  if (byte_level () == 2) {
-    tolerant_span_avx512 (row, s, up, down, n, out);
-    return;
-  }
   if (byte_level () == 1) {
     tolerant_span_avx2 (row, s, up, down, n, out);
     return;
@@ -265,8 +306,11 @@ static void
 plain_span (const uint8_t * row, const uint8_t * s, int n, uint8_t * out)
 {
 #ifdef CPS_X86_BYTES
-  if (n >= 32 && byte_level () == 2) {
-    plain_span_avx512 (row, s, n, out);
+  if (byte_level () == 2) {
+    if (n < 32)
+      plain_short_avx512 (row, s, n, out);
+    else
+      plain_span_avx512 (row, s, n, out);
     return;
   }
   if (n >= 32 && byte_level () == 1) {
