@@ -543,8 +543,8 @@ cps_camera_noise_level (const uint32_t * hist)
 }
 
 /* The sums of the @n cells of a row of cells (columns [cell_x[i],
- * cell_x[i + 1])) from its column sums; cell_sums4 for the default
- * downscale's cells of 4 columns, whose fixed offsets vectorise. */
+ * cell_x[i + 1])) from its column sums (finish_cells4 does the default
+ * downscale's cells of 4 columns). */
 CPS_HOT static void
 cell_sums (const uint16_t * soft, const uint16_t * above, const int *cell_x,
     int n, uint32_t * s, uint32_t * a)
@@ -555,18 +555,6 @@ cell_sums (const uint16_t * soft, const uint16_t * above, const int *cell_x,
       s[i] += soft[x];
       a[i] += above[x];
     }
-  }
-}
-
-CPS_HOT static void
-cell_sums4 (const uint16_t * soft, const uint16_t * above, int n,
-    uint32_t * s, uint32_t * a)
-{
-  for (int i = 0; i < n; i++) {
-    s[i] = (uint32_t) soft[4 * i] + soft[4 * i + 1] + soft[4 * i + 2] +
-        soft[4 * i + 3];
-    a[i] = (uint32_t) above[4 * i] + above[4 * i + 1] + above[4 * i + 2] +
-        above[4 * i + 3];
   }
 }
 
@@ -596,16 +584,38 @@ cell_scratch (uint32_t * columns, int width, int lw)
   return c;
 }
 
+/* Cells of 4 columns: the sums and the maps in one loop, without a
+ * branch (the same divisions, so the same values), which vectorises. */
+CPS_HOT static void
+finish_cells4 (const uint16_t * soft, const uint16_t * above, int n,
+    uint32_t area, int tau, float *mo, float *re)
+{
+  float farea = (float) area, fsoft = (float) (tau * area);
+
+  for (int i = 0; i < n; i++) {
+    uint32_t s = (uint32_t) soft[4 * i] + soft[4 * i + 1] + soft[4 * i + 2] +
+        soft[4 * i + 3];
+    uint32_t a = (uint32_t) above[4 * i] + above[4 * i + 1] +
+        above[4 * i + 2] + above[4 * i + 3];
+    int keep = !(MIN_CELL_SHARE * a < area);
+    float m = (float) a / farea, r = (float) s / fsoft;
+
+    mo[i] = keep ? m : 0.0f;
+    re[i] = keep ? r : 0.0f;
+  }
+}
+
 /* Row of cells @j (rows [y0, y1)) from the column sums in @c. */
 static void
 finish_cells (const CellScratch * c, int width, int lw, int y0, int y1,
     int tau, float *mo, float *re)
 {
-  if (width == 4 * lw)
-    cell_sums4 (c->soft, c->above, lw, c->cell_soft, c->cell_above);
-  else
-    cell_sums (c->soft, c->above, c->cell_x, lw, c->cell_soft,
-        c->cell_above);
+  if (width == 4 * lw) {
+    finish_cells4 (c->soft, c->above, lw, (uint32_t) (4 * (y1 - y0)), tau,
+        mo, re);
+    return;
+  }
+  cell_sums (c->soft, c->above, c->cell_x, lw, c->cell_soft, c->cell_above);
   for (int i = 0; i < lw; i++) {
     uint32_t s = c->cell_soft[i], a = c->cell_above[i];
     uint32_t area = (uint32_t) ((c->cell_x[i + 1] - c->cell_x[i]) * (y1 - y0));
