@@ -486,11 +486,27 @@ difference_row (const uint8_t * held, const uint8_t * const *sides,
 {
   const uint8_t *row = held + (size_t) y * width;
 
+  int n_chunks = (width + 63) / 64, needed = 0;
+
   side_span (row, y, sides[0], &warps[0], width, height, 0, width, out);
+  if (n_sides < 2)
+    return;
   /* the second side only where the first leaves a difference: in chunks
    * of 64 columns (a pixel below the lowest threshold keeps its first
-   * difference whichever way) */
-  for (int a = 0; n_sides > 1 && a < width; a += 64) {
+   * difference whichever way); along the whole row where most chunks
+   * need it, in one span (a zoom's runs are not cut at the chunks) */
+  for (int a = 0; a < width; a += 64)
+    needed += any_needs_second_side (out + a, (a + 64 < width ? a + 64 :
+            width) - a);
+  if (needed == 0)
+    return;
+  if (2 * needed > n_chunks) {
+    side_span (row, y, sides[1], &warps[1], width, height, 0, width,
+        scratch);
+    combine_sides (out, scratch, width);
+    return;
+  }
+  for (int a = 0; a < width; a += 64) {
     int b = a + 64 < width ? a + 64 : width;
 
     if (!any_needs_second_side (out + a, b - a))
