@@ -12,6 +12,14 @@
 #include <math.h>
 #include <string.h>
 
+/* The byte loops get an AVX-512 clone as well, where the CPU has it */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define CPS_HOT_BYTES \
+  __attribute__((target_clones ("arch=x86-64-v4", "avx2", "default")))
+#else
+#define CPS_HOT_BYTES CPS_HOT
+#endif
+
 #define MAX_DIFFERENCE 254
 #define NOISE_FACTOR 3
 /* half levels; never below CPS_CAMERA_SECOND_SIDE_FROM (cps_camera_maps.h) */
@@ -99,17 +107,190 @@ tolerant_pixel (const uint8_t * row, const uint8_t * s, const uint8_t * up,
   out[i] = d < MAX_DIFFERENCE ? d : MAX_DIFFERENCE;
 }
 
-CPS_HOT static void
+/* The byte loops by hand where the CPU has AVX2 or AVX-512 (BW): GCC
+ * does not find the saturating instructions in sub_sat and add_sat, and
+ * spends several per lane on each. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define CPS_X86_BYTES 1
+#include <immintrin.h>
+
+/* 0: neither, 1: AVX2, 2: AVX-512BW as well */
+static int
+byte_level (void)
+{
+  static int level = -1;
+
+  if (level < 0) {
+    __builtin_cpu_init ();
+    level = __builtin_cpu_supports ("avx512bw") &&
+        __builtin_cpu_supports ("avx512vl") ? 2 :
+        __builtin_cpu_supports ("avx2") ? 1 : 0;
+  }
+  return level;
+}
+
+#define TOLERANT_BLOCK(T, P, L, MIN, MAX, ADDS, SUBS, SET1) \
+  TOLERANT_BLOCK_LS (T, P ## loadu_si ## L, P ## storeu_si ## L, MIN, MAX, \
+      ADDS, SUBS, SET1)
+#define TOLERANT_BLOCK_LS(T, LOAD, STORE, MIN, MAX, ADDS, SUBS, SET1) \
+  do { \
+    T c_ = LOAD ((const void *) (s + k)); \
+    T v_ = LOAD ((const void *) (row + k)); \
+    T a_ = LOAD ((const void *) (s + k - 1)); \
+    T b_ = LOAD ((const void *) (s + k + 1)); \
+    T u_ = LOAD ((const void *) (up + k)); \
+    T d_ = LOAD ((const void *) (down + k)); \
+    T mn_ = MIN (MIN (MIN (a_, b_), MIN (u_, d_)), c_); \
+    T mx_ = MAX (MAX (MAX (a_, b_), MAX (u_, d_)), c_); \
+    T above_ = SUBS (ADDS (SUBS (v_, c_), SUBS (v_, mx_)), SUBS (mx_, v_)); \
+    T below_ = SUBS (ADDS (SUBS (c_, v_), SUBS (mn_, v_)), SUBS (v_, mn_)); \
+    STORE ((void *) (out + k), \
+        MIN (MAX (above_, below_), SET1 ((char) MAX_DIFFERENCE))); \
+  } while (0)
+
+#define TOLERANT32 TOLERANT_BLOCK (__m256i, _mm256_, 256, _mm256_min_epu8, \
+    _mm256_max_epu8, _mm256_adds_epu8, _mm256_subs_epu8, _mm256_set1_epi8)
+#define TOLERANT64 TOLERANT_BLOCK (__m512i, _mm512_, 512, _mm512_min_epu8, \
+    _mm512_max_epu8, _mm512_adds_epu8, _mm512_subs_epu8, _mm512_set1_epi8)
+
+/* @n ≥ 32 */
+__attribute__((target ("avx2"))) static void
+tolerant_span_avx2 (const uint8_t * row, const uint8_t * s,
+    const uint8_t * up, const uint8_t * down, int n, uint8_t * out)
+{
+  int k = 0;
+
+  for (; k + 32 <= n; k += 32)
+    TOLERANT32;
+  if (k < n) {
+    k = n - 32;
+    TOLERANT32;
+  }
+}
+
+/* @n < 32 pixels in one block of masked loads and stores (the lanes
+ * beyond are neither read nor written) */
+#define MASKED_LOAD(p) _mm256_maskz_loadu_epi8 (mask, (p))
+#define MASKED_STORE(p, v) _mm256_mask_storeu_epi8 ((p), mask, (v))
+
+__attribute__((target ("avx512bw,avx512vl"))) static void
+tolerant_short_avx512 (const uint8_t * row, const uint8_t * s,
+    const uint8_t * up, const uint8_t * down, int n, uint8_t * out)
+{
+  __mmask32 mask = (__mmask32) ((1u << n) - 1);
+  int k = 0;
+
+  TOLERANT_BLOCK_LS (__m256i, MASKED_LOAD, MASKED_STORE, _mm256_min_epu8,
+      _mm256_max_epu8, _mm256_adds_epu8, _mm256_subs_epu8,
+      _mm256_set1_epi8);
+}
+
+__attribute__((target ("avx512bw"))) static void
+tolerant_span_avx512 (const uint8_t * row, const uint8_t * s,
+    const uint8_t * up, const uint8_t * down, int n, uint8_t * out)
+{
+  int k = 0;
+
+  for (; k + 64 <= n; k += 64)
+    TOLERANT64;
+  if (k + 32 <= n) {
+    TOLERANT32;
+    k += 32;
+  }
+  if (k < n) {
+    k = n - 32;
+    TOLERANT32;
+  }
+}
+
+#define PLAIN_BLOCK(T, P, L, MIN, ADDS, SUBS, SET1) \
+  PLAIN_BLOCK_LS (T, P ## loadu_si ## L, P ## storeu_si ## L, P ## or_si ## L, \
+      MIN, ADDS, SUBS, SET1)
+#define PLAIN_BLOCK_LS(T, LOAD, STORE, OR, MIN, ADDS, SUBS, SET1) \
+  do { \
+    T c_ = LOAD ((const void *) (s + k)); \
+    T v_ = LOAD ((const void *) (row + k)); \
+    T ad_ = OR (SUBS (v_, c_), SUBS (c_, v_)); \
+    STORE ((void *) (out + k), \
+        MIN (ADDS (ad_, ad_), SET1 ((char) MAX_DIFFERENCE))); \
+  } while (0)
+
+#define PLAIN32 PLAIN_BLOCK (__m256i, _mm256_, 256, _mm256_min_epu8, \
+    _mm256_adds_epu8, _mm256_subs_epu8, _mm256_set1_epi8)
+#define PLAIN64 PLAIN_BLOCK (__m512i, _mm512_, 512, _mm512_min_epu8, \
+    _mm512_adds_epu8, _mm512_subs_epu8, _mm512_set1_epi8)
+
+__attribute__((target ("avx2"))) static void
+plain_span_avx2 (const uint8_t * row, const uint8_t * s, int n,
+    uint8_t * out)
+{
+  int k = 0;
+
+  for (; k + 32 <= n; k += 32)
+    PLAIN32;
+  if (k < n) {
+    k = n - 32;
+    PLAIN32;
+  }
+}
+
+__attribute__((target ("avx512bw,avx512vl"))) static void
+plain_short_avx512 (const uint8_t * row, const uint8_t * s, int n,
+    uint8_t * out)
+{
+  __mmask32 mask = (__mmask32) ((1u << n) - 1);
+  int k = 0;
+
+  PLAIN_BLOCK_LS (__m256i, MASKED_LOAD, MASKED_STORE, _mm256_or_si256,
+      _mm256_min_epu8, _mm256_adds_epu8, _mm256_subs_epu8,
+      _mm256_set1_epi8);
+}
+
+__attribute__((target ("avx512bw"))) static void
+plain_span_avx512 (const uint8_t * row, const uint8_t * s, int n,
+    uint8_t * out)
+{
+  int k = 0;
+
+  for (; k + 64 <= n; k += 64)
+    PLAIN64;
+  if (k + 32 <= n) {
+    PLAIN32;
+    k += 32;
+  }
+  if (k < n) {
+    k = n - 32;
+    PLAIN32;
+  }
+}
+#endif
+
+static void
 tolerant_span (const uint8_t * row, const uint8_t * s, const uint8_t * up,
     const uint8_t * down, int n, uint8_t * out)
 {
   int i = 0;
 
+#ifdef CPS_X86_BYTES
+  if (byte_level () == 2) {
+    if (n < 32)
+      tolerant_short_avx512 (row, s, up, down, n, out);
+    else
+      tolerant_span_avx512 (row, s, up, down, n, out);
+    return;
+  }
+#endif
   if (n < 32) {
     for (; i < n; i++)
       tolerant_pixel (row, s, up, down, i, out);
     return;
   }
+#ifdef CPS_X86_BYTES
+  if (byte_level () == 1) {
+    tolerant_span_avx2 (row, s, up, down, n, out);
+    return;
+  }
+#endif
   /* blocks of 32, then the last 32 again rather than a scalar tail (the
    * same values): a zoom's runs are a few dozen pixels long */
   for (; i + 32 <= n; i += 32)
@@ -121,9 +302,22 @@ tolerant_span (const uint8_t * row, const uint8_t * s, const uint8_t * up,
 }
 
 /* |2 v − 2 c| = 2 |v − c|, saturated, in 8-bit lanes */
-CPS_HOT static void
+static void
 plain_span (const uint8_t * row, const uint8_t * s, int n, uint8_t * out)
 {
+#ifdef CPS_X86_BYTES
+  if (byte_level () == 2) {
+    if (n < 32)
+      plain_short_avx512 (row, s, n, out);
+    else
+      plain_span_avx512 (row, s, n, out);
+    return;
+  }
+  if (n >= 32 && byte_level () == 1) {
+    plain_span_avx2 (row, s, n, out);
+    return;
+  }
+#endif
   for (int i = 0; i < n; i++) {
     uint8_t ad = sub_sat (row[i], s[i]) | sub_sat (s[i], row[i]);
     uint8_t d = add_sat (ad, ad);
@@ -246,7 +440,7 @@ needs_second_side (int d)
   return d != CPS_CAMERA_UNMEASURED && d >= CPS_CAMERA_SECOND_SIDE_FROM;
 }
 
-CPS_HOT static int
+CPS_HOT_BYTES static int
 any_needs_second_side (const uint8_t * d, int n)
 {
   int any = 0;
@@ -258,7 +452,7 @@ any_needs_second_side (const uint8_t * d, int n)
 
 /* out = the smaller of out and other where out calls for the second side
  * and other measured it. */
-CPS_HOT static void
+CPS_HOT_BYTES static void
 combine_sides (uint8_t * out, const uint8_t * other, int n)
 {
   for (int x = 0; x < n; x++) {
@@ -271,7 +465,7 @@ combine_sides (uint8_t * out, const uint8_t * other, int n)
 
 /* Adds a row of differences to the per-column sums of min(d, tau) and of
  * d > tau (unmeasured pixels count as 0). */
-CPS_HOT static void
+CPS_HOT_BYTES static void
 accumulate_row (const uint8_t * d, int n, int tau, uint16_t * soft,
     uint16_t * above)
 {
@@ -283,6 +477,52 @@ accumulate_row (const uint8_t * d, int n, int tau, uint16_t * soft,
   }
 }
 
+/* Row @y of the differences (cps_camera_differences without the
+ * histogram) into @out. */
+static void
+difference_row (const uint8_t * held, const uint8_t * const *sides,
+    const CpsCameraWarp * warps, int n_sides, int width, int height, int y,
+    uint8_t * scratch, uint8_t * out)
+{
+  const uint8_t *row = held + (size_t) y * width;
+
+  int n_chunks = (width + 63) / 64, needed = 0;
+
+  side_span (row, y, sides[0], &warps[0], width, height, 0, width, out);
+  if (n_sides < 2)
+    return;
+  /* the second side only where the first leaves a difference: in chunks
+   * of 64 columns (a pixel below the lowest threshold keeps its first
+   * difference whichever way); along the whole row where most chunks
+   * need it, in one span (a zoom's runs are not cut at the chunks) */
+  for (int a = 0; a < width; a += 64)
+    needed += any_needs_second_side (out + a, (a + 64 < width ? a + 64 :
+            width) - a);
+  if (needed == 0)
+    return;
+  if (2 * needed > n_chunks) {
+    side_span (row, y, sides[1], &warps[1], width, height, 0, width,
+        scratch);
+    combine_sides (out, scratch, width);
+    return;
+  }
+  for (int a = 0; a < width; a += 64) {
+    int b = a + 64 < width ? a + 64 : width;
+
+    if (!any_needs_second_side (out + a, b - a))
+      continue;
+    side_span (row, y, sides[1], &warps[1], width, height, a, b, scratch);
+    combine_sides (out + a, scratch + a, b - a);
+  }
+}
+
+static void
+sample_row (const uint8_t * d, int width, uint32_t * hist)
+{
+  for (int x = 0; x < width; x += 4)
+    hist[d[x]]++;
+}
+
 void
 cps_camera_differences (const uint8_t * held,
     const uint8_t * const *sides, const CpsCameraWarp * warps, int n_sides,
@@ -290,24 +530,12 @@ cps_camera_differences (const uint8_t * held,
 {
   memset (hist, 0, sizeof (uint32_t) * 256);
   for (int y = 0; y < height; y++) {
-    const uint8_t *row = held + (size_t) y * width;
     uint8_t *out = diff + (size_t) y * width;
 
-    side_span (row, y, sides[0], &warps[0], width, height, 0, width, out);
-    /* the second side only where the first leaves a difference: in chunks
-     * of 64 columns (a pixel below the lowest threshold keeps its first
-     * difference whichever way) */
-    for (int a = 0; n_sides > 1 && a < width; a += 64) {
-      int b = a + 64 < width ? a + 64 : width;
-
-      if (!any_needs_second_side (out + a, b - a))
-        continue;
-      side_span (row, y, sides[1], &warps[1], width, height, a, b, scratch);
-      combine_sides (out + a, scratch + a, b - a);
-    }
+    difference_row (held, sides, warps, n_sides, width, height, y, scratch,
+        out);
     if ((y & 3) == 0)
-      for (int x = 0; x < width; x += 4)
-        hist[out[x]]++;
+      sample_row (out, width, hist);
   }
 }
 
@@ -331,8 +559,8 @@ cps_camera_noise_level (const uint32_t * hist)
 }
 
 /* The sums of the @n cells of a row of cells (columns [cell_x[i],
- * cell_x[i + 1])) from its column sums; cell_sums4 for the default
- * downscale's cells of 4 columns, whose fixed offsets vectorise. */
+ * cell_x[i + 1])) from its column sums (finish_cells4 does the default
+ * downscale's cells of 4 columns). */
 CPS_HOT static void
 cell_sums (const uint16_t * soft, const uint16_t * above, const int *cell_x,
     int n, uint32_t * s, uint32_t * a)
@@ -346,15 +574,74 @@ cell_sums (const uint16_t * soft, const uint16_t * above, const int *cell_x,
   }
 }
 
-CPS_HOT static void
-cell_sums4 (const uint16_t * soft, const uint16_t * above, int n,
-    uint32_t * s, uint32_t * a)
+/* The cells' first columns, in @columns after the column sums (as
+ * cps_camera_cell_maps lays them out). */
+typedef struct {
+  uint16_t *soft, *above;
+  int *cell_x;
+  uint32_t *cell_soft, *cell_above;
+} CellScratch;
+
+static CellScratch
+cell_scratch (uint32_t * columns, int width, int lw)
 {
+  /* 16-bit column sums: a cell has at most 64 rows of at most MAX_NOISE;
+   * the cells' first columns after them (lw + 1 of them), then the
+   * cells' sums of a row of cells */
+  CellScratch c;
+
+  c.soft = (uint16_t *) columns;
+  c.above = c.soft + width;
+  c.cell_x = (int *) (c.above + width);
+  c.cell_soft = (uint32_t *) (c.cell_x + lw + 1);
+  c.cell_above = c.cell_soft + lw;
+  for (int i = 0; i < lw; i++)
+    cps_camera_cell (i, lw, width, &c.cell_x[i], &c.cell_x[i + 1]);
+  return c;
+}
+
+/* Cells of 4 columns: the sums and the maps in one loop, without a
+ * branch (the same divisions, so the same values), which vectorises. */
+CPS_HOT static void
+finish_cells4 (const uint16_t * soft, const uint16_t * above, int n,
+    uint32_t area, int tau, float *mo, float *re)
+{
+  float farea = (float) area, fsoft = (float) (tau * area);
+
   for (int i = 0; i < n; i++) {
-    s[i] = (uint32_t) soft[4 * i] + soft[4 * i + 1] + soft[4 * i + 2] +
+    uint32_t s = (uint32_t) soft[4 * i] + soft[4 * i + 1] + soft[4 * i + 2] +
         soft[4 * i + 3];
-    a[i] = (uint32_t) above[4 * i] + above[4 * i + 1] + above[4 * i + 2] +
-        above[4 * i + 3];
+    uint32_t a = (uint32_t) above[4 * i] + above[4 * i + 1] +
+        above[4 * i + 2] + above[4 * i + 3];
+    int keep = !(MIN_CELL_SHARE * a < area);
+    float m = (float) a / farea, r = (float) s / fsoft;
+
+    mo[i] = keep ? m : 0.0f;
+    re[i] = keep ? r : 0.0f;
+  }
+}
+
+/* Row of cells @j (rows [y0, y1)) from the column sums in @c. */
+static void
+finish_cells (const CellScratch * c, int width, int lw, int y0, int y1,
+    int tau, float *mo, float *re)
+{
+  if (width == 4 * lw) {
+    finish_cells4 (c->soft, c->above, lw, (uint32_t) (4 * (y1 - y0)), tau,
+        mo, re);
+    return;
+  }
+  cell_sums (c->soft, c->above, c->cell_x, lw, c->cell_soft, c->cell_above);
+  for (int i = 0; i < lw; i++) {
+    uint32_t s = c->cell_soft[i], a = c->cell_above[i];
+    uint32_t area = (uint32_t) ((c->cell_x[i + 1] - c->cell_x[i]) * (y1 - y0));
+
+    if (MIN_CELL_SHARE * a < area) {
+      mo[i] = re[i] = 0.0f;
+    } else {
+      mo[i] = (float) a / (float) area;
+      re[i] = (float) s / (float) (tau * area);
+    }
   }
 }
 
@@ -362,40 +649,69 @@ void
 cps_camera_cell_maps (const uint8_t * diff, int width, int height, int lw,
     int lh, int tau, uint32_t * columns, float *motion, float *residual)
 {
-  /* 16-bit column sums: a cell has at most 64 rows of at most MAX_NOISE;
-   * the cells' first columns after them (lw + 1 of them), then the
-   * cells' sums of a row of cells */
-  uint16_t *soft = (uint16_t *) columns, *above = soft + width;
-  int *cell_x = (int *) (above + width);
-  uint32_t *cell_soft = (uint32_t *) (cell_x + lw + 1),
-      *cell_above = cell_soft + lw;
+  CellScratch c = cell_scratch (columns, width, lw);
 
-  for (int i = 0; i < lw; i++)
-    cps_camera_cell (i, lw, width, &cell_x[i], &cell_x[i + 1]);
   for (int j = 0; j < lh; j++) {
     int y0, y1;
-    float *mo = motion + (size_t) j * lw, *re = residual + (size_t) j * lw;
 
     cps_camera_cell (j, lh, height, &y0, &y1);
     memset (columns, 0, sizeof (uint16_t) * 2 * width);
     for (int y = y0; y < y1; y++)
-      accumulate_row (diff + (size_t) y * width, width, tau, soft, above);
-    if (width == 4 * lw)
-      cell_sums4 (soft, above, lw, cell_soft, cell_above);
-    else
-      cell_sums (soft, above, cell_x, lw, cell_soft, cell_above);
-    for (int i = 0; i < lw; i++) {
-      uint32_t s = cell_soft[i], a = cell_above[i];
-      uint32_t area = (uint32_t) ((cell_x[i + 1] - cell_x[i]) * (y1 - y0));
-
-      if (MIN_CELL_SHARE * a < area) {
-        mo[i] = re[i] = 0.0f;
-      } else {
-        mo[i] = (float) a / (float) area;
-        re[i] = (float) s / (float) (tau * area);
-      }
-    }
+      accumulate_row (diff + (size_t) y * width, width, tau, c.soft,
+          c.above);
+    finish_cells (&c, width, lw, y0, y1, tau, motion + (size_t) j * lw,
+        residual + (size_t) j * lw);
   }
+}
+
+size_t
+cps_camera_sampled_rows (int height)
+{
+  return (size_t) (height + 3) / 4;
+}
+
+int
+cps_camera_difference_maps (const uint8_t * held,
+    const uint8_t * const *sides, const CpsCameraWarp * warps, int n_sides,
+    int width, int height, int lw, int lh, uint8_t * scratch,
+    uint8_t * sampled, uint32_t * hist, uint32_t * columns, float *motion,
+    float *residual)
+{
+  CellScratch c;
+  uint8_t *row = scratch + width;
+  int tau;
+
+  /* the rows the histogram samples first, kept: the threshold needs
+   * them before any cell */
+  memset (hist, 0, sizeof (uint32_t) * 256);
+  for (int y = 0; y < height; y += 4) {
+    uint8_t *out = sampled + (size_t) (y / 4) * width;
+
+    difference_row (held, sides, warps, n_sides, width, height, y, scratch,
+        out);
+    sample_row (out, width, hist);
+  }
+  tau = cps_camera_noise_level (hist);
+  c = cell_scratch (columns, width, lw);
+  for (int j = 0; j < lh; j++) {
+    int y0, y1;
+
+    cps_camera_cell (j, lh, height, &y0, &y1);
+    memset (columns, 0, sizeof (uint16_t) * 2 * width);
+    for (int y = y0; y < y1; y++) {
+      const uint8_t *d = sampled + (size_t) (y / 4) * width;
+
+      if (y & 3) {
+        difference_row (held, sides, warps, n_sides, width, height, y,
+            scratch, row);
+        d = row;
+      }
+      accumulate_row (d, width, tau, c.soft, c.above);
+    }
+    finish_cells (&c, width, lw, y0, y1, tau, motion + (size_t) j * lw,
+        residual + (size_t) j * lw);
+  }
+  return tau;
 }
 
 /* The maximum (or, with @sign −1, the minimum) of each element of the

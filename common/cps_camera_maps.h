@@ -76,6 +76,20 @@ void cps_camera_cell_maps (const uint8_t * diff, int width, int height,
     int lw, int lh, int tau, uint32_t * columns, float *motion,
     float *residual);
 
+/* cps_camera_differences, cps_camera_noise_level and cps_camera_cell_maps
+ * in one pass, without the difference map (the same maps; returns the
+ * threshold): the rows the histogram samples first, kept in @sampled
+ * (cps_camera_sampled_rows (@height) rows of @width), then each cell's
+ * rows as they are compared.  @scratch holds 2 @width bytes, @columns
+ * cps_camera_cell_scratch (@width, @lw) uint32.  The CPU's per-pixel
+ * stage. */
+size_t cps_camera_sampled_rows (int height);
+int cps_camera_difference_maps (const uint8_t * held,
+    const uint8_t * const *sides, const CpsCameraWarp * warps, int n_sides,
+    int width, int height, int lw, int lh, uint8_t * scratch,
+    uint8_t * sampled, uint32_t * hist, uint32_t * columns, float *motion,
+    float *residual);
+
 /* A 21 × 21 grey closing of both maps (a 21 × 21 maximum filter, then a
  * minimum filter, each window cut to the map; the same as five 5 × 5
  * dilations then five erosions), unless nothing or more than 15% of the
