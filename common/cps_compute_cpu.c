@@ -208,7 +208,7 @@ clamp255 (float v)
   return v < 0.0f ? 0.0f : (v > 255.0f ? 255.0f : v);
 }
 
-CPS_HOT static void
+CPS_HOT512 static void
 convert_row (const float *y, const float *u, const float *v, int n,
     const CpsColorMatrix * cm, float *r, float *g, float *b)
 {
