@@ -236,36 +236,17 @@ fuse_one (float m, float r, float pm, float pr, float wm, float wr)
   return e < 1.0f ? e : 1.0f;
 }
 
-static CPS_ALWAYS_INLINE v8f
-min8 (v8f a, v8f b)
-{
-  return select8 (a < b, a, b);
-}
-
-CPS_HOT void
+/* fuse_one is written so that the compiler vectorizes it, 16 lanes in the
+ * AVX-512 clone. */
+CPS_HOT512 void
 cps_energy_fuse (const float *motion, const float *residual, size_t n,
     double percentile_fraction, float motion_weight, float residual_weight,
     float *scratch, float *energy)
 {
   float pm = cps_normaliser (motion, n, percentile_fraction, scratch);
   float pr = cps_normaliser (residual, n, percentile_fraction, scratch);
-  v8f one, vpm, vpr, vwm, vwr;
-  size_t i = 0;
 
-  /* the same operations as fuse_one, eight lanes at a time */
-  one = (v8f) { 0 } + 1.0f;
-  vpm = one * pm;
-  vpr = one * pr;
-  vwm = one * motion_weight;
-  vwr = one * residual_weight;
-  for (; i + 8 <= n; i += 8) {
-    v8f m = min8 (load8 (motion + i) / vpm, one);
-    v8f r = min8 (load8 (residual + i) / vpr, one);
-    v8f e = min8 (vwm * m + vwr * r, one);
-
-    memcpy (energy + i, &e, sizeof (e));
-  }
-  for (; i < n; i++)
+  for (size_t i = 0; i < n; i++)
     energy[i] = fuse_one (motion[i], residual[i], pm, pr, motion_weight,
         residual_weight);
 }
