@@ -6,6 +6,7 @@
  * u8.
  */
 #include "cps_dtype.h"
+#include "cps_inline.h"
 
 #include <math.h>
 #include <string.h>
@@ -49,8 +50,10 @@ bits_float (uint32_t x)
   return f;
 }
 
-uint16_t
-cps_float_to_bf16 (float f)
+/* The conversions are inline here, so that cps_convert_floats' loops
+ * vectorize rather than call them per value. */
+static inline uint16_t
+to_bf16 (float f)
 {
   uint32_t x = float_bits (f);
 
@@ -60,14 +63,20 @@ cps_float_to_bf16 (float f)
   return (uint16_t) (x >> 16);
 }
 
+uint16_t
+cps_float_to_bf16 (float f)
+{
+  return to_bf16 (f);
+}
+
 float
 cps_bf16_to_float (uint16_t h)
 {
   return bits_float ((uint32_t) h << 16);
 }
 
-uint16_t
-cps_float_to_fp16 (float f)
+static inline uint16_t
+to_fp16 (float f)
 {
   uint32_t x = float_bits (f);
   uint16_t sign = (uint16_t) ((x >> 16) & 0x8000u);
@@ -83,6 +92,12 @@ cps_float_to_fp16 (float f)
   return sign | (uint16_t) (x >> 13);
 }
 
+uint16_t
+cps_float_to_fp16 (float f)
+{
+  return to_fp16 (f);
+}
+
 float
 cps_fp16_to_float (uint16_t h)
 {
@@ -96,17 +111,17 @@ cps_fp16_to_float (uint16_t h)
   return bits_float (sign | ((e + 112) << 23) | (m << 13));
 }
 
-void
+CPS_HOT void
 cps_convert_floats (const float *in, size_t n, CpsDtype dtype, void *out)
 {
   switch (dtype) {
     case CPS_DTYPE_BF16:
       for (size_t i = 0; i < n; i++)
-        ((uint16_t *) out)[i] = cps_float_to_bf16 (in[i]);
+        ((uint16_t *) out)[i] = to_bf16 (in[i]);
       break;
     case CPS_DTYPE_FP16:
       for (size_t i = 0; i < n; i++)
-        ((uint16_t *) out)[i] = cps_float_to_fp16 (in[i]);
+        ((uint16_t *) out)[i] = to_fp16 (in[i]);
       break;
     case CPS_DTYPE_FP32:
       memcpy (out, in, n * sizeof (float));

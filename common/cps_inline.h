@@ -14,8 +14,13 @@
  * the default clone keeps the code runnable on any CPU. */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #define CPS_HOT __attribute__((target_clones ("avx2", "default")))
+/* Loops the compiler vectorizes that also run faster with AVX-512's 16
+ * lanes (measured per function) get a third clone. */
+#define CPS_HOT512 __attribute__((target_clones ("arch=x86-64-v4", "avx2", \
+        "default")))
 #else
 #define CPS_HOT
+#define CPS_HOT512
 #endif
 
 /* Every helper of a CPS_HOT function that takes, returns or computes

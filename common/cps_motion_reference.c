@@ -103,13 +103,11 @@ match_pixel (const float *prev_padded, int ps, const float *crow, int x,
   mot[x] = m;
 }
 
-CPS_HOT void
-cps_motion_residual_padded (const float *prev_padded, int ps,
-    const float *cur, int w, int h, int r, float *motion, float *residual)
+/* Rows with an avx2 and a default clone: 24-pixel blocks of v8f. */
+CPS_HOT static void
+residual_rows8 (const float *prev_padded, int ps, const float *cur, int w,
+    int h, int r, const float *mags, float *motion, float *residual)
 {
-  float mags[(2 * CPS_MAX_RADIUS + 1) * (2 * CPS_MAX_RADIUS + 1)];
-
-  cps_match_magnitudes (r, mags);
   for (int y = 0; y < h; y++) {
     const float *crow = cur + (size_t) y * w;
     float *res = residual + (size_t) y * w, *mot = motion + (size_t) y * w;
@@ -127,6 +125,84 @@ cps_motion_residual_padded (const float *prev_padded, int ps,
       match_block (prev_padded, ps, crow, w - CPS_BLOCK, y, r, mags, res,
           mot);
   }
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define CPS_MATCH16 1
+#define CPS_VECS16 4
+#define CPS_BLOCK16 (16 * CPS_VECS16)
+#define CPS_AVX512 __attribute__((target ("avx512f")))
+
+/* The same with AVX-512, where the CPU has it (a target attribute, not a
+ * third clone: the clones share one source, and v8f blocks this wide
+ * spill in AVX2).  Per pixel the same result: min(e, best) is
+ * e < best ? e : best, and the mask of that comparison moves the
+ * magnitude.  With min, each best depends on the previous one through a
+ * min alone, not a compare and a blend: four vectors of 16 pixels keep the
+ * units busy (measured on a 480x270 map: 690 us a frame with the AVX2
+ * form, 530 with a compare and blend on three vectors, 370 with this). */
+static CPS_AVX512 inline __attribute__((always_inline)) void
+match16 (__m512 c, const float *p, __m512 mag, __m512 * best, __m512 * mot)
+{
+  __m512 e = _mm512_abs_ps (_mm512_sub_ps (c, _mm512_loadu_ps (p)));
+
+  *mot = _mm512_mask_mov_ps (*mot, _mm512_cmp_ps_mask (e, *best,
+          _CMP_LT_OQ), mag);
+  *best = _mm512_min_ps (e, *best);
+}
+
+static CPS_AVX512 void
+residual_rows16 (const float *prev_padded, int ps, const float *cur, int w,
+    int h, int r, const float *mags, float *motion, float *residual)
+{
+  for (int y = 0; y < h; y++) {
+    const float *crow = cur + (size_t) y * w;
+    float *res = residual + (size_t) y * w, *mot = motion + (size_t) y * w;
+
+    for (int x0 = 0; x0 < w; x0 += CPS_BLOCK16) {
+      /* the last block overlaps the one before: results are per pixel */
+      int x = x0 + CPS_BLOCK16 <= w ? x0 : w - CPS_BLOCK16, d = 0;
+      __m512 c[CPS_VECS16], b[CPS_VECS16], m[CPS_VECS16];
+
+      for (int v = 0; v < CPS_VECS16; v++) {
+        c[v] = _mm512_loadu_ps (crow + x + 16 * v);
+        b[v] = _mm512_set1_ps (INFINITY);
+        m[v] = _mm512_setzero_ps ();
+      }
+      for (int dy = -r; dy <= r; dy++) {
+        const float *prow = prev_padded + (size_t) (y - dy + r) * ps + x + r;
+
+        for (int dx = -r; dx <= r; dx++, d++) {
+          __m512 mag = _mm512_set1_ps (mags[d]);
+
+          for (int v = 0; v < CPS_VECS16; v++)
+            match16 (c[v], prow - dx + 16 * v, mag, &b[v], &m[v]);
+        }
+      }
+      for (int v = 0; v < CPS_VECS16; v++) {
+        _mm512_storeu_ps (res + x + 16 * v, b[v]);
+        _mm512_storeu_ps (mot + x + 16 * v, m[v]);
+      }
+    }
+  }
+}
+#endif
+
+void
+cps_motion_residual_padded (const float *prev_padded, int ps,
+    const float *cur, int w, int h, int r, float *motion, float *residual)
+{
+  float mags[(2 * CPS_MAX_RADIUS + 1) * (2 * CPS_MAX_RADIUS + 1)];
+
+  cps_match_magnitudes (r, mags);
+#ifdef CPS_MATCH16
+  if (w >= CPS_BLOCK16 && __builtin_cpu_supports ("avx512f")) {
+    residual_rows16 (prev_padded, ps, cur, w, h, r, mags, motion, residual);
+    return;
+  }
+#endif
+  residual_rows8 (prev_padded, ps, cur, w, h, r, mags, motion, residual);
 }
 
 void

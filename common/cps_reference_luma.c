@@ -54,7 +54,7 @@ row_4x (const uint8_t * y0, const uint8_t * u0, const uint8_t * v0,
   }
 }
 
-CPS_HOT static void
+CPS_HOT512 static void
 rows_4x (const CpsYuvPlanes * p, const CpsTap * ytaps, int lw, int lh,
     float *out)
 {

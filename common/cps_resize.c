@@ -50,7 +50,7 @@ cps_lowres_size (int width, int height, int factor, int *lowres_width,
   *lowres_height = h < height ? h : height;
 }
 
-CPS_HOT void
+CPS_HOT512 void
 cps_lerp_rows (const uint8_t * r0, const uint8_t * r1, float w1, int n,
     float *out)
 {

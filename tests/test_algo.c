@@ -94,6 +94,55 @@ test_motion_flat_tie_rule (void)
     g_assert_cmpfloat (res[i], ==, 0.0f);
 }
 
+/* Every block form (the pixel form under 24 columns, 24-pixel blocks,
+ * 64-pixel AVX-512 blocks where the CPU has them, each with an overlapping
+ * last block) against the definition, on coarse values where many
+ * displacements tie: the first best in scan order. */
+static void
+test_motion_matches_naive (void)
+{
+  static const int widths[] = { 5, 23, 24, 30, 63, 64, 100, 130 };
+  enum { H = 9, R = 3 };
+  GRand *rand = g_rand_new_with_seed (11);
+
+  for (guint i = 0; i < G_N_ELEMENTS (widths); i++) {
+    int w = widths[i];
+    float *prev = g_new (float, w * H), *cur = g_new (float, w * H);
+    float *mot = g_new (float, w * H), *res = g_new (float, w * H);
+
+    for (int k = 0; k < w * H; k++) {
+      prev[k] = 0.5f * g_rand_int_range (rand, 0, 6);
+      cur[k] = 0.5f * g_rand_int_range (rand, 0, 6);
+    }
+    cps_motion_residual (prev, cur, w, H, R, mot, res);
+    for (int y = 0; y < H; y++)
+      for (int x = 0; x < w; x++) {
+        float best = INFINITY, m = 0.0f;
+
+        for (int dy = -R; dy <= R; dy++)
+          for (int dx = -R; dx <= R; dx++) {
+            int py = y - dy, px = x - dx;
+            float e;
+
+            if (py < 0 || py >= H || px < 0 || px >= w)
+              continue;
+            e = fabsf (cur[y * w + x] - prev[py * w + px]);
+            if (e < best) {
+              best = e;
+              m = sqrtf ((float) (dx * dx + dy * dy));
+            }
+          }
+        g_assert_cmpfloat (res[y * w + x], ==, best);
+        g_assert_cmpfloat (mot[y * w + x], ==, m);
+      }
+    g_free (prev);
+    g_free (cur);
+    g_free (mot);
+    g_free (res);
+  }
+  g_rand_free (rand);
+}
+
 /* The reference luma of single pixels: RGB as libswscale 5.1 (x86)
  * converts a yuv420p frame whose 2 × 2 blocks hold these values to RGB24
  * at the same size with SWS_BILINEAR, and the float luma of that RGB as
@@ -322,6 +371,51 @@ test_percentile_large (void)
   g_free (v);
   g_free (sorted);
   g_free (scratch);
+  g_rand_free (rand);
+}
+
+/* The selection against its definition, the element of rank
+ * rint(fraction * (n - 1)) of a sorted copy, for every size class the
+ * code treats apart (n = 1, the small form up to 4096, the sampled
+ * bracket above; lengths that are not a multiple of 8), on random floats
+ * of both signs and on quantised maps with long runs of ties (few values,
+ * as motion maps; quarter steps with a dominant zero, as residuals), at
+ * fractions 0 and 1, the default 0.95 and random ones. */
+static void
+test_percentile_definition (void)
+{
+  static const size_t sizes[] = { 1, 2, 3, 7, 64, 1001, 4096, 4097, 9999,
+    129600, 130003
+  };
+  GRand *rand = g_rand_new_with_seed (2026);
+
+  for (guint s = 0; s < G_N_ELEMENTS (sizes); s++) {
+    size_t n = sizes[s];
+    float *v = g_new (float, n), *sorted = g_new (float, n);
+    float *scratch = g_new (float, n);
+
+    for (int kind = 0; kind < 4; kind++) {
+      for (size_t i = 0; i < n; i++)
+        v[i] = kind == 0 ? (float) g_rand_double_range (rand, -1e4, 1e4) :
+            kind == 1 ? sqrtf ((float) g_rand_int_range (rand, 0, 4) *
+            g_rand_int_range (rand, 0, 9)) :
+            kind == 2 ? (g_rand_int_range (rand, 0, 10) ? 0.0f :
+            0.25f * g_rand_int_range (rand, 0, 1021)) :
+            (float) (i % 3);      /* three values, in runs of one */
+      memcpy (sorted, v, sizeof (float) * n);
+      qsort (sorted, n, sizeof (float), cmp_float);
+      for (int j = 0; j < 6; j++) {
+        double f = j == 0 ? 0.0 : j == 1 ? 1.0 : j == 2 ? 0.95 :
+            g_rand_double (rand);
+
+        g_assert_cmpfloat (cps_percentile (v, n, f, scratch), ==,
+            sorted[(size_t) rint (f * (double) (n - 1))]);
+      }
+    }
+    g_free (v);
+    g_free (sorted);
+    g_free (scratch);
+  }
   g_rand_free (rand);
 }
 
@@ -960,9 +1054,12 @@ main (int argc, char **argv)
   g_test_add_func ("/algo/reference-downscale-plain",
       test_reference_downscale_plain);
   g_test_add_func ("/algo/percentile", test_percentile);
+  g_test_add_func ("/algo/motion-matches-naive", test_motion_matches_naive);
   g_test_add_func ("/algo/percentile-matches-sort",
       test_percentile_matches_sort);
   g_test_add_func ("/algo/percentile-large", test_percentile_large);
+  g_test_add_func ("/algo/percentile-definition",
+      test_percentile_definition);
   g_test_add_func ("/algo/energy-fuse", test_energy_fuse);
   g_test_add_func ("/algo/smart-resize", test_smart_resize);
   g_test_add_func ("/algo/score-plan-matches-naive",
