@@ -12,14 +12,6 @@
 #include <math.h>
 #include <string.h>
 
-/* The byte loops get an AVX-512 clone as well, where the CPU has it */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define CPS_HOT_BYTES \
-  __attribute__((target_clones ("arch=x86-64-v4", "avx2", "default")))
-#else
-#define CPS_HOT_BYTES CPS_HOT
-#endif
-
 #define MAX_DIFFERENCE 254
 #define NOISE_FACTOR 3
 /* half levels; never below CPS_CAMERA_SECOND_SIDE_FROM (cps_camera_maps.h) */
@@ -440,7 +432,7 @@ needs_second_side (int d)
   return d != CPS_CAMERA_UNMEASURED && d >= CPS_CAMERA_SECOND_SIDE_FROM;
 }
 
-CPS_HOT_BYTES static int
+CPS_HOT512 static int
 any_needs_second_side (const uint8_t * d, int n)
 {
   int any = 0;
@@ -452,7 +444,7 @@ any_needs_second_side (const uint8_t * d, int n)
 
 /* out = the smaller of out and other where out calls for the second side
  * and other measured it. */
-CPS_HOT_BYTES static void
+CPS_HOT512 static void
 combine_sides (uint8_t * out, const uint8_t * other, int n)
 {
   for (int x = 0; x < n; x++) {
@@ -465,7 +457,7 @@ combine_sides (uint8_t * out, const uint8_t * other, int n)
 
 /* Adds a row of differences to the per-column sums of min(d, tau) and of
  * d > tau (unmeasured pixels count as 0). */
-CPS_HOT_BYTES static void
+CPS_HOT512 static void
 accumulate_row (const uint8_t * d, int n, int tau, uint16_t * soft,
     uint16_t * above)
 {
