@@ -8,6 +8,7 @@
 # the pipeline's latency query reports (which includes the time cpstopk
 # holds a window's first frame, and rtspsrc's jitterbuffer).
 #   GST_PLUGIN_PATH=build/gst /usr/bin/python3 tests/bench/bench-latency.py [windows] [cpstopk options]
+# CPS_MOTION_MODEL=reference times the reference motion model (default: camera).
 import os
 import statistics
 import subprocess
@@ -35,7 +36,8 @@ def main():
         port = server.stdout.readline().strip()
         pipeline = Gst.parse_launch(
             f"rtspsrc location=rtsp://127.0.0.1:{port}/clip ! rtph264depay ! "
-            "h264parse ! avdec_h264 ! cpsmotion ! cpsenergy ! "
+            "h264parse ! avdec_h264 ! "
+            f"cpsmotion motion-model={os.environ.get('CPS_MOTION_MODEL', 'camera')} ! cpsenergy ! "
             f"cpstopk name=topk {topk_options} ! cpspatchsink name=sink")
         topk, sink = pipeline.get_by_name("topk"), pipeline.get_by_name("sink")
         arrivals, delays = {}, []
@@ -86,7 +88,7 @@ def main():
         server.terminate()
         server.wait()
     ms = sorted(d * 1000 for d in delays)
-    print(f"{len(ms)} windows ({topk_options or 'defaults'}): last frame in -> "
+    print(f"{len(ms)} windows ({os.environ.get('CPS_MOTION_MODEL', 'camera')}, {topk_options or 'defaults'}): last frame in -> "
           f"patches out: median {statistics.median(ms):.2f} ms, "
           f"max {ms[-1]:.2f} ms")
     print(f"latency query upstream of cpspatchsink: live={live}, min "

@@ -2,7 +2,7 @@
 # cps — soak benchmark (not a test): 10,000+ frames through the full CPU
 # pipeline, resident memory sampled at every window.  Memory must be flat
 # after the first window: pools and the window store are sized once.
-#   GST_PLUGIN_PATH=build/gst /usr/bin/python3 tests/bench/bench-soak.py [clip.h264] [loops]
+#   GST_PLUGIN_PATH=build/gst /usr/bin/python3 tests/bench/bench-soak.py [clip.h264] [loops] [motion model]
 # Default: ../shared/media/talkinghead_foreman_cif.h264 (299 frames, CIF),
 # looped 34 times = 10,166 frames, decoded with avdec_h264.
 import os
@@ -29,6 +29,7 @@ def main():
     clip = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
         ROOT, "..", "shared", "media", "talkinghead_foreman_cif.h264")
     loops = int(sys.argv[2]) if len(sys.argv) > 2 else 34
+    model = sys.argv[3] if len(sys.argv) > 3 else "camera"
     if not os.path.exists(clip):
         print(f"skip: {clip} is absent (../shared/media)")
         return 0
@@ -38,7 +39,7 @@ def main():
     pipeline = Gst.parse_launch(
         f"multifilesrc location={clip} loop=true num-buffers={loops} "
         "caps=video/x-h264,stream-format=byte-stream ! h264parse ! avdec_h264 ! "
-        "cpsmotion ! cpsenergy ! cpstopk ! cpspatchsink name=sink")
+        f"cpsmotion motion-model={model} ! cpsenergy ! cpstopk ! cpspatchsink name=sink")
     sink = pipeline.get_by_name("sink")
     pipeline.set_state(Gst.State.PLAYING)
     samples, frames, start = [], 0, time.monotonic()
@@ -56,7 +57,7 @@ def main():
         print("error:", msg.parse_error()[0].message)
         return 1
     first, second, last = samples[0], samples[1], samples[-1]
-    print(f"{frames} frames, {len(samples)} windows in {wall:.1f} s ({frames / wall:.0f} fps)")
+    print(f"motion-model={model}: {frames} frames, {len(samples)} windows in {wall:.1f} s ({frames / wall:.0f} fps)")
     print(f"RSS after window 1: {first} KiB, after window 2: {second} KiB, "
           f"at the end: {last} KiB, max {max(samples)} KiB")
     marks = [samples[int(f * (len(samples) - 1))] for f in (0.1, 0.25, 0.5, 0.75, 1.0)]
