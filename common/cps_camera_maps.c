@@ -713,7 +713,8 @@ cps_camera_difference_maps (const uint8_t * held,
  * (@g) and end (@hh); the window at y spans the end of one block and the
  * start of the next, so its extreme is that of hh at its first row and g
  * at its last.  Whole rows at a time, so the inner loops run along rows
- * and vectorise: @g and @hh hold column_blocks (h) × w floats. */
+ * and vectorise: @g and @hh hold column_blocks (h) × 16 floats (or × w
+ * for a narrower map). */
 #define CLOSING_RADIUS (2 * CLOSING_PASSES)
 static int
 column_blocks (int h)
@@ -723,8 +724,100 @@ column_blocks (int h)
   return (h + 2 * CLOSING_RADIUS + k - 1) / k * k;
 }
 
-CPS_HOT static void
-columns_extreme (float *map, int w, int h, int stride, float sign, float *g,
+/* Columns_extreme over strips of 16 columns, one at a time: a strip's g
+ * and hh (rows of 16 floats) stay in the cache, where whole rows of them
+ * did not.  The same comparisons per element (max8 is a > b ? a : b). */
+#define CLOSING_STRIP 16
+
+static CPS_ALWAYS_INLINE v8f
+max8 (v8f a, v8f b)
+{
+  return select8 ((v8i) (a > b), a, b);
+}
+
+static CPS_ALWAYS_INLINE void
+store8 (float *p, v8f v)
+{
+  memcpy (p, &v, sizeof (v));
+}
+
+/* Columns [0, 16) of @map; only columns from @from on are written back
+ * (the last strip of a map overlaps the one before it). */
+static CPS_ALWAYS_INLINE void
+strip16_extreme (float *map, int h, int stride, float sign, float *g,
+    float *hh, int from)
+{
+  const int r = CLOSING_RADIUS, k = 2 * CLOSING_RADIUS + 1;
+  int len = column_blocks (h);
+  v8f ninf = { -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY,
+    -INFINITY, -INFINITY, -INFINITY
+  };
+
+  for (int b = 0; b < len; b += k) {
+    v8f g0, g1, h0, h1;
+
+    /* g forward from the block's start, stored; hh backward */
+    for (int i = b; i < b + k; i++) {
+      int y = i - r;
+      v8f v0 = ninf, v1 = ninf;
+
+      if (y >= 0 && y < h) {
+        const float *row = map + (size_t) y * stride;
+
+        v0 = sign * load8 (row);
+        v1 = sign * load8 (row + 8);
+      }
+      if (i > b) {
+        v0 = max8 (v0, g0);
+        v1 = max8 (v1, g1);
+      }
+      g0 = v0;
+      g1 = v1;
+      store8 (g + (size_t) i * 16, g0);
+      store8 (g + (size_t) i * 16 + 8, g1);
+    }
+    for (int i = b + k - 1; i >= b; i--) {
+      int y = i - r;
+      v8f v0 = ninf, v1 = ninf;
+
+      if (y >= 0 && y < h) {
+        const float *row = map + (size_t) y * stride;
+
+        v0 = sign * load8 (row);
+        v1 = sign * load8 (row + 8);
+      }
+      if (i < b + k - 1) {
+        v0 = max8 (v0, h0);
+        v1 = max8 (v1, h1);
+      }
+      h0 = v0;
+      h1 = v1;
+      store8 (hh + (size_t) i * 16, h0);
+      store8 (hh + (size_t) i * 16 + 8, h1);
+    }
+  }
+  for (int y = 0; y < h; y++) {
+    const float *a = hh + (size_t) y * 16, *c = g + (size_t) (y + 2 * r) * 16;
+    float *row = map + (size_t) y * stride;
+    v8f o0 = sign * max8 (load8 (a), load8 (c));
+    v8f o1 = sign * max8 (load8 (a + 8), load8 (c + 8));
+
+    if (from == 0) {
+      store8 (row, o0);
+      store8 (row + 8, o1);
+    } else {
+      float o[16];
+
+      store8 (o, o0);
+      store8 (o + 8, o1);
+      memcpy (row + from, o + from, sizeof (float) * (16 - from));
+    }
+  }
+}
+
+/* The general loop, for maps narrower than a strip */
+static void
+narrow_extreme (float *map, int w, int h, int stride, float sign, float *g,
     float *hh)
 {
   const int r = CLOSING_RADIUS, k = 2 * CLOSING_RADIUS + 1;
@@ -734,41 +827,51 @@ columns_extreme (float *map, int w, int h, int stride, float sign, float *g,
     float *gi = g + (size_t) i * w;
     int y = i - r;
 
-    if (y >= 0 && y < h) {
-      const float *row = map + (size_t) y * stride;
-
-      for (int x = 0; x < w; x++)
-        gi[x] = sign * row[x];
-    } else {
-      for (int x = 0; x < w; x++)
-        gi[x] = -INFINITY;
-    }
+    for (int x = 0; x < w; x++)
+      gi[x] = y >= 0 && y < h ? sign * map[(size_t) y * stride + x] :
+          -INFINITY;
   }
   for (int b = 0; b < len; b += k) {
     memcpy (hh + (size_t) (b + k - 1) * w, g + (size_t) (b + k - 1) * w,
         sizeof (float) * w);
-    for (int i = b + k - 2; i >= b; i--) {
-      const float *gi = g + (size_t) i * w, *hn = hh + (size_t) (i + 1) * w;
-      float *hi = hh + (size_t) i * w;
+    for (int i = b + k - 2; i >= b; i--)
+      for (int x = 0; x < w; x++) {
+        float gv = g[(size_t) i * w + x], hn = hh[(size_t) (i + 1) * w + x];
 
-      for (int x = 0; x < w; x++)
-        hi[x] = gi[x] > hn[x] ? gi[x] : hn[x];
-    }
-    for (int i = b + 1; i < b + k; i++) {
-      const float *gp = g + (size_t) (i - 1) * w;
-      float *gi = g + (size_t) i * w;
+        hh[(size_t) i * w + x] = gv > hn ? gv : hn;
+      }
+    for (int i = b + 1; i < b + k; i++)
+      for (int x = 0; x < w; x++) {
+        float gv = g[(size_t) i * w + x], gp = g[(size_t) (i - 1) * w + x];
 
-      for (int x = 0; x < w; x++)
-        gi[x] = gi[x] > gp[x] ? gi[x] : gp[x];
-    }
+        g[(size_t) i * w + x] = gv > gp ? gv : gp;
+      }
   }
-  for (int y = 0; y < h; y++) {
-    const float *a = hh + (size_t) y * w, *b = g + (size_t) (y + 2 * r) * w;
-    float *row = map + (size_t) y * stride;
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++) {
+      float a = hh[(size_t) y * w + x], b = g[(size_t) (y + 2 * r) * w + x];
 
-    for (int x = 0; x < w; x++)
-      row[x] = sign * (a[x] > b[x] ? a[x] : b[x]);
+      map[(size_t) y * stride + x] = sign * (a > b ? a : b);
+    }
+}
+
+CPS_HOT static void
+columns_extreme (float *map, int w, int h, int stride, float sign, float *g,
+    float *hh)
+{
+  int x0;
+
+  if (w < CLOSING_STRIP) {
+    narrow_extreme (map, w, h, stride, sign, g, hh);
+    return;
   }
+  /* the last strip first, from unchanged values, writing only what the
+   * whole strips leave */
+  if (w % CLOSING_STRIP)
+    strip16_extreme (map + w - CLOSING_STRIP, h, stride, sign, g, hh,
+        CLOSING_STRIP - w % CLOSING_STRIP);
+  for (x0 = 0; x0 + CLOSING_STRIP <= w; x0 += CLOSING_STRIP)
+    strip16_extreme (map + x0, h, stride, sign, g, hh, 0);
 }
 
 /* @h rows of @w floats at @in into @w rows of @h at @out (rows @in_stride
