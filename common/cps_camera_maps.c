@@ -908,6 +908,24 @@ close_map (float *map, int w, int h, int stride, float *tmp)
   columns_extreme (map, w, h, stride, -1.0f, g, g + columns);
 }
 
+/* How many cells of a row are marked (either map above 0) */
+CPS_HOT static int
+row_marked (const float *residual, const float *motion, int n)
+{
+  v8i counts = { 0 };
+  v8f zero = { 0 };
+  int count = 0, x = 0;
+
+  /* lanes of −1 where marked */
+  for (; x + 8 <= n; x += 8)
+    counts += (load8 (residual + x) > zero) | (load8 (motion + x) > zero);
+  for (int i = 0; i < 8; i++)
+    count -= counts[i];
+  for (; x < n; x++)
+    count += (residual[x] > 0.0f) | (motion[x] > 0.0f);
+  return count;
+}
+
 void
 cps_camera_close_maps (float *motion, float *residual, int lw, int lh,
     float *tmp)
@@ -916,18 +934,22 @@ cps_camera_close_maps (float *motion, float *residual, int lw, int lh,
   int x0 = lw, x1 = -1, y0 = lh, y1 = -1, m = 2 * CLOSING_RADIUS;
   float *rm, *mm;
 
-  for (int y = 0; y < lh; y++)
-    for (int x = 0; x < lw; x++) {
-      size_t i = (size_t) y * lw + x;
+  for (int y = 0; y < lh; y++) {
+    const float *r = residual + (size_t) y * lw, *mo = motion + (size_t) y * lw;
+    int count = row_marked (r, mo, lw), a = 0, b = lw - 1;
 
-      if (residual[i] > 0.0f || motion[i] > 0.0f) {
-        marked++;
-        x0 = x < x0 ? x : x0;
-        x1 = x > x1 ? x : x1;
-        y0 = y < y0 ? y : y0;
-        y1 = y > y1 ? y : y1;
-      }
-    }
+    if (!count)
+      continue;
+    marked += count;
+    while (!(r[a] > 0.0f || mo[a] > 0.0f))
+      a++;
+    while (!(r[b] > 0.0f || mo[b] > 0.0f))
+      b--;
+    x0 = a < x0 ? a : x0;
+    x1 = b > x1 ? b : x1;
+    y0 = y < y0 ? y : y0;
+    y1 = y;
+  }
   if (!cps_camera_closing_applies (marked, n))
     return;
   /* Only cells within 2 radii of a marked one can change, and windows cut
