@@ -874,17 +874,78 @@ columns_extreme (float *map, int w, int h, int stride, float sign, float *g,
     strip16_extreme (map + x0, h, stride, sign, g, hh, 0);
 }
 
+#ifdef CPS_X86_BYTES
+/* the 8 × 8 tiles of transpose in AVX2 registers */
+__attribute__((target ("avx2"))) static void
+transpose_tiles_avx2 (const float *in, int w, int h, int in_stride,
+    float *out, int out_stride)
+{
+  for (int y0 = 0; y0 + 8 <= h; y0 += 8)
+    for (int x0 = 0; x0 + 8 <= w; x0 += 8) {
+      const float *p = in + (size_t) y0 * in_stride + x0;
+      float *q = out + (size_t) x0 * out_stride + y0;
+      __m256 r0 = _mm256_loadu_ps (p), r1 = _mm256_loadu_ps (p + in_stride);
+      __m256 r2 = _mm256_loadu_ps (p + 2 * in_stride);
+      __m256 r3 = _mm256_loadu_ps (p + 3 * in_stride);
+      __m256 r4 = _mm256_loadu_ps (p + 4 * in_stride);
+      __m256 r5 = _mm256_loadu_ps (p + 5 * in_stride);
+      __m256 r6 = _mm256_loadu_ps (p + 6 * in_stride);
+      __m256 r7 = _mm256_loadu_ps (p + 7 * in_stride);
+      __m256 t0 = _mm256_unpacklo_ps (r0, r1), t1 = _mm256_unpackhi_ps (r0, r1);
+      __m256 t2 = _mm256_unpacklo_ps (r2, r3), t3 = _mm256_unpackhi_ps (r2, r3);
+      __m256 t4 = _mm256_unpacklo_ps (r4, r5), t5 = _mm256_unpackhi_ps (r4, r5);
+      __m256 t6 = _mm256_unpacklo_ps (r6, r7), t7 = _mm256_unpackhi_ps (r6, r7);
+      __m256 u0 = _mm256_shuffle_ps (t0, t2, 0x44);
+      __m256 u1 = _mm256_shuffle_ps (t0, t2, 0xee);
+      __m256 u2 = _mm256_shuffle_ps (t1, t3, 0x44);
+      __m256 u3 = _mm256_shuffle_ps (t1, t3, 0xee);
+      __m256 u4 = _mm256_shuffle_ps (t4, t6, 0x44);
+      __m256 u5 = _mm256_shuffle_ps (t4, t6, 0xee);
+      __m256 u6 = _mm256_shuffle_ps (t5, t7, 0x44);
+      __m256 u7 = _mm256_shuffle_ps (t5, t7, 0xee);
+
+      _mm256_storeu_ps (q, _mm256_permute2f128_ps (u0, u4, 0x20));
+      _mm256_storeu_ps (q + out_stride, _mm256_permute2f128_ps (u1, u5, 0x20));
+      _mm256_storeu_ps (q + 2 * out_stride,
+          _mm256_permute2f128_ps (u2, u6, 0x20));
+      _mm256_storeu_ps (q + 3 * out_stride,
+          _mm256_permute2f128_ps (u3, u7, 0x20));
+      _mm256_storeu_ps (q + 4 * out_stride,
+          _mm256_permute2f128_ps (u0, u4, 0x31));
+      _mm256_storeu_ps (q + 5 * out_stride,
+          _mm256_permute2f128_ps (u1, u5, 0x31));
+      _mm256_storeu_ps (q + 6 * out_stride,
+          _mm256_permute2f128_ps (u2, u6, 0x31));
+      _mm256_storeu_ps (q + 7 * out_stride,
+          _mm256_permute2f128_ps (u3, u7, 0x31));
+    }
+}
+#endif
+
 /* @h rows of @w floats at @in into @w rows of @h at @out (rows @in_stride
  * and @out_stride apart), in tiles that stay in the cache */
 static void
 transpose (const float *in, int w, int h, int in_stride, float *out,
     int out_stride)
 {
-  for (int y0 = 0; y0 < h; y0 += 16)
+  int y_done = 0, x_done = 0;
+
+#ifdef CPS_X86_BYTES
+  if (byte_level () >= 1) {
+    transpose_tiles_avx2 (in, w, h, in_stride, out, out_stride);
+    y_done = h & ~7;
+    x_done = w & ~7;
+  }
+#endif
+  /* what the tiles leave: the last rows, then the last columns */
+  for (int y0 = y_done; y0 < h; y0 += 16)
     for (int x0 = 0; x0 < w; x0 += 16)
       for (int y = y0; y < h && y < y0 + 16; y++)
         for (int x = x0; x < w && x < x0 + 16; x++)
           out[(size_t) x * out_stride + y] = in[(size_t) y * in_stride + x];
+  for (int y = 0; y < y_done; y++)
+    for (int x = x_done; x < w; x++)
+      out[(size_t) x * out_stride + y] = in[(size_t) y * in_stride + x];
 }
 
 /* A (2 CLOSING_RADIUS + 1)² maximum filter then minimum filter of the
