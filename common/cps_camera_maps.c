@@ -442,6 +442,49 @@ any_needs_second_side (const uint8_t * d, int n)
   return any;
 }
 
+#ifdef CPS_X86_BYTES
+/* chunks_needing with a compare per 64 columns: d − FROM (wrapping) below
+ * UNMEASURED − FROM is FROM ≤ d < UNMEASURED; the lanes past the row load
+ * as 0, which does not need it */
+__attribute__((target ("avx512bw"))) static int
+chunks_needing_avx512 (const uint8_t * d, int width, uint8_t * need)
+{
+  const __m512i from = _mm512_set1_epi8 ((char) CPS_CAMERA_SECOND_SIDE_FROM);
+  const __m512i span = _mm512_set1_epi8 ((char) (CPS_CAMERA_UNMEASURED -
+          CPS_CAMERA_SECOND_SIDE_FROM));
+  int count = 0;
+
+  for (int a = 0, c = 0; a < width; a += 64, c++) {
+    __mmask64 in = width - a >= 64 ? ~(__mmask64) 0 :
+        (((__mmask64) 1) << (width - a)) - 1;
+    __m512i v = _mm512_maskz_loadu_epi8 (in, d + a);
+
+    need[c] = _mm512_cmplt_epu8_mask (_mm512_sub_epi8 (v, from), span) != 0;
+    count += need[c];
+  }
+  return count;
+}
+#endif
+
+/* Which chunks of 64 columns of a row of differences to the first side
+ * call for the second one (@need, one flag per chunk), and how many. */
+static int
+chunks_needing (const uint8_t * d, int width, uint8_t * need)
+{
+  int count = 0;
+
+#ifdef CPS_X86_BYTES
+  if (byte_level () == 2)
+    return chunks_needing_avx512 (d, width, need);
+#endif
+  for (int a = 0, c = 0; a < width; a += 64, c++) {
+    need[c] = (uint8_t) any_needs_second_side (d + a, (a + 64 < width ?
+            a + 64 : width) - a);
+    count += need[c];
+  }
+  return count;
+}
+
 /* out = the smaller of out and other where out calls for the second side
  * and other measured it. */
 CPS_HOT512 static void
@@ -478,7 +521,8 @@ difference_row (const uint8_t * held, const uint8_t * const *sides,
 {
   const uint8_t *row = held + (size_t) y * width;
 
-  int n_chunks = (width + 63) / 64, needed = 0;
+  int n_chunks = (width + 63) / 64, needed;
+  uint8_t need[n_chunks];
 
   side_span (row, y, sides[0], &warps[0], width, height, 0, width, out);
   if (n_sides < 2)
@@ -487,9 +531,7 @@ difference_row (const uint8_t * held, const uint8_t * const *sides,
    * of 64 columns (a pixel below the lowest threshold keeps its first
    * difference whichever way); along the whole row where most chunks
    * need it, in one span (a zoom's runs are not cut at the chunks) */
-  for (int a = 0; a < width; a += 64)
-    needed += any_needs_second_side (out + a, (a + 64 < width ? a + 64 :
-            width) - a);
+  needed = chunks_needing (out, width, need);
   if (needed == 0)
     return;
   if (2 * needed > n_chunks) {
@@ -498,10 +540,10 @@ difference_row (const uint8_t * held, const uint8_t * const *sides,
     combine_sides (out, scratch, width);
     return;
   }
-  for (int a = 0; a < width; a += 64) {
+  for (int a = 0, c = 0; a < width; a += 64, c++) {
     int b = a + 64 < width ? a + 64 : width;
 
-    if (!any_needs_second_side (out + a, b - a))
+    if (!need[c])
       continue;
     side_span (row, y, sides[1], &warps[1], width, height, a, b, scratch);
     combine_sides (out + a, scratch + a, b - a);
