@@ -442,6 +442,49 @@ any_needs_second_side (const uint8_t * d, int n)
   return any;
 }
 
+#ifdef CPS_X86_BYTES
+/* chunks_needing with a compare per 64 columns: d − FROM (wrapping) below
+ * UNMEASURED − FROM is FROM ≤ d < UNMEASURED; the lanes past the row load
+ * as 0, which does not need it */
+__attribute__((target ("avx512bw"))) static int
+chunks_needing_avx512 (const uint8_t * d, int width, uint8_t * need)
+{
+  const __m512i from = _mm512_set1_epi8 ((char) CPS_CAMERA_SECOND_SIDE_FROM);
+  const __m512i span = _mm512_set1_epi8 ((char) (CPS_CAMERA_UNMEASURED -
+          CPS_CAMERA_SECOND_SIDE_FROM));
+  int count = 0;
+
+  for (int a = 0, c = 0; a < width; a += 64, c++) {
+    __mmask64 in = width - a >= 64 ? ~(__mmask64) 0 :
+        (((__mmask64) 1) << (width - a)) - 1;
+    __m512i v = _mm512_maskz_loadu_epi8 (in, d + a);
+
+    need[c] = _mm512_cmplt_epu8_mask (_mm512_sub_epi8 (v, from), span) != 0;
+    count += need[c];
+  }
+  return count;
+}
+#endif
+
+/* Which chunks of 64 columns of a row of differences to the first side
+ * call for the second one (@need, one flag per chunk), and how many. */
+static int
+chunks_needing (const uint8_t * d, int width, uint8_t * need)
+{
+  int count = 0;
+
+#ifdef CPS_X86_BYTES
+  if (byte_level () == 2)
+    return chunks_needing_avx512 (d, width, need);
+#endif
+  for (int a = 0, c = 0; a < width; a += 64, c++) {
+    need[c] = (uint8_t) any_needs_second_side (d + a, (a + 64 < width ?
+            a + 64 : width) - a);
+    count += need[c];
+  }
+  return count;
+}
+
 /* out = the smaller of out and other where out calls for the second side
  * and other measured it. */
 CPS_HOT512 static void
@@ -478,7 +521,8 @@ difference_row (const uint8_t * held, const uint8_t * const *sides,
 {
   const uint8_t *row = held + (size_t) y * width;
 
-  int n_chunks = (width + 63) / 64, needed = 0;
+  int n_chunks = (width + 63) / 64, needed;
+  uint8_t need[n_chunks];
 
   side_span (row, y, sides[0], &warps[0], width, height, 0, width, out);
   if (n_sides < 2)
@@ -487,9 +531,7 @@ difference_row (const uint8_t * held, const uint8_t * const *sides,
    * of 64 columns (a pixel below the lowest threshold keeps its first
    * difference whichever way); along the whole row where most chunks
    * need it, in one span (a zoom's runs are not cut at the chunks) */
-  for (int a = 0; a < width; a += 64)
-    needed += any_needs_second_side (out + a, (a + 64 < width ? a + 64 :
-            width) - a);
+  needed = chunks_needing (out, width, need);
   if (needed == 0)
     return;
   if (2 * needed > n_chunks) {
@@ -498,10 +540,10 @@ difference_row (const uint8_t * held, const uint8_t * const *sides,
     combine_sides (out, scratch, width);
     return;
   }
-  for (int a = 0; a < width; a += 64) {
+  for (int a = 0, c = 0; a < width; a += 64, c++) {
     int b = a + 64 < width ? a + 64 : width;
 
-    if (!any_needs_second_side (out + a, b - a))
+    if (!need[c])
       continue;
     side_span (row, y, sides[1], &warps[1], width, height, a, b, scratch);
     combine_sides (out + a, scratch + a, b - a);
@@ -713,7 +755,8 @@ cps_camera_difference_maps (const uint8_t * held,
  * (@g) and end (@hh); the window at y spans the end of one block and the
  * start of the next, so its extreme is that of hh at its first row and g
  * at its last.  Whole rows at a time, so the inner loops run along rows
- * and vectorise: @g and @hh hold column_blocks (h) × w floats. */
+ * and vectorise: @g and @hh hold column_blocks (h) × 16 floats (or × w
+ * for a narrower map). */
 #define CLOSING_RADIUS (2 * CLOSING_PASSES)
 static int
 column_blocks (int h)
@@ -723,8 +766,100 @@ column_blocks (int h)
   return (h + 2 * CLOSING_RADIUS + k - 1) / k * k;
 }
 
-CPS_HOT static void
-columns_extreme (float *map, int w, int h, int stride, float sign, float *g,
+/* Columns_extreme over strips of 16 columns, one at a time: a strip's g
+ * and hh (rows of 16 floats) stay in the cache, where whole rows of them
+ * did not.  The same comparisons per element (max8 is a > b ? a : b). */
+#define CLOSING_STRIP 16
+
+static CPS_ALWAYS_INLINE v8f
+max8 (v8f a, v8f b)
+{
+  return select8 ((v8i) (a > b), a, b);
+}
+
+static CPS_ALWAYS_INLINE void
+store8 (float *p, v8f v)
+{
+  memcpy (p, &v, sizeof (v));
+}
+
+/* Columns [0, 16) of @map; only columns from @from on are written back
+ * (the last strip of a map overlaps the one before it). */
+static CPS_ALWAYS_INLINE void
+strip16_extreme (float *map, int h, int stride, float sign, float *g,
+    float *hh, int from)
+{
+  const int r = CLOSING_RADIUS, k = 2 * CLOSING_RADIUS + 1;
+  int len = column_blocks (h);
+  v8f ninf = { -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY,
+    -INFINITY, -INFINITY, -INFINITY
+  };
+
+  for (int b = 0; b < len; b += k) {
+    v8f g0, g1, h0, h1;
+
+    /* g forward from the block's start, stored; hh backward */
+    for (int i = b; i < b + k; i++) {
+      int y = i - r;
+      v8f v0 = ninf, v1 = ninf;
+
+      if (y >= 0 && y < h) {
+        const float *row = map + (size_t) y * stride;
+
+        v0 = sign * load8 (row);
+        v1 = sign * load8 (row + 8);
+      }
+      if (i > b) {
+        v0 = max8 (v0, g0);
+        v1 = max8 (v1, g1);
+      }
+      g0 = v0;
+      g1 = v1;
+      store8 (g + (size_t) i * 16, g0);
+      store8 (g + (size_t) i * 16 + 8, g1);
+    }
+    for (int i = b + k - 1; i >= b; i--) {
+      int y = i - r;
+      v8f v0 = ninf, v1 = ninf;
+
+      if (y >= 0 && y < h) {
+        const float *row = map + (size_t) y * stride;
+
+        v0 = sign * load8 (row);
+        v1 = sign * load8 (row + 8);
+      }
+      if (i < b + k - 1) {
+        v0 = max8 (v0, h0);
+        v1 = max8 (v1, h1);
+      }
+      h0 = v0;
+      h1 = v1;
+      store8 (hh + (size_t) i * 16, h0);
+      store8 (hh + (size_t) i * 16 + 8, h1);
+    }
+  }
+  for (int y = 0; y < h; y++) {
+    const float *a = hh + (size_t) y * 16, *c = g + (size_t) (y + 2 * r) * 16;
+    float *row = map + (size_t) y * stride;
+    v8f o0 = sign * max8 (load8 (a), load8 (c));
+    v8f o1 = sign * max8 (load8 (a + 8), load8 (c + 8));
+
+    if (from == 0) {
+      store8 (row, o0);
+      store8 (row + 8, o1);
+    } else {
+      float o[16];
+
+      store8 (o, o0);
+      store8 (o + 8, o1);
+      memcpy (row + from, o + from, sizeof (float) * (16 - from));
+    }
+  }
+}
+
+/* The general loop, for maps narrower than a strip */
+static void
+narrow_extreme (float *map, int w, int h, int stride, float sign, float *g,
     float *hh)
 {
   const int r = CLOSING_RADIUS, k = 2 * CLOSING_RADIUS + 1;
@@ -734,42 +869,100 @@ columns_extreme (float *map, int w, int h, int stride, float sign, float *g,
     float *gi = g + (size_t) i * w;
     int y = i - r;
 
-    if (y >= 0 && y < h) {
-      const float *row = map + (size_t) y * stride;
-
-      for (int x = 0; x < w; x++)
-        gi[x] = sign * row[x];
-    } else {
-      for (int x = 0; x < w; x++)
-        gi[x] = -INFINITY;
-    }
+    for (int x = 0; x < w; x++)
+      gi[x] = y >= 0 && y < h ? sign * map[(size_t) y * stride + x] :
+          -INFINITY;
   }
   for (int b = 0; b < len; b += k) {
     memcpy (hh + (size_t) (b + k - 1) * w, g + (size_t) (b + k - 1) * w,
         sizeof (float) * w);
-    for (int i = b + k - 2; i >= b; i--) {
-      const float *gi = g + (size_t) i * w, *hn = hh + (size_t) (i + 1) * w;
-      float *hi = hh + (size_t) i * w;
+    for (int i = b + k - 2; i >= b; i--)
+      for (int x = 0; x < w; x++) {
+        float gv = g[(size_t) i * w + x], hn = hh[(size_t) (i + 1) * w + x];
 
-      for (int x = 0; x < w; x++)
-        hi[x] = gi[x] > hn[x] ? gi[x] : hn[x];
-    }
-    for (int i = b + 1; i < b + k; i++) {
-      const float *gp = g + (size_t) (i - 1) * w;
-      float *gi = g + (size_t) i * w;
+        hh[(size_t) i * w + x] = gv > hn ? gv : hn;
+      }
+    for (int i = b + 1; i < b + k; i++)
+      for (int x = 0; x < w; x++) {
+        float gv = g[(size_t) i * w + x], gp = g[(size_t) (i - 1) * w + x];
 
-      for (int x = 0; x < w; x++)
-        gi[x] = gi[x] > gp[x] ? gi[x] : gp[x];
-    }
+        g[(size_t) i * w + x] = gv > gp ? gv : gp;
+      }
   }
-  for (int y = 0; y < h; y++) {
-    const float *a = hh + (size_t) y * w, *b = g + (size_t) (y + 2 * r) * w;
-    float *row = map + (size_t) y * stride;
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++) {
+      float a = hh[(size_t) y * w + x], b = g[(size_t) (y + 2 * r) * w + x];
 
-    for (int x = 0; x < w; x++)
-      row[x] = sign * (a[x] > b[x] ? a[x] : b[x]);
-  }
+      map[(size_t) y * stride + x] = sign * (a > b ? a : b);
+    }
 }
+
+CPS_HOT static void
+columns_extreme (float *map, int w, int h, int stride, float sign, float *g,
+    float *hh)
+{
+  int x0;
+
+  if (w < CLOSING_STRIP) {
+    narrow_extreme (map, w, h, stride, sign, g, hh);
+    return;
+  }
+  /* the last strip first, from unchanged values, writing only what the
+   * whole strips leave */
+  if (w % CLOSING_STRIP)
+    strip16_extreme (map + w - CLOSING_STRIP, h, stride, sign, g, hh,
+        CLOSING_STRIP - w % CLOSING_STRIP);
+  for (x0 = 0; x0 + CLOSING_STRIP <= w; x0 += CLOSING_STRIP)
+    strip16_extreme (map + x0, h, stride, sign, g, hh, 0);
+}
+
+#ifdef CPS_X86_BYTES
+/* the 8 × 8 tiles of transpose in AVX2 registers */
+__attribute__((target ("avx2"))) static void
+transpose_tiles_avx2 (const float *in, int w, int h, int in_stride,
+    float *out, int out_stride)
+{
+  for (int y0 = 0; y0 + 8 <= h; y0 += 8)
+    for (int x0 = 0; x0 + 8 <= w; x0 += 8) {
+      const float *p = in + (size_t) y0 * in_stride + x0;
+      float *q = out + (size_t) x0 * out_stride + y0;
+      __m256 r0 = _mm256_loadu_ps (p), r1 = _mm256_loadu_ps (p + in_stride);
+      __m256 r2 = _mm256_loadu_ps (p + 2 * in_stride);
+      __m256 r3 = _mm256_loadu_ps (p + 3 * in_stride);
+      __m256 r4 = _mm256_loadu_ps (p + 4 * in_stride);
+      __m256 r5 = _mm256_loadu_ps (p + 5 * in_stride);
+      __m256 r6 = _mm256_loadu_ps (p + 6 * in_stride);
+      __m256 r7 = _mm256_loadu_ps (p + 7 * in_stride);
+      __m256 t0 = _mm256_unpacklo_ps (r0, r1), t1 = _mm256_unpackhi_ps (r0, r1);
+      __m256 t2 = _mm256_unpacklo_ps (r2, r3), t3 = _mm256_unpackhi_ps (r2, r3);
+      __m256 t4 = _mm256_unpacklo_ps (r4, r5), t5 = _mm256_unpackhi_ps (r4, r5);
+      __m256 t6 = _mm256_unpacklo_ps (r6, r7), t7 = _mm256_unpackhi_ps (r6, r7);
+      __m256 u0 = _mm256_shuffle_ps (t0, t2, 0x44);
+      __m256 u1 = _mm256_shuffle_ps (t0, t2, 0xee);
+      __m256 u2 = _mm256_shuffle_ps (t1, t3, 0x44);
+      __m256 u3 = _mm256_shuffle_ps (t1, t3, 0xee);
+      __m256 u4 = _mm256_shuffle_ps (t4, t6, 0x44);
+      __m256 u5 = _mm256_shuffle_ps (t4, t6, 0xee);
+      __m256 u6 = _mm256_shuffle_ps (t5, t7, 0x44);
+      __m256 u7 = _mm256_shuffle_ps (t5, t7, 0xee);
+
+      _mm256_storeu_ps (q, _mm256_permute2f128_ps (u0, u4, 0x20));
+      _mm256_storeu_ps (q + out_stride, _mm256_permute2f128_ps (u1, u5, 0x20));
+      _mm256_storeu_ps (q + 2 * out_stride,
+          _mm256_permute2f128_ps (u2, u6, 0x20));
+      _mm256_storeu_ps (q + 3 * out_stride,
+          _mm256_permute2f128_ps (u3, u7, 0x20));
+      _mm256_storeu_ps (q + 4 * out_stride,
+          _mm256_permute2f128_ps (u0, u4, 0x31));
+      _mm256_storeu_ps (q + 5 * out_stride,
+          _mm256_permute2f128_ps (u1, u5, 0x31));
+      _mm256_storeu_ps (q + 6 * out_stride,
+          _mm256_permute2f128_ps (u2, u6, 0x31));
+      _mm256_storeu_ps (q + 7 * out_stride,
+          _mm256_permute2f128_ps (u3, u7, 0x31));
+    }
+}
+#endif
 
 /* @h rows of @w floats at @in into @w rows of @h at @out (rows @in_stride
  * and @out_stride apart), in tiles that stay in the cache */
@@ -777,11 +970,24 @@ static void
 transpose (const float *in, int w, int h, int in_stride, float *out,
     int out_stride)
 {
-  for (int y0 = 0; y0 < h; y0 += 16)
+  int y_done = 0, x_done = 0;
+
+#ifdef CPS_X86_BYTES
+  if (byte_level () >= 1) {
+    transpose_tiles_avx2 (in, w, h, in_stride, out, out_stride);
+    y_done = h & ~7;
+    x_done = w & ~7;
+  }
+#endif
+  /* what the tiles leave: the last rows, then the last columns */
+  for (int y0 = y_done; y0 < h; y0 += 16)
     for (int x0 = 0; x0 < w; x0 += 16)
       for (int y = y0; y < h && y < y0 + 16; y++)
         for (int x = x0; x < w && x < x0 + 16; x++)
           out[(size_t) x * out_stride + y] = in[(size_t) y * in_stride + x];
+  for (int y = 0; y < y_done; y++)
+    for (int x = x_done; x < w; x++)
+      out[(size_t) x * out_stride + y] = in[(size_t) y * in_stride + x];
 }
 
 /* A (2 CLOSING_RADIUS + 1)² maximum filter then minimum filter of the
@@ -805,6 +1011,24 @@ close_map (float *map, int w, int h, int stride, float *tmp)
   columns_extreme (map, w, h, stride, -1.0f, g, g + columns);
 }
 
+/* How many cells of a row are marked (either map above 0) */
+CPS_HOT static int
+row_marked (const float *residual, const float *motion, int n)
+{
+  v8i counts = { 0 };
+  v8f zero = { 0 };
+  int count = 0, x = 0;
+
+  /* lanes of −1 where marked */
+  for (; x + 8 <= n; x += 8)
+    counts += (load8 (residual + x) > zero) | (load8 (motion + x) > zero);
+  for (int i = 0; i < 8; i++)
+    count -= counts[i];
+  for (; x < n; x++)
+    count += (residual[x] > 0.0f) | (motion[x] > 0.0f);
+  return count;
+}
+
 void
 cps_camera_close_maps (float *motion, float *residual, int lw, int lh,
     float *tmp)
@@ -813,18 +1037,22 @@ cps_camera_close_maps (float *motion, float *residual, int lw, int lh,
   int x0 = lw, x1 = -1, y0 = lh, y1 = -1, m = 2 * CLOSING_RADIUS;
   float *rm, *mm;
 
-  for (int y = 0; y < lh; y++)
-    for (int x = 0; x < lw; x++) {
-      size_t i = (size_t) y * lw + x;
+  for (int y = 0; y < lh; y++) {
+    const float *r = residual + (size_t) y * lw, *mo = motion + (size_t) y * lw;
+    int count = row_marked (r, mo, lw), a = 0, b = lw - 1;
 
-      if (residual[i] > 0.0f || motion[i] > 0.0f) {
-        marked++;
-        x0 = x < x0 ? x : x0;
-        x1 = x > x1 ? x : x1;
-        y0 = y < y0 ? y : y0;
-        y1 = y > y1 ? y : y1;
-      }
-    }
+    if (!count)
+      continue;
+    marked += count;
+    while (!(r[a] > 0.0f || mo[a] > 0.0f))
+      a++;
+    while (!(r[b] > 0.0f || mo[b] > 0.0f))
+      b--;
+    x0 = a < x0 ? a : x0;
+    x1 = b > x1 ? b : x1;
+    y0 = y < y0 ? y : y0;
+    y1 = y;
+  }
   if (!cps_camera_closing_applies (marked, n))
     return;
   /* Only cells within 2 radii of a marked one can change, and windows cut

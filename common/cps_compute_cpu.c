@@ -50,8 +50,6 @@ cpu_motion_new (const CpsMotionGeometry * g)
   /* the camera model works on float luma of its own, a box mean (it warps
    * by sub-pixel shifts) */
   if (g->model == CPS_MOTION_MODEL_CAMERA) {
-    s->row_scratch = malloc (sizeof (uint32_t) *
-        cps_camera_cell_scratch (g->width, lw));
     s->camera = cps_camera_model_new (g->width, g->height, lw, lh);
     return s;
   }
@@ -70,12 +68,9 @@ cpu_motion_process (CpsMotionState * s, const CpsImage * frame,
   int ps = lw + 2 * r;
   CpsYuvPlanes planes;
 
-  if (s->camera) {
-    cps_camera_downscale (frame->planes[0], frame->strides[0], g->width,
-        g->height, lw, lh, s->row_scratch, s->cur);
-    return cps_camera_model_process (s->camera, s->cur, frame->planes[0],
+  if (s->camera)
+    return cps_camera_model_process_plane (s->camera, frame->planes[0],
         frame->strides[0], motion, residual, NULL);
-  }
   image_yuv_planes (frame, &planes);
   cps_reference_downscale (&planes, s->ytaps, s->xtaps, lw, lh,
       s->row_scratch, s->cur);

@@ -29,6 +29,7 @@ struct CpsCameraModel {
   /* three frames in slots: the previous, the held one whose maps come
    * when the next arrives, and the next */
   float *frames[3];             /* low-resolution luma, for the estimate */
+  uint32_t *sums;               /* the downscale's column sums */
   int prev_slot, held_slot;
   int have_prev, have_held;
   CpsCameraMotion held_motion;  /* previous → held */
@@ -118,6 +119,8 @@ cps_camera_model_new_with_pixels (int full_width, int full_height, int width,
   m->fh = full_height;
   for (int i = 0; i < 3; i++)
     m->frames[i] = calloc ((size_t) width * height, sizeof (float));
+  m->sums = malloc (sizeof (uint32_t) * cps_camera_cell_scratch (full_width,
+          width));
   m->estimator = cps_camera_estimator_new (width, height);
   if (pixels) {
     m->pixels = pixels;
@@ -145,6 +148,7 @@ cps_camera_model_free (CpsCameraModel * m)
     return;
   for (int i = 0; i < 3; i++)
     free (m->frames[i]);
+  free (m->sums);
   cps_camera_estimator_free (m->estimator);
   cpu_pixels_free (m->cpu);
   free (m);
@@ -175,6 +179,20 @@ add_row (const uint8_t * row, int n, uint16_t * sums)
     sums[x] = (uint16_t) (sums[x] + row[x]);
 }
 
+/* add_row that copies the row to @copy as it reads it: the model's copy
+ * of the plane without a second pass over it. */
+CPS_HOT static void
+add_row_copy (const uint8_t * restrict row, int n, uint16_t * restrict sums,
+    uint8_t * restrict copy)
+{
+  for (int x = 0; x < n; x++) {
+    uint8_t v = row[x];
+
+    sums[x] = (uint16_t) (sums[x] + v);
+    copy[x] = v;
+  }
+}
+
 /* The means of a row of cells of 4 columns (the default downscale): the
  * same sums and divisions as the general loop, vectorised. */
 CPS_HOT static void
@@ -185,9 +203,11 @@ cell_means4 (const uint16_t * sums, int n, float area, float *out)
         sums[4 * i + 2] + sums[4 * i + 3]) / area;
 }
 
-void
-cps_camera_downscale (const uint8_t * plane, int stride, int width,
-    int height, int lw, int lh, uint32_t * column_sums, float *out)
+/* cps_camera_downscale; with @copy not NULL, the plane is also copied
+ * there, packed (rows @width apart). */
+static void
+downscale (const uint8_t * plane, int stride, int width, int height, int lw,
+    int lh, uint32_t * column_sums, float *out, uint8_t * copy)
 {
   uint16_t *sums = (uint16_t *) column_sums;
   int *cell_x = (int *) (sums + width + (width & 1));
@@ -199,8 +219,13 @@ cps_camera_downscale (const uint8_t * plane, int stride, int width,
 
     cps_camera_cell (j, lh, height, &y0, &y1);
     memset (sums, 0, sizeof (uint16_t) * width);
-    for (int y = y0; y < y1; y++)
-      add_row (plane + (size_t) y * stride, width, sums);
+    for (int y = y0; y < y1; y++) {
+      if (copy)
+        add_row_copy (plane + (size_t) y * stride, width, sums,
+            copy + (size_t) y * width);
+      else
+        add_row (plane + (size_t) y * stride, width, sums);
+    }
     if (width == 4 * lw) {
       cell_means4 (sums, lw, (float) (4 * (y1 - y0)), out + (size_t) j * lw);
       continue;
@@ -214,6 +239,13 @@ cps_camera_downscale (const uint8_t * plane, int stride, int width,
       out[(size_t) j * lw + i] = (float) sum / (float) ((x1 - x0) * (y1 - y0));
     }
   }
+}
+
+void
+cps_camera_downscale (const uint8_t * plane, int stride, int width,
+    int height, int lw, int lh, uint32_t * column_sums, float *out)
+{
+  downscale (plane, stride, width, height, lw, lh, column_sums, out, NULL);
 }
 
 /* ---- the held frame's maps ------------------------------------------- */
@@ -270,16 +302,14 @@ release_held (CpsCameraModel * m)
   m->have_held = 0;
 }
 
-int
-cps_camera_model_process (CpsCameraModel * m, const float *luma,
-    const uint8_t * plane, int stride, float *motion, float *residual,
-    CpsCameraMotion * camera)
+/* process() once the new frame is in @next_slot, both resolutions */
+static int
+process_slot (CpsCameraModel * m, int next_slot, float *motion,
+    float *residual, CpsCameraMotion * camera)
 {
-  int next_slot = 3 - m->prev_slot - m->held_slot;
+  const float *luma = m->frames[next_slot];
   CpsCameraMotion to_next;
 
-  memcpy (m->frames[next_slot], luma, sizeof (float) * m->w * m->h);
-  m->pixels->store (m->impl, next_slot, plane, stride);
   if (!m->have_held) {
     /* the first frame after a drain is compared with the one before it;
      * after new() or reset() with nothing */
@@ -302,6 +332,33 @@ cps_camera_model_process (CpsCameraModel * m, const float *luma,
   m->held_motion = to_next;
   m->have_held = 1;
   return 1;
+}
+
+int
+cps_camera_model_process (CpsCameraModel * m, const float *luma,
+    const uint8_t * plane, int stride, float *motion, float *residual,
+    CpsCameraMotion * camera)
+{
+  int next_slot = 3 - m->prev_slot - m->held_slot;
+
+  memcpy (m->frames[next_slot], luma, sizeof (float) * m->w * m->h);
+  m->pixels->store (m->impl, next_slot, plane, stride);
+  return process_slot (m, next_slot, motion, residual, camera);
+}
+
+int
+cps_camera_model_process_plane (CpsCameraModel * m, const uint8_t * plane,
+    int stride, float *motion, float *residual, CpsCameraMotion * camera)
+{
+  int next_slot = 3 - m->prev_slot - m->held_slot;
+  /* the CPU stage's copy of the plane as the downscale reads it */
+  uint8_t *copy = m->cpu ? m->cpu->full[next_slot] : NULL;
+
+  downscale (plane, stride, m->fw, m->fh, m->w, m->h, m->sums,
+      m->frames[next_slot], copy);
+  if (!copy)
+    m->pixels->store (m->impl, next_slot, plane, stride);
+  return process_slot (m, next_slot, motion, residual, camera);
 }
 
 int

@@ -73,6 +73,12 @@ void cps_camera_model_reset (CpsCameraModel * model);
 int cps_camera_model_process (CpsCameraModel * model, const float *luma,
     const uint8_t * plane, int stride, float *motion, float *residual,
     CpsCameraMotion * camera);
+/* process() from the plane alone: the model computes the low-resolution
+ * luma itself (cps_camera_downscale), reading the plane once where the
+ * per-pixel stage is the CPU one. */
+int cps_camera_model_process_plane (CpsCameraModel * model,
+    const uint8_t * plane, int stride, float *motion, float *residual,
+    CpsCameraMotion * camera);
 int cps_camera_model_drain (CpsCameraModel * model, float *motion,
     float *residual, CpsCameraMotion * camera);
 
