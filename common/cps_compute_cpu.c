@@ -46,13 +46,13 @@ cpu_motion_new (const CpsMotionGeometry * g)
   s->xtaps = malloc (sizeof (CpsTap) * lw);
   cps_bilinear_taps (g->height, lh, s->ytaps);
   cps_bilinear_taps (g->width, lw, s->xtaps);
-  s->cur = calloc ((size_t) lw * lh, sizeof (float));
   /* the camera model works on float luma of its own, a box mean (it warps
    * by sub-pixel shifts) */
   if (g->model == CPS_MOTION_MODEL_CAMERA) {
     s->camera = cps_camera_model_new (g->width, g->height, lw, lh);
     return s;
   }
+  s->cur = calloc ((size_t) lw * lh, sizeof (float));
   s->row_scratch = malloc (cps_reference_downscale_scratch (lw));
   s->prev_padded = malloc (sizeof (float) * (lw + 2 * r) * (lh + 2 * r));
   cps_pad_frame (s->cur, lw, lh, r, s->prev_padded);

@@ -689,6 +689,56 @@ test_compute_table_models (void)
   g_free (re);
 }
 
+/* process_plane() (the CPU path: the downscale copies the plane as it
+ * reads it) gives exactly the maps of process() (a low-resolution luma and
+ * a plane handed over separately, as the CUDA path does), frame by frame
+ * and at the drain, over a pan with a moving object and a stride wider
+ * than the frame. */
+static void
+test_process_plane_same (void)
+{
+  int stride = FW + 24;
+  CpsCameraModel *a = new_model (), *b = new_model ();
+  Frame *f = g_new0 (Frame, 1);
+  uint8_t *padded = g_new0 (uint8_t, (size_t) stride * FH);
+  float *mo_a = g_new (float, N), *re_a = g_new (float, N);
+  float *mo_b = g_new (float, N), *re_b = g_new (float, N);
+  CpsCameraMotion ca, cb;
+  int outputs = 0;
+
+  for (int t = 0; t < 6; t++) {
+    int ra, rb;
+
+    fill_background (f, 1.5 * t, 0.5 * t, 3);
+    paint_object (f, 5 + 3 * t, 6, 6);
+    for (int y = 0; y < FH; y++)
+      memcpy (padded + (size_t) y * stride, f->plane + (size_t) y * FW, FW);
+    ra = process (a, f, mo_a, re_a, &ca);
+    rb = cps_camera_model_process_plane (b, padded, stride, mo_b, re_b, &cb);
+    g_assert_cmpint (ra, ==, rb);
+    if (ra) {
+      outputs++;
+      g_assert_cmpmem (mo_a, sizeof (float) * N, mo_b, sizeof (float) * N);
+      g_assert_cmpmem (re_a, sizeof (float) * N, re_b, sizeof (float) * N);
+      g_assert_cmpmem (&ca, sizeof ca, &cb, sizeof cb);
+    }
+  }
+  g_assert_cmpint (outputs, ==, 5);
+  g_assert_cmpint (cps_camera_model_drain (a, mo_a, re_a, &ca), ==, 1);
+  g_assert_cmpint (cps_camera_model_drain (b, mo_b, re_b, &cb), ==, 1);
+  g_assert_cmpmem (mo_a, sizeof (float) * N, mo_b, sizeof (float) * N);
+  g_assert_cmpmem (re_a, sizeof (float) * N, re_b, sizeof (float) * N);
+  g_assert_cmpfloat (max_of (mo_a, N), >, 0.0f);
+  cps_camera_model_free (a);
+  cps_camera_model_free (b);
+  g_free (f);
+  g_free (padded);
+  g_free (mo_a);
+  g_free (re_a);
+  g_free (mo_b);
+  g_free (re_b);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -708,5 +758,6 @@ main (int argc, char **argv)
       test_differences_definition);
   g_test_add_func ("/camera/closing", test_closing);
   g_test_add_func ("/camera/compute-table-models", test_compute_table_models);
+  g_test_add_func ("/camera/process-plane-same", test_process_plane_same);
   return g_test_run ();
 }
