@@ -29,7 +29,9 @@ typedef struct {
 struct _ExtractIndex {
   GArray *packets;              /* Packet, in decode order */
   GstSegment segment;
-  gint fps_n, fps_d;            /* the parsed caps' frame rate, 0/1 unknown */
+  gint fps_n, fps_d;            /* the parsed caps' frame rate, 0/1 unknown
+                                 * or variable */
+  gboolean have_caps;
   gboolean all_pts;             /* every packet has a PTS */
   guint64 n_frames;             /* N: the frames the decoder outputs */
 
@@ -109,14 +111,22 @@ record_packet (GstPad * pad, GstPadProbeInfo * info, Pass * pass)
       }
       case GST_EVENT_CAPS:{
         GstCaps *caps;
+        gint n = 0, d = 1;
 
+        /* a rate that changes (qtdemux guesses one per fragment of a
+         * fragmented MP4) is a variable rate: 0/1, the PTS span counts */
         gst_event_parse_caps (event, &caps);
         if (!gst_structure_get_fraction (gst_caps_get_structure (caps, 0),
-                "framerate", &index->fps_n, &index->fps_d) ||
-            index->fps_n <= 0 || index->fps_d <= 0) {
-          index->fps_n = 0;
-          index->fps_d = 1;
+                "framerate", &n, &d) || n <= 0 || d <= 0) {
+          n = 0;
+          d = 1;
         }
+        if (!index->have_caps || (gint64) n * index->fps_d !=
+            (gint64) index->fps_n * d) {
+          index->fps_n = index->have_caps ? 0 : n;
+          index->fps_d = index->have_caps ? 1 : d;
+        }
+        index->have_caps = TRUE;
         break;
       }
       case GST_EVENT_EOS:
