@@ -450,9 +450,26 @@ add_preview (Extract * x, gchar ** error)
 }
 
 /* The decoder choice, the same in the index pass and in the run. */
+/* autoplug-continue: audio and subtitle streams are exposed as they come
+ * from the demuxer and ended there, never parsed or decoded. */
+static gboolean
+on_autoplug_continue (GstElement * bin, GstPad * pad, GstCaps * caps,
+    Extract * x)
+{
+  const gchar *media = gst_caps_get_size (caps) ?
+      gst_structure_get_name (gst_caps_get_structure (caps, 0)) : "";
+
+  return !g_str_has_prefix (media, "audio/") &&
+      !g_str_has_prefix (media, "text/") &&
+      !g_str_has_prefix (media, "subpicture/") &&
+      !g_str_has_prefix (media, "closedcaption/");
+}
+
 static void
 steer_decodebin (GstElement * decodebin, Extract * x)
 {
+  g_signal_connect (decodebin, "autoplug-continue",
+      G_CALLBACK (on_autoplug_continue), x);
   g_signal_connect (decodebin, "autoplug-select",
       G_CALLBACK (on_autoplug_select), x);
   g_signal_connect (decodebin, "autoplug-sort",

@@ -127,7 +127,8 @@ record_packet (GstPad * pad, GstPadProbeInfo * info, Pass * pass)
           index->fps_d = index->have_caps ? 1 : d;
         }
         index->have_caps = TRUE;
-        break;
+        /* the decoder is never opened: its packets are dropped anyway */
+        return GST_PAD_PROBE_DROP;
       }
       case GST_EVENT_EOS:
         gst_element_post_message (pass->pipeline,
