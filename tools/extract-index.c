@@ -16,6 +16,7 @@
 #endif
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "cpsmeta.h"
@@ -40,6 +41,19 @@ struct _ExtractIndex {
   gint8 *sample;                /* -1 cpsmotion decides, 0 no, 1 yes */
   gboolean *feed;               /* given to the decoder */
   guint64 n_fed;
+
+  /* the pass and the plan run in a thread of their own while the run's
+   * pipeline starts; the run's probes wait for them (ready) */
+  GThread *thread;
+  GMutex lock;
+  GCond cond;
+  gboolean ready;
+  gchar *failure;               /* the pass's or the plan's error */
+  gchar *uri, *start, *end;
+  ExtractIndexSetup setup;
+  gpointer user_data;
+  CpsSampleParams params;
+  gboolean decode_all, quiet;
 
   /* the run, in the decoder's streaming thread */
   GstElement *decoder;
@@ -173,20 +187,16 @@ pass_pad_added (GstElement * decodebin, GstPad * pad, Pass * pass)
   gst_object_unref (sinkpad);
 }
 
-ExtractIndex *
-extract_index_build (const gchar * uri, ExtractIndexSetup setup,
+static gboolean
+index_build (ExtractIndex * index, const gchar * uri, ExtractIndexSetup setup,
     gpointer user_data, gchar ** error)
 {
-  ExtractIndex *index = g_new0 (ExtractIndex, 1);
   Pass pass = { index, gst_pipeline_new ("cps-index"), NULL };
   GstElement *decodebin = gst_element_factory_make ("uridecodebin", NULL);
   GstBus *bus = gst_element_get_bus (pass.pipeline);
   GstMessage *msg;
   gboolean done = FALSE;
 
-  index->packets = g_array_new (FALSE, FALSE, sizeof (Packet));
-  index->fps_d = 1;
-  gst_segment_init (&index->segment, GST_FORMAT_TIME);
   g_object_set (decodebin, "uri", uri, NULL);
   if (setup)
     setup (decodebin, user_data);
@@ -218,16 +228,100 @@ extract_index_build (const gchar * uri, ExtractIndexSetup setup,
   gst_object_unref (pass.pipeline);
   if (!*error && (!pass.decoder || index->packets->len == 0))
     *error = g_strdup ("index pass: no video packets");
-  if (*error) {
-    extract_index_free (index);
-    return NULL;
-  }
+  if (*error)
+    return FALSE;
   index->all_pts = TRUE;
   for (guint i = 0; i < index->packets->len; i++)
     if (!GST_CLOCK_TIME_IS_VALID (g_array_index (index->packets, Packet,
                 i).pts))
       index->all_pts = FALSE;
+  return TRUE;
+}
+
+static gchar *index_plan (ExtractIndex * index, const CpsSampleParams * p,
+    const gchar * start, const gchar * end, gboolean decode_all,
+    gchar ** error);
+
+static gpointer
+index_thread (ExtractIndex * index)
+{
+  gchar *error = NULL, *line = NULL;
+
+  if (index_build (index, index->uri, index->setup, index->user_data, &error))
+    line = index_plan (index, &index->params, index->start, index->end,
+        index->decode_all, &error);
+  if (line && !index->quiet)
+    fprintf (stderr, "cps-extract: %s\n", line);
+  g_free (line);
+  g_mutex_lock (&index->lock);
+  index->failure = error;
+  index->ready = TRUE;
+  g_cond_broadcast (&index->cond);
+  g_mutex_unlock (&index->lock);
+  return NULL;
+}
+
+ExtractIndex *
+extract_index_start (const gchar * uri, ExtractIndexSetup setup,
+    gpointer user_data, const CpsSampleParams * p, const gchar * start,
+    const gchar * end, gboolean decode_all, gboolean quiet)
+{
+  ExtractIndex *index = g_new0 (ExtractIndex, 1);
+
+  index->packets = g_array_new (FALSE, FALSE, sizeof (Packet));
+  index->fps_d = 1;
+  gst_segment_init (&index->segment, GST_FORMAT_TIME);
+  g_mutex_init (&index->lock);
+  g_cond_init (&index->cond);
+  index->uri = g_strdup (uri);
+  index->setup = setup;
+  index->user_data = user_data;
+  index->params = *p;
+  index->start = g_strdup (start);
+  index->end = g_strdup (end);
+  index->decode_all = decode_all;
+  index->quiet = quiet;
+  index->thread = g_thread_new ("cps-index", (GThreadFunc) index_thread,
+      index);
   return index;
+}
+
+/* Waits for the plan, while @pad (if any) is not flushing: TRUE when it is
+ * there and good. */
+static gboolean
+index_wait (ExtractIndex * index, GstPad * pad)
+{
+  gboolean ok;
+
+  g_mutex_lock (&index->lock);
+  while (!index->ready && !(pad && GST_PAD_IS_FLUSHING (pad))) {
+    gint64 until = g_get_monotonic_time () + 20 * G_TIME_SPAN_MILLISECOND;
+
+    g_cond_wait_until (&index->cond, &index->lock, until);
+  }
+  ok = index->ready && !index->failure;
+  g_mutex_unlock (&index->lock);
+  return ok;
+}
+
+gboolean
+extract_index_wait (ExtractIndex * index, gchar ** error)
+{
+  index_wait (index, NULL);
+  if (index->failure && error)
+    *error = g_strdup (index->failure);
+  return !index->failure;
+}
+
+gboolean
+extract_index_ready (ExtractIndex * index)
+{
+  gboolean ready;
+
+  g_mutex_lock (&index->lock);
+  ready = index->ready && !index->failure;
+  g_mutex_unlock (&index->lock);
+  return ready;
 }
 
 void
@@ -235,6 +329,13 @@ extract_index_free (ExtractIndex * index)
 {
   if (!index)
     return;
+  g_thread_join (index->thread);
+  g_mutex_clear (&index->lock);
+  g_cond_clear (&index->cond);
+  g_free (index->failure);
+  g_free (index->uri);
+  g_free (index->start);
+  g_free (index->end);
   g_array_unref (index->packets);
   g_free (index->frame_id);
   g_free (index->sample);
@@ -300,8 +401,8 @@ bound_to_id (ExtractIndex * index, const guint * order, guint64 n,
   return lo;
 }
 
-gchar *
-extract_index_plan (ExtractIndex * index, const CpsSampleParams * p,
+static gchar *
+index_plan (ExtractIndex * index, const CpsSampleParams * p,
     const gchar * start, const gchar * end, gboolean decode_all,
     gchar ** error)
 {
@@ -494,6 +595,17 @@ plan_list_item (GstBuffer ** buf, guint idx, gpointer index)
 static GstPadProbeReturn
 plan_packet (GstPad * pad, GstPadProbeInfo * info, ExtractIndex * index)
 {
+  if (!index_wait (index, pad) && !index->failure)
+    return GST_PAD_PROBE_DROP;  /* flushing: shutting down before the plan */
+  if (index->failure) {
+    if (!index->mismatch)
+      GST_ELEMENT_ERROR (index->decoder, STREAM, FAILED, ("%s",
+              index->failure), (NULL));
+    index->mismatch = TRUE;
+    return GST_PAD_PROBE_DROP;
+  }
+  if (!index->frame_id)
+    return GST_PAD_PROBE_REMOVE;        /* cpsmotion counts the frames */
   if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
     GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
 
@@ -515,8 +627,8 @@ extract_index_attach_decoder (ExtractIndex * index, GstElement * decoder)
 {
   GstPad *pad;
 
-  if (!index->frame_id || index->decoder)
-    return;                     /* cpsmotion counts; nothing to mark */
+  if (index->decoder)
+    return;
   index->decoder = decoder;
   pad = gst_element_get_static_pad (decoder, "sink");
   gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER |
@@ -531,7 +643,8 @@ answer_duration (GstPad * pad, GstPadProbeInfo * info, ExtractIndex * index)
   GstQuery *query = GST_PAD_PROBE_INFO_QUERY (info);
   GstFormat format;
 
-  if (GST_QUERY_TYPE (query) != GST_QUERY_DURATION)
+  if (GST_QUERY_TYPE (query) != GST_QUERY_DURATION ||
+      !index_wait (index, pad))
     return GST_PAD_PROBE_OK;
   gst_query_parse_duration (query, &format, NULL);
   if (format != GST_FORMAT_DEFAULT)
