@@ -301,6 +301,20 @@ def t_open_gop_leading_frames():
                                    f"{leading[2] + 2}f")
 
 
+def t_plan_errors_fail_the_run():
+    """The plan is made in a thread while the run starts: a bad range
+    still fails the run, with the plan's message, and writes no window."""
+    out = tmp("bad-range")
+    p = subprocess.run([EXTRACT, "--progress-interval", "0", "--overwrite",
+                        DEMO, "-o", out, "--sampling", "uniform",
+                        "--start", "abc"], capture_output=True, text=True,
+                       timeout=60)
+    assert p.returncode == 1, (p.returncode, p.stderr)
+    assert "a bound is seconds" in p.stderr, p.stderr
+    assert not os.path.isdir(out) or not [
+        n for n in os.listdir(out) if n.endswith(".safetensors")]
+
+
 check("every shared clip: uniform 16, skipping = full decode", t_media_uniform)
 check("every shared clip: fps with start/end, skipping = full decode",
       t_media_fps_range)
@@ -317,4 +331,6 @@ check("a variable-rate MP4 (framerate 0/1): uniform, N = packets",
 check("a variable-rate MP4 (framerate 0/1): fps in a range", t_vfr_fps_range)
 check("open GOPs: leading B-frames decoded from the GOP before",
       t_open_gop_leading_frames)
+check("a bad range fails the run (the plan's thread)",
+      t_plan_errors_fail_the_run)
 finish()
