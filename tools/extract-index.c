@@ -9,7 +9,9 @@
  * packets are exactly those the run's decoder will receive, in the same
  * order.  The frames the decoder outputs are the packets whose PTS lies in
  * the segment (an MP4 edit list's pre-roll lies before it), and a frame's
- * id is its rank by PTS among them.
+ * id is its rank by PTS among them.  The pass and the plan run in a thread
+ * of their own while the run's pipeline starts (plugin loading, typefinding,
+ * caps negotiation); the run's probes wait for the plan.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
