@@ -645,11 +645,11 @@ answer_duration (GstPad * pad, GstPadProbeInfo * info, ExtractIndex * index)
   GstQuery *query = GST_PAD_PROBE_INFO_QUERY (info);
   GstFormat format;
 
-  if (GST_QUERY_TYPE (query) != GST_QUERY_DURATION ||
-      !index_wait (index, pad))
+  if (GST_QUERY_TYPE (query) != GST_QUERY_DURATION)
     return GST_PAD_PROBE_OK;
   gst_query_parse_duration (query, &format, NULL);
-  if (format != GST_FORMAT_DEFAULT)
+  /* only cpsmotion asks in frames; time queries (progress) never wait */
+  if (format != GST_FORMAT_DEFAULT || !index_wait (index, pad))
     return GST_PAD_PROBE_OK;
   gst_query_set_duration (query, GST_FORMAT_DEFAULT, index->n_frames);
   return GST_PAD_PROBE_HANDLED;
