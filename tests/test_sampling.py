@@ -4,10 +4,14 @@
 # (--decode-all) on every clip of the shared media directory and on a long
 # clip concatenated from them; frame ids are source indices (N = the frames
 # GStreamer's decoder outputs); fps sampling, start/end, and a huge
-# --sampling-frames bounded by the frames that exist.  TAP output.
+# --sampling-frames bounded by the frames that exist; a variable frame rate
+# MP4 whose caps say framerate 0/1; open GOPs whose leading B-frames need
+# the GOP before.  TAP output.
 # SPDX-License-Identifier: LGPL-2.1-or-later
 import filecmp
 import os
+import re
+import shutil
 import subprocess
 import tempfile
 import time
@@ -164,6 +168,153 @@ def t_truncated_uniform():
     assert len(ids) == 16, ids
 
 
+def packets(path):
+    """The video packets in decode order: (pts, key) from ffprobe."""
+    out = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v:0",
+                          "-show_entries", "packet=pts,flags", "-of", "csv",
+                          path], capture_output=True, text=True,
+                         check=True).stdout
+    rows = [line.split(",") for line in out.split()]
+    return [(int(r[1]), r[2].startswith("K")) for r in rows]
+
+
+def vfr_clip():
+    """The demo clip with frame durations of 40, 50, 43, 47 and 46 ms,
+    encoded by openh264enc (no VUI timing) into a fragmented MP4 (no sample
+    table in the moov; no fragment's mean duration is a common rate), so
+    GStreamer's caps say framerate 0/1."""
+    out = tmp("vfr.mp4")
+    if os.path.exists(out):
+        return out
+    src = tmp("vfr-src.mkv")
+    ms = ("226*floor(N/5)+40*gte(mod(N,5),1)+50*gte(mod(N,5),2)"
+          "+43*gte(mod(N,5),3)+47*gte(mod(N,5),4)")
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", DEMO, "-an", "-vf",
+                    f"setpts='({ms})/1000/TB'", "-fps_mode", "vfr",
+                    "-enc_time_base", "1/1000", "-c:v", "ffv1", src],
+                   check=True)
+    subprocess.run(["gst-launch-1.0", "-q", "filesrc", f"location={src}", "!",
+                    "matroskademux", "!", "decodebin", "!", "videoconvert",
+                    "!", "openh264enc", "gop-size=10", "!", "h264parse", "!",
+                    "mp4mux", "fragment-duration=1000", "!", "filesink",
+                    f"location={out}"], check=True, capture_output=True)
+    return out
+
+
+def gst_framerates(path):
+    p = subprocess.run(["gst-launch-1.0", "-v", "filesrc", f"location={path}",
+                        "!", "qtdemux", "!", "h264parse", "!", "fakesink"],
+                       capture_output=True, text=True, timeout=60)
+    return set(re.findall(r"framerate=\(fraction\)(\d+/\d+)", p.stdout))
+
+
+def have_vfr_tools():
+    if not shutil.which("gst-launch-1.0"):
+        return False
+    p = subprocess.run(["gst-inspect-1.0", "openh264enc"], capture_output=True)
+    return p.returncode == 0
+
+
+def t_vfr_uniform():
+    if not have_vfr_tools():
+        return "skip gst-launch-1.0 or openh264enc is missing"
+    clip = vfr_clip()
+    assert gst_framerates(clip) == {"0/1"}, gst_framerates(clip)
+    pts = sorted(p for p, _ in packets(clip))
+    steps = set(np.diff(pts))
+    assert len(steps) >= 3, steps          # variable frame durations
+    err, ids = same_as_full_decode(clip, "vfr", "--sampling", "uniform",
+                                   "--sampling-frames", "16")
+    assert f"{len(pts)} frames, 16 sampled: decoding the" in err, err
+    assert list(ids) == [i * (len(pts) - 1) // 15 for i in range(16)], ids
+
+
+def t_vfr_fps_range():
+    """fps in [1 s, 4 s): the ids run from the first frame at 1 s to the
+    last before 4 s, counted by presentation rank."""
+    if not have_vfr_tools():
+        return "skip gst-launch-1.0 or openh264enc is missing"
+    clip = vfr_clip()
+    pts = sorted(p for p, _ in packets(clip))
+    out = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v:0",
+                          "-show_entries", "stream=time_base", "-of",
+                          "csv=p=0", clip], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    num, den = map(int, out.split("/"))
+    seconds = [(p - pts[0]) * num / den for p in pts]
+    first = sum(s < 1 - 1e-9 for s in seconds)
+    stop = sum(s < 4 - 1e-9 for s in seconds)
+    err, ids = same_as_full_decode(clip, "vfrfps", "--sampling", "fps",
+                                   "--fps", "3", "--start", "1", "--end", "4")
+    assert f"{len(pts)} frames" in err, err
+    assert ids[0] == first and ids[-1] == stop - 1, (ids, first, stop)
+    assert len(ids) >= 8 and np.all(np.diff(ids) > 0), ids
+
+
+def open_gop_clip():
+    """The demo clip three times, x264 with open GOPs (keyint 30, 3
+    B-frames): each key frame after the first is followed, in decode
+    order, by a B-frame shown before it."""
+    out = tmp("open-gop.mp4")
+    if not os.path.exists(out):
+        subprocess.run(["ffmpeg", "-v", "error", "-y", "-stream_loop", "2",
+                        "-i", DEMO, "-an", "-c:v", "libx264", "-preset",
+                        "ultrafast", "-x264-params",
+                        "open-gop=1:keyint=30:min-keyint=30:scenecut=0:"
+                        "bframes=3:b-adapt=0", out], check=True)
+    return out
+
+
+def leading_frames(path):
+    """Presentation ranks of the frames that follow a key frame (not the
+    first) in decode order but precede it in presentation order."""
+    pkts = packets(path)
+    rank = {p: r for r, p in enumerate(sorted(p for p, _ in pkts))}
+    leading, key = [], None
+    for i, (p, k) in enumerate(pkts):
+        if k:
+            key = p if i > 0 else None
+        elif key is not None and p < key:
+            leading.append(rank[p])
+    return len(pkts), leading
+
+
+def t_open_gop_leading_frames():
+    clip = open_gop_clip()
+    n, leading = leading_frames(clip)
+    assert n == 300 and len(leading) >= 5, (n, leading)
+    for f in leading[:3]:
+        # the leading frame alone: its GOP and the one before it are fed
+        err, ids = same_as_full_decode(clip, f"open{f}", "--sampling",
+                                       "uniform", "--sampling-frames", "1",
+                                       "--start", f"{f}f", "--end",
+                                       f"{f + 1}f")
+        assert list(ids) == [f], (f, ids)
+        assert "decoding the 2 of 10 GOPs" in err, err
+    # ⌊i·299/10⌋ takes 29, 59, 89, ...: the leading frames, across the clip
+    err, ids = same_as_full_decode(clip, "openu", "--sampling", "uniform",
+                                   "--sampling-frames", "11")
+    assert set(leading) & set(ids), (leading, ids)
+    err, ids = same_as_full_decode(clip, "openr", "--sampling", "uniform",
+                                   "--sampling-frames", "3", "--start",
+                                   f"{leading[1] - 1}f", "--end",
+                                   f"{leading[2] + 2}f")
+
+
+def t_plan_errors_fail_the_run():
+    """The plan is made in a thread while the run starts: a bad range
+    still fails the run, with the plan's message, and writes no window."""
+    out = tmp("bad-range")
+    p = subprocess.run([EXTRACT, "--progress-interval", "0", "--overwrite",
+                        DEMO, "-o", out, "--sampling", "uniform",
+                        "--start", "abc"], capture_output=True, text=True,
+                       timeout=60)
+    assert p.returncode == 1, (p.returncode, p.stderr)
+    assert "a bound is seconds" in p.stderr, p.stderr
+    assert not os.path.isdir(out) or not [
+        n for n in os.listdir(out) if n.endswith(".safetensors")]
+
+
 check("every shared clip: uniform 16, skipping = full decode", t_media_uniform)
 check("every shared clip: fps with start/end, skipping = full decode",
       t_media_fps_range)
@@ -175,4 +326,11 @@ check("fps sampling as Qwen2.5-VL", t_fps_like_qwen)
 check("Annex-B stream: frames counted from its packets", t_annexb_counted)
 check("--sampling-frames 2147483647 bounded by the frames", t_huge_count_is_bounded)
 check("a truncated MP4: 16 frames of what is there", t_truncated_uniform)
+check("a variable-rate MP4 (framerate 0/1): uniform, N = packets",
+      t_vfr_uniform)
+check("a variable-rate MP4 (framerate 0/1): fps in a range", t_vfr_fps_range)
+check("open GOPs: leading B-frames decoded from the GOP before",
+      t_open_gop_leading_frames)
+check("a bad range fails the run (the plan's thread)",
+      t_plan_errors_fail_the_run)
 finish()

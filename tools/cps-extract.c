@@ -450,9 +450,26 @@ add_preview (Extract * x, gchar ** error)
 }
 
 /* The decoder choice, the same in the index pass and in the run. */
+/* autoplug-continue: audio and subtitle streams are exposed as they come
+ * from the demuxer and ended there, never parsed or decoded. */
+static gboolean
+on_autoplug_continue (GstElement * bin, GstPad * pad, GstCaps * caps,
+    Extract * x)
+{
+  const gchar *media = gst_caps_get_size (caps) ?
+      gst_structure_get_name (gst_caps_get_structure (caps, 0)) : "";
+
+  return !g_str_has_prefix (media, "audio/") &&
+      !g_str_has_prefix (media, "text/") &&
+      !g_str_has_prefix (media, "subpicture/") &&
+      !g_str_has_prefix (media, "closedcaption/");
+}
+
 static void
 steer_decodebin (GstElement * decodebin, Extract * x)
 {
+  g_signal_connect (decodebin, "autoplug-continue",
+      G_CALLBACK (on_autoplug_continue), x);
   g_signal_connect (decodebin, "autoplug-select",
       G_CALLBACK (on_autoplug_select), x);
   g_signal_connect (decodebin, "autoplug-sort",
@@ -513,7 +530,6 @@ build_pipeline (Extract * x, gchar ** error)
   gst_object_unref (topk);
   if (x->index) {
     extract_index_attach_motion (x->index, x->motion);
-    x->total_frames = extract_index_frames (x->index);
   }
   return TRUE;
 }
@@ -528,6 +544,8 @@ estimate_total_frames (Extract * x)
   GstCaps *caps;
   gint n = 0, d = 1;
 
+  if (!x->total_frames && x->index && extract_index_ready (x->index))
+    x->total_frames = extract_index_frames (x->index);
   if (x->total_frames || !gst_element_query_duration (x->pipeline,
           GST_FORMAT_TIME, &duration) || duration <= 0)
     return;
@@ -1155,7 +1173,6 @@ index_input (Extract * x, gchar ** error)
   gchar *start = option_string (x, "start"), *end = option_string (x, "end");
   gchar *path = g_str_has_prefix (x->uri, "file:") ?
       g_filename_from_uri (x->uri, NULL, NULL) : NULL;
-  gchar *line = NULL;
   gboolean ok = TRUE;
 
   sample_params (x, &p);
@@ -1168,18 +1185,9 @@ index_input (Extract * x, gchar ** error)
           x->input);
     goto done;
   }
-  x->index = extract_index_build (x->uri, (ExtractIndexSetup)
-      steer_decodebin, x, error);
-  if (!x->index) {
-    ok = FALSE;
-    goto done;
-  }
-  line = extract_index_plan (x->index, &p, start, end, x->decode_all, error);
-  ok = line != NULL;
-  if (ok && !x->quiet)
-    fprintf (stderr, "cps-extract: %s\n", line);
+  x->index = extract_index_start (x->uri, (ExtractIndexSetup)
+      steer_decodebin, x, &p, start, end, x->decode_all, x->quiet);
 done:
-  g_free (line);
   g_free (path);
   g_free (start);
   g_free (end);

@@ -9,13 +9,16 @@
  * packets are exactly those the run's decoder will receive, in the same
  * order.  The frames the decoder outputs are the packets whose PTS lies in
  * the segment (an MP4 edit list's pre-roll lies before it), and a frame's
- * id is its rank by PTS among them.
+ * id is its rank by PTS among them.  The pass and the plan run in a thread
+ * of their own while the run's pipeline starts (plugin loading, typefinding,
+ * caps negotiation); the run's probes wait for the plan.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "cpsmeta.h"
@@ -29,7 +32,9 @@ typedef struct {
 struct _ExtractIndex {
   GArray *packets;              /* Packet, in decode order */
   GstSegment segment;
-  gint fps_n, fps_d;            /* the parsed caps' frame rate, 0/1 unknown */
+  gint fps_n, fps_d;            /* the parsed caps' frame rate, 0/1 unknown
+                                 * or variable */
+  gboolean have_caps;
   gboolean all_pts;             /* every packet has a PTS */
   guint64 n_frames;             /* N: the frames the decoder outputs */
 
@@ -38,6 +43,19 @@ struct _ExtractIndex {
   gint8 *sample;                /* -1 cpsmotion decides, 0 no, 1 yes */
   gboolean *feed;               /* given to the decoder */
   guint64 n_fed;
+
+  /* the pass and the plan run in a thread of their own while the run's
+   * pipeline starts; the run's probes wait for them (ready) */
+  GThread *thread;
+  GMutex lock;
+  GCond cond;
+  gboolean ready;
+  gchar *failure;               /* the pass's or the plan's error */
+  gchar *uri, *start, *end;
+  ExtractIndexSetup setup;
+  gpointer user_data;
+  CpsSampleParams params;
+  gboolean decode_all, quiet;
 
   /* the run, in the decoder's streaming thread */
   GstElement *decoder;
@@ -109,15 +127,24 @@ record_packet (GstPad * pad, GstPadProbeInfo * info, Pass * pass)
       }
       case GST_EVENT_CAPS:{
         GstCaps *caps;
+        gint n = 0, d = 1;
 
+        /* a rate that changes (qtdemux guesses one per fragment of a
+         * fragmented MP4) is a variable rate: 0/1, the PTS span counts */
         gst_event_parse_caps (event, &caps);
         if (!gst_structure_get_fraction (gst_caps_get_structure (caps, 0),
-                "framerate", &index->fps_n, &index->fps_d) ||
-            index->fps_n <= 0 || index->fps_d <= 0) {
-          index->fps_n = 0;
-          index->fps_d = 1;
+                "framerate", &n, &d) || n <= 0 || d <= 0) {
+          n = 0;
+          d = 1;
         }
-        break;
+        if (!index->have_caps || (gint64) n * index->fps_d !=
+            (gint64) index->fps_n * d) {
+          index->fps_n = index->have_caps ? 0 : n;
+          index->fps_d = index->have_caps ? 1 : d;
+        }
+        index->have_caps = TRUE;
+        /* the decoder is never opened: its packets are dropped anyway */
+        return GST_PAD_PROBE_DROP;
       }
       case GST_EVENT_EOS:
         gst_element_post_message (pass->pipeline,
@@ -162,20 +189,16 @@ pass_pad_added (GstElement * decodebin, GstPad * pad, Pass * pass)
   gst_object_unref (sinkpad);
 }
 
-ExtractIndex *
-extract_index_build (const gchar * uri, ExtractIndexSetup setup,
+static gboolean
+index_build (ExtractIndex * index, const gchar * uri, ExtractIndexSetup setup,
     gpointer user_data, gchar ** error)
 {
-  ExtractIndex *index = g_new0 (ExtractIndex, 1);
   Pass pass = { index, gst_pipeline_new ("cps-index"), NULL };
   GstElement *decodebin = gst_element_factory_make ("uridecodebin", NULL);
   GstBus *bus = gst_element_get_bus (pass.pipeline);
   GstMessage *msg;
   gboolean done = FALSE;
 
-  index->packets = g_array_new (FALSE, FALSE, sizeof (Packet));
-  index->fps_d = 1;
-  gst_segment_init (&index->segment, GST_FORMAT_TIME);
   g_object_set (decodebin, "uri", uri, NULL);
   if (setup)
     setup (decodebin, user_data);
@@ -207,16 +230,100 @@ extract_index_build (const gchar * uri, ExtractIndexSetup setup,
   gst_object_unref (pass.pipeline);
   if (!*error && (!pass.decoder || index->packets->len == 0))
     *error = g_strdup ("index pass: no video packets");
-  if (*error) {
-    extract_index_free (index);
-    return NULL;
-  }
+  if (*error)
+    return FALSE;
   index->all_pts = TRUE;
   for (guint i = 0; i < index->packets->len; i++)
     if (!GST_CLOCK_TIME_IS_VALID (g_array_index (index->packets, Packet,
                 i).pts))
       index->all_pts = FALSE;
+  return TRUE;
+}
+
+static gchar *index_plan (ExtractIndex * index, const CpsSampleParams * p,
+    const gchar * start, const gchar * end, gboolean decode_all,
+    gchar ** error);
+
+static gpointer
+index_thread (ExtractIndex * index)
+{
+  gchar *error = NULL, *line = NULL;
+
+  if (index_build (index, index->uri, index->setup, index->user_data, &error))
+    line = index_plan (index, &index->params, index->start, index->end,
+        index->decode_all, &error);
+  if (line && !index->quiet)
+    fprintf (stderr, "cps-extract: %s\n", line);
+  g_free (line);
+  g_mutex_lock (&index->lock);
+  index->failure = error;
+  index->ready = TRUE;
+  g_cond_broadcast (&index->cond);
+  g_mutex_unlock (&index->lock);
+  return NULL;
+}
+
+ExtractIndex *
+extract_index_start (const gchar * uri, ExtractIndexSetup setup,
+    gpointer user_data, const CpsSampleParams * p, const gchar * start,
+    const gchar * end, gboolean decode_all, gboolean quiet)
+{
+  ExtractIndex *index = g_new0 (ExtractIndex, 1);
+
+  index->packets = g_array_new (FALSE, FALSE, sizeof (Packet));
+  index->fps_d = 1;
+  gst_segment_init (&index->segment, GST_FORMAT_TIME);
+  g_mutex_init (&index->lock);
+  g_cond_init (&index->cond);
+  index->uri = g_strdup (uri);
+  index->setup = setup;
+  index->user_data = user_data;
+  index->params = *p;
+  index->start = g_strdup (start);
+  index->end = g_strdup (end);
+  index->decode_all = decode_all;
+  index->quiet = quiet;
+  index->thread = g_thread_new ("cps-index", (GThreadFunc) index_thread,
+      index);
   return index;
+}
+
+/* Waits for the plan, while @pad (if any) is not flushing: TRUE when it is
+ * there and good. */
+static gboolean
+index_wait (ExtractIndex * index, GstPad * pad)
+{
+  gboolean ok;
+
+  g_mutex_lock (&index->lock);
+  while (!index->ready && !(pad && GST_PAD_IS_FLUSHING (pad))) {
+    gint64 until = g_get_monotonic_time () + 20 * G_TIME_SPAN_MILLISECOND;
+
+    g_cond_wait_until (&index->cond, &index->lock, until);
+  }
+  ok = index->ready && !index->failure;
+  g_mutex_unlock (&index->lock);
+  return ok;
+}
+
+gboolean
+extract_index_wait (ExtractIndex * index, gchar ** error)
+{
+  index_wait (index, NULL);
+  if (index->failure && error)
+    *error = g_strdup (index->failure);
+  return !index->failure;
+}
+
+gboolean
+extract_index_ready (ExtractIndex * index)
+{
+  gboolean ready;
+
+  g_mutex_lock (&index->lock);
+  ready = index->ready && !index->failure;
+  g_mutex_unlock (&index->lock);
+  return ready;
 }
 
 void
@@ -224,6 +331,13 @@ extract_index_free (ExtractIndex * index)
 {
   if (!index)
     return;
+  g_thread_join (index->thread);
+  g_mutex_clear (&index->lock);
+  g_cond_clear (&index->cond);
+  g_free (index->failure);
+  g_free (index->uri);
+  g_free (index->start);
+  g_free (index->end);
   g_array_unref (index->packets);
   g_free (index->frame_id);
   g_free (index->sample);
@@ -289,8 +403,8 @@ bound_to_id (ExtractIndex * index, const guint * order, guint64 n,
   return lo;
 }
 
-gchar *
-extract_index_plan (ExtractIndex * index, const CpsSampleParams * p,
+static gchar *
+index_plan (ExtractIndex * index, const CpsSampleParams * p,
     const gchar * start, const gchar * end, gboolean decode_all,
     gchar ** error)
 {
@@ -483,6 +597,17 @@ plan_list_item (GstBuffer ** buf, guint idx, gpointer index)
 static GstPadProbeReturn
 plan_packet (GstPad * pad, GstPadProbeInfo * info, ExtractIndex * index)
 {
+  if (!index_wait (index, pad) && !index->failure)
+    return GST_PAD_PROBE_DROP;  /* flushing: shutting down before the plan */
+  if (index->failure) {
+    if (!index->mismatch)
+      GST_ELEMENT_ERROR (index->decoder, STREAM, FAILED, ("%s",
+              index->failure), (NULL));
+    index->mismatch = TRUE;
+    return GST_PAD_PROBE_DROP;
+  }
+  if (!index->frame_id)
+    return GST_PAD_PROBE_REMOVE;        /* cpsmotion counts the frames */
   if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
     GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
 
@@ -504,8 +629,8 @@ extract_index_attach_decoder (ExtractIndex * index, GstElement * decoder)
 {
   GstPad *pad;
 
-  if (!index->frame_id || index->decoder)
-    return;                     /* cpsmotion counts; nothing to mark */
+  if (index->decoder)
+    return;
   index->decoder = decoder;
   pad = gst_element_get_static_pad (decoder, "sink");
   gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER |
@@ -523,7 +648,8 @@ answer_duration (GstPad * pad, GstPadProbeInfo * info, ExtractIndex * index)
   if (GST_QUERY_TYPE (query) != GST_QUERY_DURATION)
     return GST_PAD_PROBE_OK;
   gst_query_parse_duration (query, &format, NULL);
-  if (format != GST_FORMAT_DEFAULT)
+  /* only cpsmotion asks in frames; time queries (progress) never wait */
+  if (format != GST_FORMAT_DEFAULT || !index_wait (index, pad))
     return GST_PAD_PROBE_OK;
   gst_query_set_duration (query, GST_FORMAT_DEFAULT, index->n_frames);
   return GST_PAD_PROBE_HANDLED;

@@ -23,17 +23,22 @@ typedef struct _ExtractIndex ExtractIndex;
 typedef void (*ExtractIndexSetup) (GstElement * uridecodebin,
     gpointer user_data);
 
-/* The index pass over @uri: NULL (with @error) if it found no video. */
-ExtractIndex *extract_index_build (const gchar * uri,
-    ExtractIndexSetup setup, gpointer user_data, gchar ** error);
-void extract_index_free (ExtractIndex * index);
-
-/* Plans the run: @start/@end as cpsmotion's properties (NULL: none);
- * @decode_all feeds every GOP to the decoder.  Returns a line for the log
- * saying what will be decoded and why; NULL with @error on a bad range. */
-gchar *extract_index_plan (ExtractIndex * index, const CpsSampleParams * p,
+/* Starts the index pass over @uri and the plan in a thread of their own,
+ * so that the run's pipeline starts meanwhile; the run's probes wait for
+ * the plan.  @start/@end as cpsmotion's properties (NULL: none);
+ * @decode_all feeds every GOP to the decoder.  The plan's line (what will
+ * be decoded and why) goes to stderr unless @quiet.  A pass that finds no
+ * video or a bad range fails the run with an element error. */
+ExtractIndex *extract_index_start (const gchar * uri,
+    ExtractIndexSetup setup, gpointer user_data, const CpsSampleParams * p,
     const gchar * start, const gchar * end, gboolean decode_all,
-    gchar ** error);
+    gboolean quiet);
+/* Waits for the plan: FALSE (with @error) if the pass or the plan failed. */
+gboolean extract_index_wait (ExtractIndex * index, gchar ** error);
+/* Whether the plan is there (and good), without waiting. */
+gboolean extract_index_ready (ExtractIndex * index);
+/* Joins the thread and frees. */
+void extract_index_free (ExtractIndex * index);
 
 /* The frames the decoder outputs: N. */
 guint64 extract_index_frames (ExtractIndex * index);

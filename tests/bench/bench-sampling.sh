@@ -7,6 +7,12 @@
 # stream copy).  For each: cps-extract --sampling uniform --sampling-frames
 # 16 --k 512, by default (GOP skipping) and with --decode-all; prints the
 # frames decoded, the seconds and their ratio.  Nothing is committed.
+#
+# Against another build (short clips must not get slower):
+#   bash tests/bench/bench-sampling.sh --against OLD_BUILDDIR CLIP...
+# runs the same command (-f -q) with each build, interleaved, RUNS times
+# (default 5), each with its own GST_PLUGIN_PATH and registry file, and
+# prints the median wall and CPU seconds of each.
 set -eu
 cd "$(dirname "$0")/../.."
 bash scripts/build.sh >/dev/null
@@ -15,6 +21,38 @@ export GST_PLUGIN_PATH="$build/gst"
 extract="$build/tools/cps-extract"
 tmp=$(mktemp -d /tmp/cps-bench-sampling.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
+
+if [ "${1:-}" = "--against" ]; then
+  old="$(cd "$2" && pwd)"
+  shift 2
+  median() { sort -n | sed -n "$(( (${RUNS:-5} + 1) / 2 ))p"; }
+  printf "%-36s %9s %9s %9s %9s\n" clip old-wall new-wall old-cpu new-cpu
+  for clip in "$@"; do
+    for i in $(seq "${RUNS:-5}"); do
+      for v in old new; do
+        b=$build
+        [ $v = old ] && b=$old
+        GST_REGISTRY="$tmp/registry-$v.bin" GST_PLUGIN_PATH="$b/gst" \
+          /usr/bin/time -f "%e %U %S" -a -o "$tmp/times-$v" \
+          "$b/tools/cps-extract" "$clip" -o "$tmp/out-$v" --sampling uniform \
+          --sampling-frames 16 --k 512 -f -q 2>/dev/null
+      done
+    done
+    printf "%-36s" "$(basename "$clip")"
+    for field in 1 cpu; do
+      for v in old new; do
+        if [ $field = 1 ]; then
+          awk '{print $1}' "$tmp/times-$v" | median | xargs printf " %9.2f"
+        else
+          awk '{print $2 + $3}' "$tmp/times-$v" | median | xargs printf " %9.2f"
+        fi
+      done
+    done
+    echo
+    rm -f "$tmp/times-old" "$tmp/times-new"
+  done
+  exit 0
+fi
 minutes=("$@")
 [ ${#minutes[@]} -gt 0 ] || minutes=(1 5 10)
 
