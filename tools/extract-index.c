@@ -307,15 +307,6 @@ index_wait (ExtractIndex * index, GstPad * pad)
 }
 
 gboolean
-extract_index_wait (ExtractIndex * index, gchar ** error)
-{
-  index_wait (index, NULL);
-  if (index->failure && error)
-    *error = g_strdup (index->failure);
-  return !index->failure;
-}
-
-gboolean
 extract_index_ready (ExtractIndex * index)
 {
   gboolean ready;

@@ -33,8 +33,6 @@ ExtractIndex *extract_index_start (const gchar * uri,
     ExtractIndexSetup setup, gpointer user_data, const CpsSampleParams * p,
     const gchar * start, const gchar * end, gboolean decode_all,
     gboolean quiet);
-/* Waits for the plan: FALSE (with @error) if the pass or the plan failed. */
-gboolean extract_index_wait (ExtractIndex * index, gchar ** error);
 /* Whether the plan is there (and good), without waiting. */
 gboolean extract_index_ready (ExtractIndex * index);
 /* Joins the thread and frees. */
