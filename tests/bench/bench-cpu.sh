@@ -16,7 +16,12 @@ frames=$(ffprobe -v error -select_streams v:0 -count_packets \
   -show_entries stream=nb_read_packets -of csv=p=0 "$clip")
 src="filesrc location=$clip ! parsebin ! avdec_h264"
 
-# wall time of the PLAYING phase, from gst-launch's own report
+# wall time of the PLAYING phase, from gst-launch's own report.  Every sink
+# has async=false: a sink prerolls on its first buffer, which for
+# cpspatchsink is the first window (16 decoded frames, more with sampling)
+# against one frame for fakesink, and gst-launch's clock starts after the
+# preroll, so with async sinks the timed span left out a window's worth of
+# work from the cps pipelines only.
 seconds() {
   gst-launch-1.0 $1 2>&1 | sed -n 's/^Execution ended after \([0-9]*\):\([0-9]*\):\([0-9.]*\)$/\1 \2 \3/p' |
     awk '{ printf "%.4f", $1 * 3600 + $2 * 60 + $3 }'
@@ -25,12 +30,12 @@ seconds() {
 # both motion models in the same run, each with and without a queue
 models="camera reference"
 tail() {
-  echo "cpsmotion motion-model=$1 ! cpsenergy ! cpstopk ! cpspatchsink max-buffers=1 drop=true"
+  echo "cpsmotion motion-model=$1 ! cpsenergy ! cpstopk ! cpspatchsink max-buffers=1 drop=true async=false"
 }
 decode=()
 declare -A times
 for i in $(seq "$runs"); do
-  decode+=("$(seconds "$src ! fakesink")")
+  decode+=("$(seconds "$src ! fakesink async=false")")
   for m in $models; do
     times[$m]+=" $(seconds "$src ! $(tail "$m")")"
     times[$m+queue]+=" $(seconds "$src ! queue ! $(tail "$m")")"
