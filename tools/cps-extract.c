@@ -301,20 +301,6 @@ converter_before (Extract * x, GstPad * sinkpad, GstCaps * caps)
 }
 
 static void
-end_pad_here (Extract * x, GstPad * pad)
-{
-  GstElement *sink = gst_element_factory_make ("fakesink", NULL);
-  GstPad *sinkpad;
-
-  g_object_set (sink, "sync", FALSE, "async", FALSE, NULL);
-  gst_bin_add (GST_BIN (x->pipeline), sink);
-  gst_element_sync_state_with_parent (sink);
-  sinkpad = gst_element_get_static_pad (sink, "sink");
-  gst_pad_link (pad, sinkpad);
-  gst_object_unref (sinkpad);
-}
-
-static void
 on_pad_added (GstElement * decodebin, GstPad * pad, Extract * x)
 {
   GstCaps *caps = gst_pad_get_current_caps (pad);
@@ -325,7 +311,7 @@ on_pad_added (GstElement * decodebin, GstPad * pad, Extract * x)
 
   if (!g_str_has_prefix (media, "video/") || x->video_linked) {
     /* audio, subtitles, a second video stream: not ours, end them here */
-    end_pad_here (x, pad);
+    extract_end_pad (x->pipeline, pad);
     gst_clear_caps (&caps);
     return;
   }

@@ -174,19 +174,25 @@ pass_element_added (GstBin * bin, GstBin * sub_bin, GstElement * element,
   gst_object_unref (pad);
 }
 
-/* audio and other streams: ended here, as the run does */
-static void
-pass_pad_added (GstElement * decodebin, GstPad * pad, Pass * pass)
+void
+extract_end_pad (GstElement * pipeline, GstPad * pad)
 {
   GstElement *sink = gst_element_factory_make ("fakesink", NULL);
   GstPad *sinkpad;
 
   g_object_set (sink, "sync", FALSE, "async", FALSE, NULL);
-  gst_bin_add (GST_BIN (pass->pipeline), sink);
+  gst_bin_add (GST_BIN (pipeline), sink);
   gst_element_sync_state_with_parent (sink);
   sinkpad = gst_element_get_static_pad (sink, "sink");
   gst_pad_link (pad, sinkpad);
   gst_object_unref (sinkpad);
+}
+
+/* audio and other streams: ended here, as the run does */
+static void
+pass_pad_added (GstElement * decodebin, GstPad * pad, Pass * pass)
+{
+  extract_end_pad (pass->pipeline, pad);
 }
 
 static gboolean

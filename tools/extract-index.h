@@ -33,6 +33,9 @@ ExtractIndex *extract_index_start (const gchar * uri,
     ExtractIndexSetup setup, gpointer user_data, const CpsSampleParams * p,
     const gchar * start, const gchar * end, gboolean decode_all,
     gboolean quiet);
+/* Links @pad to a fakesink (no sync, no preroll) in @pipeline: a stream
+ * that is not decoded ends there. */
+void extract_end_pad (GstElement * pipeline, GstPad * pad);
 /* Whether the plan is there (and good), without waiting. */
 gboolean extract_index_ready (ExtractIndex * index);
 /* Joins the thread and frees. */
