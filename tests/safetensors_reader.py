@@ -1,35 +1,15 @@
-# cps — an independent safetensors reader for the tests (PyPI, and so the
-# safetensors package, is not reachable): the format is an 8-byte
-# little-endian header length, a JSON header, then the tensors' bytes.
+# cps — the tests' access to window files: the safetensors reader is the
+# package's (python/cps/_safetensors.py), taken from this source tree, not
+# from an installed copy; check_window() asserts a window's consistency.
 # SPDX-License-Identifier: LGPL-2.1-or-later
-import json
-import struct
+import os
+import sys
 
 import numpy as np
 
-NP_DTYPES = {"BF16": "<u2", "F16": "<f2", "F32": "<f4", "U8": "u1",
-             "I64": "<i8"}
-
-
-def read_safetensors(path):
-    """An independent reader: header length, JSON header, raw tensors."""
-    data = open(path, "rb").read()
-    (n,) = struct.unpack("<Q", data[:8])
-    header = json.loads(data[8:8 + n].decode("utf-8"))
-    assert (8 + n) % 8 == 0, "data does not start 8-byte aligned"
-    body = data[8 + n:]
-    meta = header.pop("__metadata__")
-    spans = sorted(t["data_offsets"] for t in header.values())
-    # the format requires the tensors to cover the data exactly
-    assert spans[0][0] == 0 and spans[-1][1] == len(body), spans
-    for (_, end), (begin, _) in zip(spans, spans[1:]):
-        assert end == begin, spans
-    tensors = {}
-    for name, t in header.items():
-        begin, end = t["data_offsets"]
-        a = np.frombuffer(body[begin:end], dtype=NP_DTYPES[t["dtype"]])
-        tensors[name] = (t["dtype"], a.reshape(t["shape"]))
-    return meta, tensors
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))), "python"))
+from cps._safetensors import NP_DTYPES, read_safetensors  # noqa: E402,F401
 
 
 def check_window(meta, tensors):
