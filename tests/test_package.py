@@ -119,6 +119,16 @@ def t_errors():
         f.write("not a video\n" * 1000)
     msg = raises_error(text)
     assert msg, msg
+    # a file without video: one second of silence in a WAV
+    import wave
+    audio = os.path.join(tmp.name, "audio.wav")
+    with wave.open(audio, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(8000)
+        w.writeframes(b"\0\0" * 8000)
+    msg = raises_error(audio)
+    assert msg, msg
 
 
 def t_break_early():
@@ -198,7 +208,7 @@ def t_auto():
 check("cps.open() windows are consistent and equal cps.load() of cps-extract's files", t_stream_equals_files)
 check("cps.load_window(): tensors and __metadata__", t_load_window)
 check("properties: _ or -, routed to their element; unknown ones list the valid", t_properties)
-check("a missing file and a text file raise cps.Error within 5 s", t_errors)
+check("a missing file, a text file and an audio file raise cps.Error within 5 s", t_errors)
 check("leaving the loop early: pipeline NULL, no thread or leak left", t_break_early)
 check("numpy bf16 as uint16, cps.bf16_to_float32 within bf16's half step", t_bf16_helper)
 check("torch: bf16 patches as torch.bfloat16, equal to the file's", t_torch)
