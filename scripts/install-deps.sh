@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Installs, from Debian's archive, whatever the build and the tests need and
-# the machine lacks.  Idempotent: does nothing when all is there.
+# Installs, from Debian's archive, whatever the build and the demo need and
+# the machine lacks; with the argument "tests", also what only the test
+# suite needs (torch, for the Python package's torch tensors).  Idempotent:
+# does nothing when all is there.
 set -eu
 packages=(
   meson ninja-build pkg-config gcc g++ libc6-dev
@@ -10,6 +12,9 @@ packages=(
   ffmpeg valgrind python3 python3-gi python3-gst-1.0 python3-numpy
   gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0 gir1.2-gst-rtsp-server-1.0
 )
+if [ "${1:-}" = tests ]; then
+  packages+=(python3-torch)
+fi
 # The CUDA kernels build where the CUDA toolkit is installed (nvcc); they
 # need gst-cuda's headers, which come with the bad plugins' -dev package.
 if command -v nvcc >/dev/null || [ -x /usr/local/cuda/bin/nvcc ]; then

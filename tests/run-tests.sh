@@ -5,7 +5,7 @@
 # in both runs (a test binary that crashes counts as a failure).
 set -u
 cd "$(dirname "$0")/.."
-bash scripts/install-deps.sh || { echo "0 passed, 1 failed"; exit 1; }
+bash scripts/install-deps.sh tests || { echo "0 passed, 1 failed"; exit 1; }
 bash scripts/build.sh || { echo "0 passed, 1 failed"; exit 1; }
 builddir=${BUILDDIR:-build}
 meson test -C "$builddir" --print-errorlogs --num-processes 2
