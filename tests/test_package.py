@@ -131,6 +131,20 @@ def t_errors():
     assert msg, msg
 
 
+def t_ten_bit():
+    """The case that hung a naive pull loop: 10-bit input, which cpsmotion
+    refuses, raises instead, naming the format."""
+    ten = os.path.join(tmp.name, "ten.mp4")
+    made = subprocess.run(
+        ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i",
+         "testsrc2=size=320x240:rate=25", "-t", "1", "-c:v", "libx264",
+         "-pix_fmt", "yuv420p10le", ten], capture_output=True)
+    if made.returncode != 0:
+        return "skip ffmpeg cannot make 10-bit H.264 here: " + made.stderr.decode()[-200:]
+    msg = raises_error(ten)
+    assert "10LE" in msg and "videoconvert" in msg, msg
+
+
 def t_break_early():
     threads = threading.active_count()
     s = cps.open(CLIP, tensor_type="numpy")
@@ -209,6 +223,7 @@ check("cps.open() windows are consistent and equal cps.load() of cps-extract's f
 check("cps.load_window(): tensors and __metadata__", t_load_window)
 check("properties: _ or -, routed to their element; unknown ones list the valid", t_properties)
 check("a missing file, a text file and an audio file raise cps.Error within 5 s", t_errors)
+check("10-bit input raises cps.Error within 5 s, naming the format", t_ten_bit)
 check("leaving the loop early: pipeline NULL, no thread or leak left", t_break_early)
 check("numpy bf16 as uint16, cps.bf16_to_float32 within bf16's half step", t_bf16_helper)
 check("torch: bf16 patches as torch.bfloat16, equal to the file's", t_torch)
