@@ -589,6 +589,65 @@ test_differences_definition (void)
   g_rand_free (rand);
 }
 
+/* The CPU's fused pass (cps_camera_difference_maps) gives the threshold
+ * and maps of the three separate steps the CUDA kernels mirror
+ * (differences, noise level, cell maps), for cells of 4 columns and of
+ * other widths, with one and two sides. */
+static void
+test_fused_maps_same (void)
+{
+  static const CpsCameraWarp warps[] = {
+    {2.0f, -1.0f, 1.0f, 0.0f, 1}, {-1.5f, 0.5f, 0.97f, -0.02f, 1},
+  };
+  const int sizes[][4] = { {96, 64, 24, 16}, {97, 61, 32, 20} };
+  GRand *rand = g_rand_new_with_seed (11);
+
+  for (size_t z = 0; z < G_N_ELEMENTS (sizes); z++) {
+    int w = sizes[z][0], h = sizes[z][1], lw = sizes[z][2], lh = sizes[z][3];
+    size_t n = (size_t) w * h, cells = (size_t) lw * lh;
+    uint8_t *planes = g_malloc (3 * n), *diff = g_malloc (n);
+    uint8_t *scratch = g_malloc (2 * w);
+    uint8_t *sampled = g_malloc (cps_camera_sampled_rows (h) * w);
+    uint32_t *columns = g_new (uint32_t, cps_camera_cell_scratch (w, lw));
+    float *mo = g_new (float, cells), *re = g_new (float, cells);
+    float *fmo = g_new (float, cells), *fre = g_new (float, cells);
+    const uint8_t *sides[2] = { planes + n, planes + 2 * n };
+    uint32_t hist[256];
+
+    /* a smooth scene with noise, and a block that differs: some cells
+     * above the threshold, most below */
+    for (size_t i = 0; i < 3 * n; i++)
+      planes[i] = (uint8_t) (100 + (i % w) / 4 + g_rand_int_range (rand, 0,
+              6));
+    for (int y = h / 4; y < h / 2; y++)
+      memset (planes + (size_t) y * w + w / 4, 230, w / 4);
+    for (int n_sides = 1; n_sides <= 2; n_sides++) {
+      int tau, fused;
+
+      cps_camera_differences (planes, sides, warps, n_sides, w, h, scratch,
+          diff, hist);
+      tau = cps_camera_noise_level (hist);
+      cps_camera_cell_maps (diff, w, h, lw, lh, tau, columns, mo, re);
+      fused = cps_camera_difference_maps (planes, sides, warps, n_sides, w,
+          h, lw, lh, scratch, sampled, hist, columns, fmo, fre);
+      g_assert_cmpint (fused, ==, tau);
+      g_assert_cmpmem (fmo, cells * sizeof (float), mo, cells * sizeof (float));
+      g_assert_cmpmem (fre, cells * sizeof (float), re, cells * sizeof (float));
+      g_assert_cmpfloat (max_of (mo, cells), >, 0.0f);
+    }
+    g_free (planes);
+    g_free (diff);
+    g_free (scratch);
+    g_free (sampled);
+    g_free (columns);
+    g_free (mo);
+    g_free (re);
+    g_free (fmo);
+    g_free (fre);
+  }
+  g_rand_free (rand);
+}
+
 /* The closing against its definition: the maximum of each cell's 21 × 21
  * window cut to the map, then the minimum, on sparse random maps of odd
  * sizes; and nothing when too much of the map is marked. */
@@ -756,6 +815,7 @@ main (int argc, char **argv)
   g_test_add_func ("/camera/zoom", test_zoom);
   g_test_add_func ("/camera/differences-definition",
       test_differences_definition);
+  g_test_add_func ("/camera/fused-maps-same", test_fused_maps_same);
   g_test_add_func ("/camera/closing", test_closing);
   g_test_add_func ("/camera/compute-table-models", test_compute_table_models);
   g_test_add_func ("/camera/process-plane-same", test_process_plane_same);
