@@ -411,12 +411,6 @@ extract_options_any_set (ExtractOptions * options)
   return FALSE;
 }
 
-gboolean
-extract_options_has (ExtractOptions * options, const gchar * name)
-{
-  return find_option (options, name) != NULL;
-}
-
 const gchar *
 extract_options_element (ExtractOptions * options, const gchar * name)
 {

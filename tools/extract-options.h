@@ -36,9 +36,6 @@ gchar **extract_options_join_boolean_values (ExtractOptions * options,
 /* Parses every given value; FALSE with a message naming the option. */
 gboolean extract_options_check (ExtractOptions * options, gchar ** error);
 
-/* Whether there is an option for property @name. */
-gboolean extract_options_has (ExtractOptions * options, const gchar * name);
-
 /* The factory name of the first element having property @name, or NULL. */
 const gchar *extract_options_element (ExtractOptions * options,
     const gchar * name);
