@@ -287,6 +287,27 @@ def t_broken_inputs_recorded_and_retried():
     assert failures(out) == [] and len(complete_ids(out)) == 4, err
 
 
+def t_killed_child_is_a_crash():
+    c = clips()
+    if not c:
+        return SKIP
+    out = tmp("crash")
+    # the foreman clip whole (299 frames): a child that lives long enough
+    p = subprocess.Popen([EXTRACT, c[2], c[0], "-o", out, "-q", "--jobs", "1"],
+                         stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not children_of(out):
+        assert time.monotonic() < deadline and p.poll() is None, p.stderr.read()
+        time.sleep(0.01)
+    os.kill(children_of(out)[0], signal.SIGKILL)
+    err = p.communicate(timeout=120)[1]
+    assert p.returncode == 1, err
+    got = failures(out)
+    assert [(f["input"], f["exit_class"]) for f in got] == [(c[2], "crash")], got
+    assert "killed by signal 9" in got[0]["error"], got
+    assert complete_ids(out) == [input_id(c[0])], err
+
+
 # ---- SIGKILL ----------------------------------------------------------------
 
 def children_of(out):

@@ -393,7 +393,7 @@ write_marker (ExtractCatalog * catalog, const gchar * input, const gchar * id,
     const gchar * options, const WindowInfo * sum, GError ** error)
 {
   JsonBuilder *b = json_builder_new ();
-  gchar *path = marker_path (catalog, id), *text;
+  gchar *path = marker_path (catalog, id), *text, *dir;
   gboolean ok;
 
   json_builder_begin_object (b);
@@ -407,6 +407,10 @@ write_marker (ExtractCatalog * catalog, const gchar * input, const gchar * id,
   add_string_member (b, "cps_version", VERSION);
   json_builder_end_object (b);
   text = to_line (b);
+  /* a child that wrote no window removed the directory it made */
+  dir = g_build_filename (catalog->dir, id, NULL);
+  g_mkdir_with_parents (dir, 0755);
+  g_free (dir);
   ok = g_file_set_contents_full (path, text, -1,
       G_FILE_SET_CONTENTS_CONSISTENT, 0644, error);
   g_free (text);
