@@ -11,6 +11,7 @@
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -719,6 +720,65 @@ done:
   g_free (tmp);
 }
 
+/* In a process whose files may not grow past 8 KiB: adding a 64 KiB
+ * window fails, the shard is discarded, and the writer refuses more. */
+static int
+write_limited (const gchar * dir, const gchar * tmp)
+{
+  struct rlimit limit = { 8192, 8192 };
+  gchar *small = make_window_file (tmp, 0, 100);
+  gchar *big = make_window_file (tmp, 1, 65536);
+  GError *err = NULL;
+  ExtractWds *w;
+  GPtrArray *keys;
+
+  signal (SIGXFSZ, SIG_IGN);
+  if (setrlimit (RLIMIT_FSIZE, &limit) != 0)
+    return 2;
+  w = extract_wds_open (dir, "s0of1", 1 << 20, &err);
+  g_assert_no_error (err);
+  g_assert_true (extract_wds_add (w, "v/window-00000", small, "{}", NULL,
+          NULL, &err));
+  g_assert_false (extract_wds_add (w, "v/window-00001", big, "{}", NULL,
+          NULL, &err));
+  g_assert_nonnull (err);
+  g_printerr ("# the write failure: %s\n", err->message);
+  g_clear_error (&err);
+  g_assert_false (exists_in (dir, "s0of1-000000.tar.partial"));
+  g_assert_false (extract_wds_add (w, "v/window-00002", small, "{}", NULL,
+          NULL, &err));
+  g_assert_nonnull (strstr (err->message, "earlier write"));
+  g_clear_error (&err);
+  g_assert_true (extract_wds_seal (w, &keys, &err));
+  g_assert_cmpuint (keys->len, ==, 0);  /* the discarded keys never come */
+  g_ptr_array_unref (keys);
+  extract_wds_close (w);
+  g_assert_false (exists_in (dir, "s0of1-000000.tar"));
+  g_free (small);
+  g_free (big);
+  return 0;
+}
+
+static void
+test_write_failure (void)
+{
+  gchar *tmp = make_tmp (), *wds = g_build_filename (tmp, "wds", NULL);
+  gchar *argv[] = { (gchar *) self_path, (gchar *) "--write-limited", wds,
+    tmp, NULL
+  };
+  GError *err = NULL;
+  gint status;
+
+  g_assert_true (g_spawn_sync (NULL, argv, NULL, G_SPAWN_CHILD_INHERITS_STDIN,
+          NULL, NULL, NULL, NULL, &status, &err));
+  g_assert_no_error (err);
+  g_assert_true (WIFEXITED (status));
+  g_assert_cmpint (WEXITSTATUS (status), ==, 0);
+  g_free (wds);
+  rm_rf (tmp);
+  g_free (tmp);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -727,6 +787,8 @@ main (int argc, char **argv)
     g_free (write_fixed (argv[2]));
     return 0;
   }
+  if (argc == 4 && g_str_equal (argv[1], "--write-limited"))
+    return write_limited (argv[2], argv[3]);
   if (argc == 4 && g_str_equal (argv[1], "--add-and-die")) {
     /* a run killed with a shard open: no seal, no close */
     ExtractWds *w = extract_wds_open (argv[2], "s0of2", 1 << 20, NULL);
@@ -743,6 +805,7 @@ main (int argc, char **argv)
   g_test_add_func ("/wds/rollover", test_rollover);
   g_test_add_func ("/wds/partial-and-numbering", test_partial_and_numbering);
   g_test_add_func ("/wds/refusals", test_refusals);
+  g_test_add_func ("/wds/write-failure", test_write_failure);
   g_test_add_func ("/wds/python-reader", test_python_reader);
   return g_test_run ();
 }
