@@ -26,6 +26,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+from dataclasses import dataclass
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 import numpy as np
@@ -317,31 +318,27 @@ class CodecPatchStream(PatchStreamSession):
         self.__dict__.update(s.__dict__)
 
 
+@dataclass
 class PatchStreamResult:
-    """collect_all()'s result: patches, metadata, metadata_tensors,
-    sampled_frame_ids, fps, duration_sec."""
-
-    def __init__(self, patches, metadata, metadata_tensors, sampled_frame_ids,
-                 fps, duration_sec) -> None:
-        self.patches = patches
-        self.metadata = metadata
-        self.metadata_tensors = metadata_tensors
-        self.sampled_frame_ids = sampled_frame_ids
-        self.fps = fps
-        self.duration_sec = duration_sec
+    """collect_all()'s result."""
+    patches: Any
+    metadata: List[Dict[str, Any]]
+    metadata_tensors: Tuple[Any, Any]
+    sampled_frame_ids: List[int]
+    fps: float
+    duration_sec: float
 
 
+@dataclass
 class DecodedFrames:
     """decode_only()'s result: frames uint8 [T,H,W,3] RGB (torch when it
-    imports, else numpy), sampled_frame_ids, fps, duration_sec, width, height."""
-
-    def __init__(self, frames, ids, fps, duration_sec, width, height) -> None:
-        self.frames = frames
-        self.sampled_frame_ids = ids
-        self.fps = fps
-        self.duration_sec = duration_sec
-        self.width = width
-        self.height = height
+    imports, else numpy)."""
+    frames: Any
+    sampled_frame_ids: List[int]
+    fps: float
+    duration_sec: float
+    width: int
+    height: int
 
     def asnumpy(self) -> np.ndarray:
         """The frames as a numpy array."""
