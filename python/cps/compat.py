@@ -16,8 +16,9 @@ directory, read back with :func:`cps.load`.  cps-extract is found through
 the ``CPS_EXTRACT`` environment variable, else on ``PATH``.
 
 Fields without meaning in cps (``prefetch_depth``, ``reader_cache_size``,
-``uniform_strategy`` and every ``nvdec_*`` field) are accepted and ignored;
-any other unknown field raises TypeError.
+``uniform_strategy``, ``uniform_auto_ratio``, ``decode_threads``,
+``decode_thread_type`` and every ``nvdec_*`` field) are accepted and
+ignored; any other unknown field raises TypeError.
 """
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+from dataclasses import dataclass
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 import numpy as np
@@ -34,14 +36,18 @@ from ._stream import Error, _gst, _uri
 from ._tensors import resolve_tensor_type, torch_available
 
 __all__ = ["PatchStreamConfig", "DecodeConfig", "PatchStreamSession",
-           "DecodedFrames", "CodecPatchStream", "patch_stream", "decode_only",
-           "IGNORED_FIELDS"]
+           "PatchStreamResult", "DecodedFrames", "CodecPatchStream",
+           "patch_stream", "decode_only", "IGNORED_FIELDS"]
 
 #: accepted for compatibility, without effect in cps (plus every ``nvdec_*``)
-IGNORED_FIELDS = ("prefetch_depth", "reader_cache_size", "uniform_strategy")
+IGNORED_FIELDS = ("prefetch_depth", "reader_cache_size", "uniform_strategy",
+                  "uniform_auto_ratio", "decode_threads", "decode_thread_type")
 
+# the reference's spellings, compared case-insensitively as it does
 _DTYPES = {"bf16": "bf16", "bfloat16": "bf16", "fp16": "fp16", "float16": "fp16",
-           "half": "fp16", "fp32": "fp32", "float32": "fp32", "float": "fp32"}
+           "fp32": "fp32", "float32": "fp32"}
+_UNITS = {"patch": "patch", "patches": "patch", "block2x2": "block2x2",
+          "block_2x2": "block2x2", "block": "block2x2"}
 _BACKENDS = ("auto", "cpu", "gpu")
 
 
@@ -220,16 +226,14 @@ class PatchStreamSession:
         self._cursor += 1
         return self.patches[i], self._meta(i)
 
-    def next_n(self, n: int) -> List[Tuple[Any, Dict[str, Any]]]:
-        """The next (at most) @n (patch, meta) pairs."""
+    def next_n(self, n: int) -> Tuple[Any, List[Dict[str, Any]]]:
+        """The next (at most) @n patches and their metadata dicts, as
+        (patches [m,3,P,P], [meta, ...]); empty at the end."""
         self._check()
-        out = []
-        for _ in range(max(0, int(n))):
-            try:
-                out.append(next(self))
-            except StopIteration:
-                break
-        return out
+        a = self._cursor
+        b = min(len(self), a + max(0, int(n)))
+        self._cursor = b
+        return self.patches[a:b], [self._meta(i) for i in range(a, b)]
 
     def next_n_tensors(self, n: int):
         """The next (at most) @n patches as (patches, fields, scores)."""
@@ -245,10 +249,12 @@ class PatchStreamSession:
         self._check()
         self._cursor = 0
 
-    def collect_all(self) -> List[Tuple[Any, Dict[str, Any]]]:
-        """Every (patch, meta) pair from the first; the cursor ends at the end."""
-        self.reset()
-        return self.next_n(len(self))
+    def collect_all(self) -> "PatchStreamResult":
+        """Everything at once, whatever the cursor (which it leaves alone)."""
+        self._check()
+        return PatchStreamResult(self.patches, self.metadata, self.metadata_tensors,
+                                 list(self.sampled_frame_ids), self.fps,
+                                 self.duration_sec)
 
     def close(self) -> None:
         """Drops the tensors; idempotent."""
@@ -269,19 +275,21 @@ def patch_stream(config: PatchStreamConfig) -> PatchStreamSession:
     if not isinstance(config, PatchStreamConfig):
         raise TypeError("patch_stream() takes a PatchStreamConfig")
     decode, process = _backends(config.decode_backend, config.process_backend)
-    dtype = _DTYPES.get(str(config.output_dtype).replace("torch.", ""))
+    dtype = _DTYPES.get(str(config.output_dtype).replace("torch.", "").lower())
     if dtype is None:
         raise ValueError(f"output_dtype must be one of {', '.join(_DTYPES)}, "
                          f"not {config.output_dtype!r}")
-    if config.selection_unit not in ("patch", "block2x2"):
-        raise ValueError(f"selection_unit must be patch or block2x2, not {config.selection_unit!r}")
+    unit = _UNITS.get(str(config.selection_unit).lower())
+    if unit is None:
+        raise ValueError(f"selection_unit must be one of {', '.join(_UNITS)}, "
+                         f"not {config.selection_unit!r}")
     opts = _sampling_options(config, decode, process) + [
         "--k", str(int(config.k_keep)), "--patch-size", str(int(config.patch_size)),
         "--input-size", str(int(config.input_size)),
         "--min-pixels", str(int(config.min_pixels or 0)),
         "--max-pixels", str(int(config.max_pixels or 0)),
         "--percentile", repr(float(config.energy_pct)), "--dtype", dtype,
-        "--selection-unit", config.selection_unit,
+        "--selection-unit", unit,
         "--static-fallback", "true" if config.static_fallback else "false"]
     if config.static_fallback:  # cps-extract refuses options without effect
         opts += ["--static-abs-thresh", repr(float(config.static_abs_thresh)),
@@ -310,39 +318,57 @@ class CodecPatchStream(PatchStreamSession):
         self.__dict__.update(s.__dict__)
 
 
+@dataclass
+class PatchStreamResult:
+    """collect_all()'s result."""
+    patches: Any
+    metadata: List[Dict[str, Any]]
+    metadata_tensors: Tuple[Any, Any]
+    sampled_frame_ids: List[int]
+    fps: float
+    duration_sec: float
+
+
+@dataclass
 class DecodedFrames:
     """decode_only()'s result: frames uint8 [T,H,W,3] RGB (torch when it
-    imports, else numpy), sampled_frame_ids, fps, duration_sec, width, height."""
+    imports, else numpy)."""
+    frames: Any
+    sampled_frame_ids: List[int]
+    fps: float
+    duration_sec: float
+    width: int
+    height: int
 
-    def __init__(self, frames, ids, fps, duration_sec, width, height) -> None:
-        self.frames = frames
-        self.sampled_frame_ids = ids
-        self.fps = fps
-        self.duration_sec = duration_sec
-        self.width = width
-        self.height = height
+    def asnumpy(self) -> np.ndarray:
+        """The frames as a numpy array."""
+        f = self.frames
+        return f.detach().cpu().numpy() if hasattr(f, "detach") else np.asarray(f)
 
 
 def decode_only(config: DecodeConfig) -> DecodedFrames:
     """sequence_length frames sampled uniformly over the file, as RGB.
 
-    The frame ids, fps and duration come from cps-extract's seek-based
-    uniform sampling (the packet index); the frames from
-    ``uridecodebin ! cpsmotion sampling=uniform ! videoconvert ! RGB``, the
-    same sampled frames in order."""
+    The frame ids, fps and duration come from cps-extract's uniform
+    sampling over the packet index (only the GOPs holding sampled frames
+    are decoded); the frames are then decoded again with seeks to the
+    sampled frames' key frames, so the cost follows the sampled frames, not
+    the file's length, and converted to RGB as libswscale's default
+    YUV → RGB24 conversion does (BT.601, limited range, nearest chroma),
+    which is what the reference's frames are."""
     if not isinstance(config, DecodeConfig):
         raise TypeError("decode_only() takes a DecodeConfig")
     decode, _ = _backends(config.decode_backend, "cpu")
     w = _extract(config.video_path, _sampling_options(config, decode, "cpu") +
                  ["--k", "1", "--dtype", "u8", "--static-fallback", "false"])
     ids = [int(i) for i in w.frame_ids]
-    frames, width, height = _decode_rgb(config.video_path, len(ids))
-    # cpsmotion passes each sampled frame once: repeated ids reuse it
-    unique = sorted(set(ids))
-    if len(frames) != len(unique):
-        raise Error(f"{config.video_path}: decoded {len(frames)} sampled frames, "
-                    f"expected {len(unique)}")
-    arr = np.stack([frames[unique.index(i)] for i in ids])
+    pts = dict(zip(ids, (int(p) for p in w.frame_pts_ns)))
+    if min(pts.values()) >= 0:
+        frames, width, height = _decode_rgb(config.video_path, sorted(set(pts.values())))
+        arr = np.stack([frames[pts[i]] for i in ids])
+    else:  # a stream without timestamps (raw H.264): frames by their rank
+        frames, width, height = _decode_rgb(config.video_path, sorted(set(ids)), by_rank=True)
+        arr = np.stack([frames[i] for i in ids])
     if resolve_tensor_type("auto") == "torch":
         import torch
         arr = torch.from_numpy(arr)
@@ -350,39 +376,104 @@ def decode_only(config: DecodeConfig) -> DecodedFrames:
                          _duration_sec(w), width, height)
 
 
-def _decode_rgb(video_path: str, t: int):
+def swscale_rgb(y: np.ndarray, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """RGB24 [H,W,3] of an 8-bit 4:2:0 frame as libswscale's unscaled
+    converter computes it on x86 (the integer form of cps's reference luma,
+    common/cps_reference_luma.h): BT.601 limited range, each chroma sample
+    used for its 2x2 luma pixels, 16-bit fixed-point products floored."""
+    h, w = y.shape
+    yy = ((y.astype(np.int32) * 8 - 128) * 9539) >> 16
+    uu = np.repeat(np.repeat(u.astype(np.int32) * 8 - 1024, 2, 0), 2, 1)[:h, :w]
+    vv = np.repeat(np.repeat(v.astype(np.int32) * 8 - 1024, 2, 0), 2, 1)[:h, :w]
+    rgb = np.empty((h, w, 3), np.int32)
+    rgb[..., 0] = yy + ((vv * 13075) >> 16)
+    rgb[..., 1] = yy + ((uu * -3209) >> 16) + ((vv * -6660) >> 16)
+    rgb[..., 2] = yy + ((uu * 16525) >> 16)
+    return np.clip(rgb, 0, 255).astype(np.uint8)
+
+
+def _i420_planes(data: np.ndarray, vinfo) -> List[np.ndarray]:
+    """The Y, U, V planes of an I420 frame laid out as @vinfo (a
+    GstVideo.VideoInfo) says: views, no copy."""
+    planes = []
+    for i in range(3):
+        w = vinfo.width if i == 0 else (vinfo.width + 1) // 2
+        h = vinfo.height if i == 0 else (vinfo.height + 1) // 2
+        o, st = vinfo.offset[i], vinfo.stride[i]
+        planes.append(data[o:o + st * h].reshape(h, st)[:, :w])
+    return planes
+
+
+#: a sampled frame further ahead than this (stream time) is reached by a
+#: seek to its key frame; closer ones by decoding on, which costs less than
+#: decoding a GOP from its start again
+_SEEK_AHEAD_NS = 2_000_000_000
+
+
+def _decode_rgb(video_path: str, targets: List[int], by_rank: bool = False):
+    """The frames whose PTS are @targets (sorted), as {pts: RGB [H,W,3]};
+    with @by_rank, @targets are ranks in decoding output order (frame ids)
+    and the whole stream is decoded."""
     Gst = _gst()
-    desc = (f'uridecodebin uri="{_uri(Gst, video_path)}" ! '
-            f"cpsmotion sampling=uniform sampling-frames={t} motion-model=reference ! "
-            "videoconvert ! video/x-raw,format=RGB ! "
-            "appsink name=sink sync=false emit-signals=false max-buffers=0")
+    import gi
+    gi.require_version("GstVideo", "1.0")
+    from gi.repository import GstVideo
+    # I420 is what avdec_h264 gives for 8-bit 4:2:0 (NV12 from other
+    # decoders is rearranged losslessly by videoconvert)
+    desc = (f'uridecodebin uri="{_uri(Gst, video_path)}" ! videoconvert ! '
+            "video/x-raw,format=I420 ! appsink name=sink sync=false max-buffers=2")
     pipeline = Gst.parse_launch(desc)
     sink = pipeline.get_by_name("sink")
-    frames, width, height = [], 0, 0
-    try:
-        if pipeline.set_state(Gst.State.PLAYING) == Gst.StateChangeReturn.FAILURE:
-            raise Error(f"could not start decoding {video_path}")
-        bus = pipeline.get_bus()
+    bus = pipeline.get_bus()
+    frames, width, height = {}, 0, 0
+
+    def pull():
         while True:
             sample = sink.try_pull_sample(100 * Gst.MSECOND)
             if sample is not None:
-                s = sample.get_caps().get_structure(0)
-                width, height = s.get_value("width"), s.get_value("height")
-                buf = sample.get_buffer()
-                ok, info = buf.map(Gst.MapFlags.READ)
-                try:
-                    stride = len(info.data) // height
-                    a = np.frombuffer(info.data, np.uint8).reshape(height, stride)
-                    frames.append(a[:, :width * 3].reshape(height, width, 3).copy())
-                finally:
-                    buf.unmap(info)
-                continue
-            if sink.is_eos():
-                break
+                return sample
             msg = bus.pop_filtered(Gst.MessageType.ERROR)
             if msg is not None:
                 err, dbg = msg.parse_error()
                 raise Error(f"{err.message}\n{dbg or ''}".strip())
+            if sink.is_eos():
+                return None
+
+    try:
+        if pipeline.set_state(Gst.State.PLAYING) == Gst.StateChangeReturn.FAILURE:
+            raise Error(f"could not start decoding {video_path}")
+        last = None  # the last frame pulled: (pts, stream time)
+        rank = -1
+        for t in targets:
+            if not by_rank and last is not None and t - last[0] > _SEEK_AHEAD_NS:
+                # the target's stream time, as the seek wants it
+                pipeline.seek_simple(Gst.Format.TIME, Gst.SeekFlags.FLUSH |
+                                     Gst.SeekFlags.KEY_UNIT | Gst.SeekFlags.SNAP_BEFORE,
+                                     last[1] + (t - last[0]))
+            while True:
+                sample = pull()
+                if sample is None:
+                    raise Error(f"{video_path}: the frame at {t / 1e9:.6f} s was not decoded")
+                buf = sample.get_buffer()
+                rank += 1
+                pts = rank if by_rank else buf.pts
+                last = (pts, sample.get_segment().to_stream_time(Gst.Format.TIME, buf.pts))
+                if pts == t:
+                    vinfo = GstVideo.VideoInfo.new_from_caps(sample.get_caps())
+                    width, height = vinfo.width, vinfo.height
+                    ok, info = buf.map(Gst.MapFlags.READ)
+                    try:
+                        data = np.frombuffer(info.data, np.uint8)
+                        frames[t] = swscale_rgb(*_i420_planes(data, vinfo))
+                    finally:
+                        buf.unmap(info)
+                # appsink reuses its sample object: one still referenced here
+                # when new caps arrive (after a seek) cannot take them
+                del sample, buf
+                if pts > t:
+                    raise Error(f"{video_path}: no frame at {t / 1e9:.6f} s")
+                if pts == t:
+                    break
     finally:
         pipeline.set_state(Gst.State.NULL)
     return frames, width, height
