@@ -23,6 +23,7 @@
 #include "extract-catalog.h"
 
 #define MARKER_NAME ".cps-extract-done"
+#define LINES_NAME ".cps-extract-index.jsonl"
 #define LOCK_NAME ".cps-index.lock"
 #define INDEX_NAME "index.jsonl"
 #define FAILURES_NAME "failures.jsonl"
@@ -35,14 +36,10 @@ struct _ExtractCatalog {
   gint lock_fd;
 };
 
-/* What the index says of one window. */
-typedef struct {
-  guint64 window, frames, patches, tokens;
-  gint64 frame_ids[2], pts_ns[2];       /* first and last */
-} WindowInfo;
+typedef ExtractWindowInfo WindowInfo;
 
-static gchar *
-window_file (const gchar * id, guint64 index)
+gchar *
+extract_catalog_window_file (const gchar * id, guint64 index)
 {
   return g_strdup_printf ("%s/window-%05" G_GUINT64_FORMAT ".safetensors",
       id, index);
@@ -321,63 +318,80 @@ add_int_member (JsonBuilder * b, const gchar * name, gint64 value)
   json_builder_add_int_value (b, value);
 }
 
-static gchar *
-index_line (const gchar * input, const gchar * id, const gchar * file,
-    const WindowInfo * w)
+gchar *
+extract_catalog_index_line (const gchar * input, const gchar * id,
+    const ExtractWindowInfo * w, const gchar * shard)
 {
   JsonBuilder *b = json_builder_new ();
-  gchar *line;
+  gchar *file = extract_catalog_window_file (id, w->window), *line;
 
   json_builder_begin_object (b);
   add_string_member (b, "input", input);
   add_string_member (b, "id", id);
-  add_string_member (b, "file", file);
+  json_builder_set_member_name (b, "file");
+  if (shard)
+    json_builder_add_null_value (b);
+  else
+    json_builder_add_string_value (b, file);
   add_int_member (b, "window", w->window);
   add_int_member (b, "frames", w->frames);
   add_pair (b, "frame_ids", w->frame_ids);
   add_pair (b, "pts_ns", w->pts_ns);
   add_int_member (b, "patches", w->patches);
   add_int_member (b, "tokens", w->tokens);
+  if (shard) {
+    /* the key of the window's members in the shard: the file name
+     * without its extension */
+    file[strlen (file) - strlen (".safetensors")] = '\0';
+    add_string_member (b, "shard", shard);
+    add_string_member (b, "key", file);
+  }
   json_builder_end_object (b);
   line = to_line (b);
   g_object_unref (b);
+  g_free (file);
   return line;
 }
 
-/* The index lines of input @id from its window files, window-00000 on
- * until the first missing one, and their totals in @sum. */
-static gchar *
-index_lines (ExtractCatalog * catalog, const gchar * input, const gchar * id,
-    WindowInfo * sum, GError ** error)
+GArray *
+extract_catalog_read_windows (ExtractCatalog * catalog, const gchar * id,
+    GError ** error)
 {
-  GString *lines = g_string_new (NULL);
-  gboolean ok = TRUE;
+  GArray *windows = g_array_new (FALSE, FALSE, sizeof (WindowInfo));
 
-  memset (sum, 0, sizeof *sum);
-  for (guint64 i = 0; ok; i++) {
-    gchar *file = window_file (id, i), *path = in_dir (catalog, file);
+  for (guint64 i = 0;; i++) {
+    gchar *file = extract_catalog_window_file (id, i);
+    gchar *path = in_dir (catalog, file);
+    gboolean exists = g_file_test (path, G_FILE_TEST_EXISTS), ok = FALSE;
     WindowInfo w;
 
-    if (!g_file_test (path, G_FILE_TEST_EXISTS)) {
-      g_free (path);
-      g_free (file);
-      break;
-    }
-    ok = read_window (catalog, file, &w, error);
-    if (ok) {
-      gchar *line = index_line (input, id, file, &w);
-
-      g_string_append (lines, line);
-      g_free (line);
-      sum->window++;
-      sum->frames += w.frames;
-      sum->patches += w.patches;
-      sum->tokens += w.tokens;
-    }
+    if (exists && (ok = read_window (catalog, file, &w, error)))
+      g_array_append_val (windows, w);
     g_free (path);
     g_free (file);
+    if (!ok) {
+      if (!exists)
+        return windows;
+      g_array_unref (windows);
+      return NULL;
+    }
   }
-  return g_string_free (lines, !ok);
+}
+
+/* The index lines of input @id's window files. */
+static gchar *
+dir_lines (const gchar * input, const gchar * id, GArray * windows)
+{
+  GString *lines = g_string_new (NULL);
+
+  for (guint i = 0; i < windows->len; i++) {
+    gchar *line = extract_catalog_index_line (input, id,
+        &g_array_index (windows, WindowInfo, i), NULL);
+
+    g_string_append (lines, line);
+    g_free (line);
+  }
+  return g_string_free (lines, FALSE);
 }
 
 /* ---- markers -------------------------------------------------------- */
@@ -388,22 +402,37 @@ marker_path (ExtractCatalog * catalog, const gchar * id)
   return g_build_filename (catalog->dir, id, MARKER_NAME, NULL);
 }
 
+static gchar *
+lines_path (ExtractCatalog * catalog, const gchar * id)
+{
+  return g_build_filename (catalog->dir, id, LINES_NAME, NULL);
+}
+
 static gboolean
 write_marker (ExtractCatalog * catalog, const gchar * input, const gchar * id,
-    const gchar * options, const WindowInfo * sum, GError ** error)
+    const gchar * options, GArray * windows, GError ** error)
 {
   JsonBuilder *b = json_builder_new ();
   gchar *path = marker_path (catalog, id), *text, *dir;
+  WindowInfo sum = { 0 };
   gboolean ok;
+
+  for (guint i = 0; i < windows->len; i++) {
+    WindowInfo *w = &g_array_index (windows, WindowInfo, i);
+
+    sum.frames += w->frames;
+    sum.patches += w->patches;
+    sum.tokens += w->tokens;
+  }
 
   json_builder_begin_object (b);
   add_string_member (b, "input", input);
   add_string_member (b, "id", id);
   add_string_member (b, "options", options);
-  add_int_member (b, "windows", sum->window);
-  add_int_member (b, "patches", sum->patches);
-  add_int_member (b, "tokens", sum->tokens);
-  add_int_member (b, "frames", sum->frames);
+  add_int_member (b, "windows", windows->len);
+  add_int_member (b, "patches", sum.patches);
+  add_int_member (b, "tokens", sum.tokens);
+  add_int_member (b, "frames", sum.frames);
   add_string_member (b, "cps_version", VERSION);
   json_builder_end_object (b);
   text = to_line (b);
@@ -456,16 +485,19 @@ gboolean
 extract_catalog_forget (ExtractCatalog * catalog, const gchar * id,
     GError ** error)
 {
-  gchar *path = marker_path (catalog, id);
-  gboolean ok;
+  gchar *paths[] = { marker_path (catalog, id), lines_path (catalog, id) };
+  gboolean ok = TRUE;
 
-  if (g_unlink (path) != 0 && errno != ENOENT) {
-    g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errno),
-        "%s: %s", path, g_strerror (errno));
-    g_free (path);
-    return FALSE;
+  for (guint i = 0; i < G_N_ELEMENTS (paths); i++) {
+    if (ok && g_unlink (paths[i]) != 0 && errno != ENOENT) {
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errno),
+          "%s: %s", paths[i], g_strerror (errno));
+      ok = FALSE;
+    }
+    g_free (paths[i]);
   }
-  g_free (path);
+  if (!ok)
+    return FALSE;
   lock (catalog);
   ok = filter_lines (catalog, INDEX_NAME, (LineFilter) has_id, (gpointer) id,
       error);
@@ -474,26 +506,66 @@ extract_catalog_forget (ExtractCatalog * catalog, const gchar * id,
 }
 
 gboolean
-extract_catalog_complete (ExtractCatalog * catalog, const gchar * input,
-    const gchar * id, const gchar * options, guint64 * frames,
-    GError ** error)
+extract_catalog_commit (ExtractCatalog * catalog, const gchar * input,
+    const gchar * id, const gchar * options, GArray * windows,
+    const gchar * lines, GError ** error)
 {
-  WindowInfo sum;
-  gchar *lines = index_lines (catalog, input, id, &sum, error);
+  gchar *path = lines_path (catalog, id);
   gboolean ok;
 
-  if (!lines)
-    return FALSE;
-  *frames = sum.frames;
   /* the marker first: an index line always has its complete input */
-  ok = write_marker (catalog, input, id, options, &sum, error);
-  if (ok) {
-    lock (catalog);
+  ok = (!lines || g_file_set_contents_full (path, lines, -1,
+          G_FILE_SET_CONTENTS_CONSISTENT, 0644, error)) &&
+      write_marker (catalog, input, id, options, windows, error);
+  g_free (path);
+  if (!ok)
+    return FALSE;
+  lock (catalog);
+  if (lines) {
     ok = append (catalog, INDEX_NAME, lines, error);
-    unlock (catalog);
+  } else {
+    gchar *made = dir_lines (input, id, windows);
+
+    ok = append (catalog, INDEX_NAME, made, error);
+    g_free (made);
   }
-  g_free (lines);
+  unlock (catalog);
   return ok;
+}
+
+gboolean
+extract_catalog_complete (ExtractCatalog * catalog, const gchar * input,
+    const gchar * id, const gchar * options, GError ** error)
+{
+  GArray *windows = extract_catalog_read_windows (catalog, id, error);
+  gboolean ok;
+
+  if (!windows)
+    return FALSE;
+  ok = extract_catalog_commit (catalog, input, id, options, windows, NULL,
+      error);
+  g_array_unref (windows);
+  return ok;
+}
+
+/* The index lines of complete input @id: those kept beside its marker
+ * (tar shards), else made from its window files. */
+static gchar *
+complete_lines (ExtractCatalog * catalog, const gchar * input,
+    const gchar * id, GError ** error)
+{
+  gchar *path = lines_path (catalog, id), *lines = NULL;
+  GArray *windows;
+
+  if (g_file_get_contents (path, &lines, NULL, NULL) ||
+      !(windows = extract_catalog_read_windows (catalog, id, error))) {
+    g_free (path);
+    return lines;
+  }
+  g_free (path);
+  lines = dir_lines (input, id, windows);
+  g_array_unref (windows);
+  return lines;
 }
 
 /* Collects the ids of the index's lines into the set @data. */
@@ -523,12 +595,11 @@ extract_catalog_repair (ExtractCatalog * catalog, GHashTable * complete,
       error);
   g_hash_table_iter_init (&iter, complete);
   while (ok && g_hash_table_iter_next (&iter, &id, &input)) {
-    WindowInfo sum;
     gchar *lines;
 
     if (g_hash_table_contains (indexed, id))
       continue;
-    lines = index_lines (catalog, input, id, &sum, error);
+    lines = complete_lines (catalog, input, id, error);
     ok = lines && append (catalog, INDEX_NAME, lines, error);
     g_free (lines);
   }

@@ -38,17 +38,44 @@ ExtractMarker *extract_catalog_read_marker (ExtractCatalog * catalog,
     const gchar * id);
 void extract_marker_free (ExtractMarker * marker);
 
-/* Removes the marker of @id and its index lines: the input is about to be
- * redone. */
+/* Removes the marker of @id and its index lines (both the index's and
+ * those kept beside the marker): the input is about to be redone. */
 gboolean extract_catalog_forget (ExtractCatalog * catalog, const gchar * id,
     GError ** error);
 
+/* What the index says of one window. */
+typedef struct {
+  guint64 window, frames, patches, tokens;
+  gint64 frame_ids[2], pts_ns[2];       /* first and last */
+} ExtractWindowInfo;
+
+/* "<id>/window-NNNNN.safetensors", relative to the dataset directory. */
+gchar *extract_catalog_window_file (const gchar * id, guint64 index);
+
+/* The ExtractWindowInfo of input @id's window files, window-00000 on until
+ * the first missing one; NULL when one cannot be read. */
+GArray *extract_catalog_read_windows (ExtractCatalog * catalog,
+    const gchar * id, GError ** error);
+
+/* The index line (newline-terminated) of window @w of @input: pointing to
+ * its window file, or with @shard (its tar, relative to the dataset
+ * directory), to its key in that shard. */
+gchar *extract_catalog_index_line (const gchar * input, const gchar * id,
+    const ExtractWindowInfo * w, const gchar * shard);
+
+/* Input @id is complete with @windows: writes its marker (atomically) and
+ * then appends its index lines, @lines or, when NULL, those pointing to
+ * its window files.  Given @lines are also kept beside the marker, for
+ * extract_catalog_repair(). */
+gboolean extract_catalog_commit (ExtractCatalog * catalog,
+    const gchar * input, const gchar * id, const gchar * options,
+    GArray * windows, const gchar * lines, GError ** error);
+
 /* Input @id is complete: reads its window files, writes its marker
- * (atomically) and then appends their index lines.  @frames is set to the
- * frames its windows hold. */
+ * (atomically) and then appends their index lines. */
 gboolean extract_catalog_complete (ExtractCatalog * catalog,
     const gchar * input, const gchar * id, const gchar * options,
-    guint64 * frames, GError ** error);
+    GError ** error);
 
 /* Brings the index in line with the markers of @complete (id -> input, the
  * complete inputs of this run): drops a line cut off by a kill, appends

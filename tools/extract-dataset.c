@@ -476,10 +476,9 @@ static void
 record_success (Dataset * d, Input * in)
 {
   GError *err = NULL;
-  guint64 frames;
 
   if (!extract_catalog_complete (d->catalog, in->input, in->id,
-          d->config->options, &frames, &err) ||
+          d->config->options, &err) ||
       !extract_catalog_set_failure (d->catalog, in->input, in->id, NULL,
           NULL, &err)) {
     record_failure (d, in, err->message, "decode");
