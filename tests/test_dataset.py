@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 # cps — cps-extract's dataset mode (issue 14): the manifest, input ids,
 # windows equal to single-input runs, shards, resumption, options changes,
-# broken inputs and SIGKILL at random moments.  The kill moments come from
+# broken inputs, SIGKILL at random moments, and tar shards (--format wds).  The kill moments come from
 # a seed printed in the output (CPS_TEST_SEED reproduces a run).  TAP.
 # SPDX-License-Identifier: LGPL-2.1-or-later
 import hashlib
@@ -12,6 +12,7 @@ import re
 import shutil
 import signal
 import subprocess
+import tarfile
 import tempfile
 import time
 
@@ -351,6 +352,76 @@ def t_sigkill_at_random_moments_then_rerun():
     rc, err = run("--manifest", tmp("clips.txt"), "-o", out, *OPTIONS)
     assert rc == 0, err
     assert dataset(out) == dataset(ref), f"seed {SEED}"
+
+
+# ---- tar shards (--format wds) -----------------------------------------------
+
+def check_wds(out, ref):
+    """Every window of the reference dataset @ref is in a shard of @out, as
+    its index says, byte for byte, next to its .json; no .partial is left."""
+    index = [json.loads(line) for line in open(os.path.join(out, "index.jsonl"))]
+    want = {f"{x['id']}/window-{x['window']:05d}" for x in index}
+    assert len(want) == len(index) == len(dataset(ref)[1]), (len(index), len(want))
+    assert not [n for n in os.listdir(os.path.join(out, "wds")) if n.endswith(".partial")]
+    members = {}
+    for shard in sorted({x["shard"] for x in index}):
+        with tarfile.open(os.path.join(out, shard)) as tar:
+            names = tar.getnames()
+            for i in range(0, len(names), 2):
+                key = names[i].rsplit(".", 1)[0]
+                assert names[i:i + 2] == [key + ".safetensors", key + ".json"], names
+                members[(shard, key)] = (tar.extractfile(names[i]).read(),
+                                         json.loads(tar.extractfile(names[i + 1]).read()))
+    for x in index:
+        assert x["file"] is None and x["key"] == f"{x['id']}/window-{x['window']:05d}", x
+        data, meta = members[(x["shard"], x["key"])]
+        assert data == open(os.path.join(ref, x["key"] + ".safetensors"), "rb").read(), x
+        assert meta == {k: v for k, v in x.items() if k != "shard"}, (meta, x)
+        assert not os.path.exists(os.path.join(out, x["key"] + ".safetensors")), x
+
+
+def t_wds_shards_hold_the_windows():
+    c = clips()
+    if not c:
+        return SKIP
+    ref = reference()
+    out = tmp("wds")
+    rc, err = run("--manifest", tmp("clips.txt"), "-o", out, *OPTIONS, "--format", "wds",
+                  "--tar-size", "1M")
+    assert rc == 0, err
+    check_wds(out, ref)
+    assert len(os.listdir(os.path.join(out, "wds"))) > 2, os.listdir(os.path.join(out, "wds"))
+    rc, err = run("--manifest", tmp("clips.txt"), "-o", out, *OPTIONS)
+    assert rc == 2 and "--format: wds then, the default now" in err, err
+
+
+def t_wds_sigkill_then_rerun():
+    c = clips()
+    if not c:
+        return SKIP
+    ref = reference()
+    rng = random.Random(SEED + 1)
+    out = tmp("wds-killed")
+    args = [EXTRACT, "--manifest", tmp("clips.txt"), "-o", out, *OPTIONS, "--jobs", "2",
+            "--format", "wds", "--tar-size", "1M"]
+    for _ in range(3):
+        p = subprocess.Popen(args, stderr=subprocess.DEVNULL, start_new_session=True)
+        time.sleep(rng.uniform(0.05, 2.5))
+        os.killpg(p.pid, signal.SIGKILL)
+        p.wait()
+        no_children_left(out)
+    p = subprocess.run(args, capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    check_wds(out, ref)
+
+
+def t_wds_options_refused_where_without_effect():
+    for args, pattern in ((["--format", "tar"], "--format tar"),
+                          (["--format", "wds", "--tar-size", "0"], "--tar-size 0"),
+                          (["--format", "wds", "--tar-size", "1T"], "--tar-size 1T"),
+                          (["--tar-size", "1M"], "--tar-size has no effect")):
+        rc, err = run("--manifest", "/dev/null", "-o", tmp("wds-bad"), *args)
+        assert rc == 2 and pattern in err, (args, rc, err)
 
 
 print(f"# seed {SEED}")

@@ -27,6 +27,7 @@
 
 #include "cpsmeta.h"
 #include "extract-dataset.h"
+#include "extract-dataset-wds.h"
 #include "extract-index.h"
 #include "extract-options.h"
 #include "extract-output.h"
@@ -49,8 +50,9 @@ typedef struct {
   gdouble progress_interval;
   gboolean overwrite, quiet, verbose, version, list_presets, decode_all;
   /* dataset mode (extract-dataset.c) */
-  gchar **inputs, *manifest, *shard;
+  gchar **inputs, *manifest, *shard, *format, *tar_size;
   gint jobs;
+  guint64 tar_bytes;
   gboolean retry_failed, dataset_child;
   ExtractOptions *options;      /* cpsmotion, cpsenergy, cpstopk */
   ExtractOptions *preview_options;      /* cpsviz */
@@ -962,6 +964,30 @@ is_dataset (Extract * x)
   return x->manifest || g_strv_length (x->inputs) > 1;
 }
 
+/* --format dir|wds and --tar-size, for dataset runs. */
+static gboolean
+check_format (Extract * x, gchar ** error)
+{
+  if (x->format && !g_str_equal (x->format, "dir") &&
+      !g_str_equal (x->format, "wds")) {
+    *error = g_strdup_printf ("--format %s: expected dir (a directory of "
+        "window files per input) or wds (tar shards)", x->format);
+    return FALSE;
+  }
+  if (!is_dataset (x) && x->format) {
+    *error = g_strdup ("--format concerns dataset runs (--manifest, or "
+        "several inputs)");
+    return FALSE;
+  }
+  if (x->tar_size && g_strcmp0 (x->format, "wds") != 0) {
+    *error = g_strdup ("--tar-size has no effect without --format wds");
+    return FALSE;
+  }
+  x->tar_bytes = 1 << 30;       /* 1G */
+  return !x->tar_size ||
+      extract_dataset_wds_parse_size (x->tar_size, &x->tar_bytes, error);
+}
+
 /* The options of dataset runs, refused where they would have no effect. */
 static gboolean
 check_dataset_options (Extract * x, gchar ** error)
@@ -980,7 +1006,7 @@ check_dataset_options (Extract * x, gchar ** error)
         "place in a dataset run (--manifest, or several inputs)");
     return FALSE;
   }
-  return TRUE;
+  return check_format (x, error);
 }
 
 static gboolean
@@ -1082,6 +1108,12 @@ parse_command_line (Extract * x, int *argc, char ***argv)
     {"shard", 0, 0, G_OPTION_ARG_STRING, &x->shard,
         "With several inputs: only the I-th of N parts of them (counting "
           "from 0), for N runs that share the work", "I/N"},
+    {"format", 0, 0, G_OPTION_ARG_STRING, &x->format,
+        "With several inputs: dir (DIR/<id>/window-NNNNN.safetensors; "
+          "default) or wds (WebDataset tar shards in DIR/wds/)", "dir|wds"},
+    {"tar-size", 0, 0, G_OPTION_ARG_STRING, &x->tar_size,
+        "With --format wds: the size at which a shard is closed (default "
+          "1G; K, M, G suffixes)", "SIZE"},
     {"retry-failed", 0, 0, G_OPTION_ARG_NONE, &x->retry_failed,
         "With several inputs: redo those DIR/failures.jsonl records "
           "(skipped otherwise)", NULL},
@@ -1174,6 +1206,8 @@ extract_clear (Extract * x)
   g_strfreev (x->inputs);
   g_free (x->manifest);
   g_free (x->shard);
+  g_free (x->format);
+  g_free (x->tar_size);
   g_free (x->uri);
   g_free (x->output_dir);
   g_free (x->preview);
@@ -1311,15 +1345,18 @@ extract (Extract * x)
 static gchar *
 canonical_options (Extract * x)
 {
+  GString *s = g_string_new (NULL);
   gchar *elements = extract_options_canonical (x->options);
-  gchar *canonical;
 
-  if (x->max_windows == 0)
-    return elements;
-  canonical = g_strdup_printf ("%s%smax-windows=%" G_GINT64_FORMAT, elements,
-      *elements ? " " : "", x->max_windows);
+  g_string_append (s, elements);
+  if (x->max_windows)
+    g_string_append_printf (s, "%smax-windows=%" G_GINT64_FORMAT,
+        s->len ? " " : "", x->max_windows);
+  /* a complete input of a dir dataset is not in any shard */
+  if (g_strcmp0 (x->format, "wds") == 0)
+    g_string_append_printf (s, "%sformat=wds", s->len ? " " : "");
   g_free (elements);
-  return canonical;
+  return g_string_free (s, FALSE);
 }
 
 /* The options a dataset run passes to each child, as the user gave them. */
@@ -1352,6 +1389,7 @@ extract_dataset (Extract * x)
     .output_dir = x->output_dir,.inputs = x->inputs,.manifest = x->manifest,
     .jobs = x->jobs,.shard = x->shard,.retry_failed = x->retry_failed,
     .overwrite = x->overwrite,.quiet = x->quiet,
+    .wds = g_strcmp0 (x->format, "wds") == 0,.tar_bytes = x->tar_bytes,
     .progress_interval = x->progress_interval,
   };
   gchar *error = NULL, *options;

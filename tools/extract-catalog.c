@@ -320,7 +320,7 @@ add_int_member (JsonBuilder * b, const gchar * name, gint64 value)
 
 gchar *
 extract_catalog_index_line (const gchar * input, const gchar * id,
-    const ExtractWindowInfo * w, const gchar * shard)
+    const ExtractWindowInfo * w, gboolean in_shard, const gchar * shard)
 {
   JsonBuilder *b = json_builder_new ();
   gchar *file = extract_catalog_window_file (id, w->window), *line;
@@ -329,7 +329,7 @@ extract_catalog_index_line (const gchar * input, const gchar * id,
   add_string_member (b, "input", input);
   add_string_member (b, "id", id);
   json_builder_set_member_name (b, "file");
-  if (shard)
+  if (in_shard)
     json_builder_add_null_value (b);
   else
     json_builder_add_string_value (b, file);
@@ -339,11 +339,12 @@ extract_catalog_index_line (const gchar * input, const gchar * id,
   add_pair (b, "pts_ns", w->pts_ns);
   add_int_member (b, "patches", w->patches);
   add_int_member (b, "tokens", w->tokens);
-  if (shard) {
+  if (shard)
+    add_string_member (b, "shard", shard);
+  if (in_shard) {
     /* the key of the window's members in the shard: the file name
      * without its extension */
     file[strlen (file) - strlen (".safetensors")] = '\0';
-    add_string_member (b, "shard", shard);
     add_string_member (b, "key", file);
   }
   json_builder_end_object (b);
@@ -386,7 +387,7 @@ dir_lines (const gchar * input, const gchar * id, GArray * windows)
 
   for (guint i = 0; i < windows->len; i++) {
     gchar *line = extract_catalog_index_line (input, id,
-        &g_array_index (windows, WindowInfo, i), NULL);
+        &g_array_index (windows, WindowInfo, i), FALSE, NULL);
 
     g_string_append (lines, line);
     g_free (line);

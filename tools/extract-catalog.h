@@ -58,10 +58,11 @@ GArray *extract_catalog_read_windows (ExtractCatalog * catalog,
     const gchar * id, GError ** error);
 
 /* The index line (newline-terminated) of window @w of @input: pointing to
- * its window file, or with @shard (its tar, relative to the dataset
- * directory), to its key in that shard. */
+ * its window file, or @in_shard, to its key in tar shard @shard (relative
+ * to the dataset directory; NULL leaves "shard" out: the window's own
+ * .json member, inside the shard). */
 gchar *extract_catalog_index_line (const gchar * input, const gchar * id,
-    const ExtractWindowInfo * w, const gchar * shard);
+    const ExtractWindowInfo * w, gboolean in_shard, const gchar * shard);
 
 /* Input @id is complete with @windows: writes its marker (atomically) and
  * then appends its index lines, @lines or, when NULL, those pointing to

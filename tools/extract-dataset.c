@@ -25,6 +25,7 @@
 
 #include "extract-catalog.h"
 #include "extract-dataset.h"
+#include "extract-dataset-wds.h"
 
 #define EXIT_USAGE 2
 #define EXIT_INTERRUPTED 130
@@ -54,7 +55,9 @@ typedef struct {
 struct _Dataset {
   const ExtractDatasetConfig *config;
   gint jobs;
+  guint shard_index, shard_count;
   ExtractCatalog *catalog;
+  ExtractDatasetWds *wds;       /* --format wds, or NULL */
   GPtrArray *inputs;            /* Input: this shard's, in manifest order */
   GPtrArray *todo;              /* Input: those to extract */
   guint next;                   /* in todo */
@@ -200,18 +203,18 @@ add_manifest (GPtrArray * inputs, GHashTable * seen, const gchar * manifest,
 /* The arguments, then the manifest's lines, de-duplicated; of those, the
  * shard's: the positions p with p mod N == I. */
 static GPtrArray *
-collect_inputs (const ExtractDatasetConfig * c, gchar ** error)
+collect_inputs (const ExtractDatasetConfig * c, guint * index, guint * count,
+    gchar ** error)
 {
   GPtrArray *all = g_ptr_array_new_with_free_func ((GDestroyNotify)
       input_free);
   GHashTable *seen = g_hash_table_new (g_str_hash, g_str_equal);
   GPtrArray *shard;
-  guint index = 0, count = 1;
 
   for (gchar ** i = c->inputs; i && *i; i++)
     add_input (all, seen, *i);
   if ((c->manifest && !add_manifest (all, seen, c->manifest, error)) ||
-      (c->shard && !extract_dataset_parse_shard (c->shard, &index, &count,
+      (c->shard && !extract_dataset_parse_shard (c->shard, index, count,
               error))) {
     g_hash_table_unref (seen);
     g_ptr_array_unref (all);
@@ -221,7 +224,7 @@ collect_inputs (const ExtractDatasetConfig * c, gchar ** error)
   shard = g_ptr_array_new_with_free_func ((GDestroyNotify) input_free);
   g_ptr_array_set_free_func (all, NULL);
   for (guint p = 0; p < all->len; p++) {
-    if (p % count == index)
+    if (p % *count == *index)
       g_ptr_array_add (shard, all->pdata[p]);
     else
       input_free (all->pdata[p]);
@@ -476,9 +479,12 @@ static void
 record_success (Dataset * d, Input * in)
 {
   GError *err = NULL;
+  gboolean ok = d->wds ?
+      extract_dataset_wds_add (d->wds, in->input, in->id, &err) :
+      extract_catalog_complete (d->catalog, in->input, in->id,
+      d->config->options, &err);
 
-  if (!extract_catalog_complete (d->catalog, in->input, in->id,
-          d->config->options, &err) ||
+  if (!ok ||
       !extract_catalog_set_failure (d->catalog, in->input, in->id, NULL,
           NULL, &err)) {
     record_failure (d, in, err->message, "decode");
@@ -720,7 +726,9 @@ extract_dataset_run (const ExtractDatasetConfig * config)
 
   d.config = config;
   d.jobs = config->jobs > 0 ? config->jobs : default_jobs ();
-  if (!(d.inputs = collect_inputs (config, &error))) {
+  d.shard_count = 1;
+  if (!(d.inputs = collect_inputs (config, &d.shard_index, &d.shard_count,
+              &error))) {
     fprintf (stderr, "cps-extract: error: %s\n", error);
     g_free (error);
     return EXIT_USAGE;
@@ -737,11 +745,24 @@ extract_dataset_run (const ExtractDatasetConfig * config)
     fprintf (stderr, "cps-extract: error: %s\n", error);
     g_free (error);
     status = EXIT_USAGE;
+  } else if (config->wds && !(d.wds = extract_dataset_wds_open (d.catalog,
+              config->output_dir, d.shard_index, d.shard_count,
+              config->tar_bytes, config->options, &err))) {
+    fprintf (stderr, "cps-extract: error: %s\n", err->message);
+    g_clear_error (&err);
+    status = 1;
   } else {
     extract_all (&d);
-    print_summary (&d);
     status = d.interrupts ? EXIT_INTERRUPTED :
         d.failed + d.failed_before ? 1 : 0;
+    /* the last shard is sealed even when interrupted: what it holds is
+     * complete */
+    if (d.wds && !extract_dataset_wds_finish (d.wds, &err)) {
+      fprintf (stderr, "cps-extract: error: %s\n", err->message);
+      g_clear_error (&err);
+      status = d.interrupts ? EXIT_INTERRUPTED : 1;
+    }
+    print_summary (&d);
   }
   g_ptr_array_unref (d.running);
   g_ptr_array_unref (d.todo);

@@ -25,6 +25,8 @@ typedef struct {
   gint jobs;                    /* 0: the default */
   const gchar *shard;           /* "I/N", or NULL */
   gboolean retry_failed, overwrite, quiet;
+  gboolean wds;                 /* --format wds */
+  guint64 tar_bytes;            /* --tar-size */
   gdouble progress_interval;
   const gchar *options;         /* the canonical option string */
   GPtrArray *child_args;        /* a child's selection options */
