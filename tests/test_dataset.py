@@ -40,12 +40,17 @@ def media(name):
 
 
 def clips():
-    """The clips' paths; "skip …" where the media directory is absent."""
+    """The clips' paths, or None where the media directory is absent."""
     missing = [c for c in CLIPS if not os.path.exists(media(c))]
     return [media(c) for c in CLIPS] if not missing else None
 
 
-SKIP = f"skip {MEDIA} is absent (the shared test clips)"
+def needs_clips(test):
+    """@test(clips), skipped where the clips are absent."""
+    def wrapped():
+        c = clips()
+        return test(c) if c else f"skip {MEDIA} is absent (the shared test clips)"
+    return wrapped
 
 
 def run(*args, stdin=None, timeout=300):
@@ -111,10 +116,8 @@ def reference():
 
 # ---- the manifest and ids ---------------------------------------------------
 
-def t_manifest_comments_blanks_duplicates_and_stdin():
-    c = clips()
-    if not c:
-        return SKIP
+@needs_clips
+def t_manifest_comments_blanks_duplicates_and_stdin(c):
     lines = ["# the clips", "", "   " + c[0] + "\t", c[1], "  # indented comment", c[0]]
     out = tmp("parsing")
     rc, err = run("--manifest", write_manifest("parsing.txt", lines), "-o", out, *OPTIONS)
@@ -128,20 +131,16 @@ def t_manifest_comments_blanks_duplicates_and_stdin():
     assert dataset(out) == dataset(tmp("parsing-stdin"))
 
 
-def t_positional_inputs_make_a_dataset():
-    c = clips()
-    if not c:
-        return SKIP
+@needs_clips
+def t_positional_inputs_make_a_dataset(c):
     out = tmp("positional")
     rc, err = run(c[0], c[1], "-o", out, *OPTIONS)
     assert rc == 0, err
     assert complete_ids(out) == sorted(input_id(x) for x in c[:2])
 
 
-def t_ids_deterministic_and_distinct_for_one_basename():
-    c = clips()
-    if not c:
-        return SKIP
+@needs_clips
+def t_ids_deterministic_and_distinct_for_one_basename(c):
     same = []
     for d in ("a", "b"):
         os.makedirs(tmp("names", d))
@@ -161,10 +160,8 @@ def t_ids_deterministic_and_distinct_for_one_basename():
         assert marker["id"] == i and marker["input"] in same, marker
 
 
-def t_windows_equal_single_input_runs():
-    c = clips()
-    if not c:
-        return SKIP
+@needs_clips
+def t_windows_equal_single_input_runs(c):
     out = reference()
     for x in c:
         single = tmp("single", os.path.basename(x))
@@ -173,10 +170,8 @@ def t_windows_equal_single_input_runs():
         assert digests(single) == digests(os.path.join(out, input_id(x))), x
 
 
-def t_index_lines_describe_the_windows():
-    c = clips()
-    if not c:
-        return SKIP
+@needs_clips
+def t_index_lines_describe_the_windows(c):
     out = reference()
     lines = [json.loads(line) for line in open(os.path.join(out, "index.jsonl"))]
     assert {line["input"] for line in lines} == set(c)
@@ -193,10 +188,8 @@ def t_index_lines_describe_the_windows():
 
 # ---- shards -----------------------------------------------------------------
 
-def t_shards_cover_the_manifest_once():
-    c = clips()
-    if not c:
-        return SKIP
+@needs_clips
+def t_shards_cover_the_manifest_once(c):
     manifest = write_manifest("clips.txt", c)
     seen, union_windows, union_index = [], {}, []
     for i in range(3):
@@ -221,15 +214,12 @@ def t_shard_out_of_range_refused():
 
 # ---- resumption and options -------------------------------------------------
 
-def t_rerun_skips_complete_inputs():
-    c = clips()
-    if not c:
-        return SKIP
+@needs_clips
+def t_rerun_skips_complete_inputs(c):
     out = tmp("resume")
     shutil.copytree(reference(), out)
-    before = {p: os.stat(os.path.join(out, p)).st_mtime_ns
-              for p in [line.split('"file":"')[1].split('"')[0]
-                        for line in open(os.path.join(out, "index.jsonl"))]}
+    before = {x["file"]: os.stat(os.path.join(out, x["file"])).st_mtime_ns
+              for x in map(json.loads, open(os.path.join(out, "index.jsonl")))}
     rc, err = run("--manifest", tmp("clips.txt"), "-o", out, *OPTIONS)
     assert rc == 0, err
     assert f"{len(c)} already complete" in err, err
@@ -238,10 +228,8 @@ def t_rerun_skips_complete_inputs():
     assert dataset(out) == dataset(reference())
 
 
-def t_other_options_refused_then_overwrite():
-    c = clips()
-    if not c:
-        return SKIP
+@needs_clips
+def t_other_options_refused_then_overwrite(c):
     out = tmp("options")
     shutil.copytree(reference(), out)
     rc, err = run("--manifest", tmp("clips.txt"), "-o", out, *OPTIONS, "--k", "100")
@@ -259,10 +247,8 @@ def t_other_options_refused_then_overwrite():
 
 # ---- failures ---------------------------------------------------------------
 
-def t_broken_inputs_recorded_and_retried():
-    c = clips()
-    if not c:
-        return SKIP
+@needs_clips
+def t_broken_inputs_recorded_and_retried(c):
     junk, missing = tmp("broken", "junk.mp4"), tmp("broken", "missing.mp4")
     os.makedirs(tmp("broken"))
     with open(junk, "wb") as f:
@@ -288,10 +274,8 @@ def t_broken_inputs_recorded_and_retried():
     assert failures(out) == [] and len(complete_ids(out)) == 4, err
 
 
-def t_killed_child_is_a_crash():
-    c = clips()
-    if not c:
-        return SKIP
+@needs_clips
+def t_killed_child_is_a_crash(c):
     out = tmp("crash")
     # the foreman clip whole (299 frames): a child that lives long enough
     p = subprocess.Popen([EXTRACT, c[2], c[0], "-o", out, "-q", "--jobs", "1"],
@@ -332,24 +316,29 @@ def no_children_left(out):
         time.sleep(0.05)
 
 
-def t_sigkill_at_random_moments_then_rerun():
-    c = clips()
-    if not c:
-        return SKIP
-    ref = reference()
-    rng = random.Random(SEED)
-    out = tmp("killed")
-    args = [EXTRACT, "--manifest", tmp("clips.txt"), "-o", out, *OPTIONS, "--jobs", "2"]
-    for round_ in range(4):
-        p = subprocess.Popen(args, stderr=subprocess.DEVNULL, start_new_session=True)
+def kill_runs(args, out, rng, rounds):
+    """Starts cps-extract @args @rounds times and SIGKILLs it at a random
+    moment: the whole process group, or every other time the parent alone
+    (its children must die with it)."""
+    for round_ in range(rounds):
+        p = subprocess.Popen([EXTRACT, *args], stderr=subprocess.DEVNULL,
+                             start_new_session=True)
         time.sleep(rng.uniform(0.05, 2.5))
         if round_ % 2:
-            os.kill(p.pid, signal.SIGKILL)      # the parent alone
+            os.kill(p.pid, signal.SIGKILL)
         else:
-            os.killpg(p.pid, signal.SIGKILL)    # parent and children
+            os.killpg(p.pid, signal.SIGKILL)
         p.wait()
         no_children_left(out)
-    rc, err = run("--manifest", tmp("clips.txt"), "-o", out, *OPTIONS)
+
+
+@needs_clips
+def t_sigkill_at_random_moments_then_rerun(c):
+    ref = reference()
+    out = tmp("killed")
+    args = ["--manifest", tmp("clips.txt"), "-o", out, *OPTIONS, "--jobs", "2"]
+    kill_runs(args, out, random.Random(SEED), 4)
+    rc, err = run(*args)
     assert rc == 0, err
     assert dataset(out) == dataset(ref), f"seed {SEED}"
 
@@ -380,10 +369,8 @@ def check_wds(out, ref):
         assert not os.path.exists(os.path.join(out, x["key"] + ".safetensors")), x
 
 
-def t_wds_shards_hold_the_windows():
-    c = clips()
-    if not c:
-        return SKIP
+@needs_clips
+def t_wds_shards_hold_the_windows(c):
     ref = reference()
     out = tmp("wds")
     rc, err = run("--manifest", tmp("clips.txt"), "-o", out, *OPTIONS, "--format", "wds",
@@ -395,23 +382,15 @@ def t_wds_shards_hold_the_windows():
     assert rc == 2 and "--format: wds then, the default now" in err, err
 
 
-def t_wds_sigkill_then_rerun():
-    c = clips()
-    if not c:
-        return SKIP
+@needs_clips
+def t_wds_sigkill_then_rerun(c):
     ref = reference()
-    rng = random.Random(SEED + 1)
     out = tmp("wds-killed")
-    args = [EXTRACT, "--manifest", tmp("clips.txt"), "-o", out, *OPTIONS, "--jobs", "2",
+    args = ["--manifest", tmp("clips.txt"), "-o", out, *OPTIONS, "--jobs", "2",
             "--format", "wds", "--tar-size", "1M"]
-    for _ in range(3):
-        p = subprocess.Popen(args, stderr=subprocess.DEVNULL, start_new_session=True)
-        time.sleep(rng.uniform(0.05, 2.5))
-        os.killpg(p.pid, signal.SIGKILL)
-        p.wait()
-        no_children_left(out)
-    p = subprocess.run(args, capture_output=True, text=True)
-    assert p.returncode == 0, p.stderr
+    kill_runs(args, out, random.Random(SEED + 1), 3)
+    rc, err = run(*args)
+    assert rc == 0, err
     check_wds(out, ref)
 
 

@@ -569,7 +569,7 @@ complete_lines (ExtractCatalog * catalog, const gchar * input,
   return lines;
 }
 
-/* Collects the ids of the index's lines into the set @data. */
+/* Collects the ids of a file's lines into the set @ids. */
 static gboolean
 note_id (JsonObject * line, GHashTable * ids)
 {
@@ -611,28 +611,14 @@ extract_catalog_repair (ExtractCatalog * catalog, GHashTable * complete,
 
 /* ---- failures ------------------------------------------------------- */
 
-static gboolean
-note_failure (JsonObject * line, GHashTable * failed)
-{
-  const gchar *id = json_object_get_string_member_with_default (line, "id",
-      NULL);
-
-  if (id)
-    g_hash_table_insert (failed, g_strdup (id),
-        g_strdup (json_object_get_string_member_with_default (line,
-                "exit_class", "")));
-  return FALSE;
-}
-
 GHashTable *
 extract_catalog_failed (ExtractCatalog * catalog)
 {
   GHashTable *failed = g_hash_table_new_full (g_str_hash, g_str_equal,
-      g_free, g_free);
+      g_free, NULL);
 
   lock (catalog);
-  filter_lines (catalog, FAILURES_NAME, (LineFilter) note_failure, failed,
-      NULL);
+  filter_lines (catalog, FAILURES_NAME, (LineFilter) note_id, failed, NULL);
   unlock (catalog);
   return failed;
 }

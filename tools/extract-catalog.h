@@ -85,7 +85,7 @@ gboolean extract_catalog_complete (ExtractCatalog * catalog,
 gboolean extract_catalog_repair (ExtractCatalog * catalog,
     GHashTable * complete, GError ** error);
 
-/* The ids failures.jsonl records, as a set (id -> exit class). */
+/* The ids failures.jsonl records, as a set. */
 GHashTable *extract_catalog_failed (ExtractCatalog * catalog);
 
 /* Records that @input failed (replacing an earlier line of it), or with
