@@ -1121,7 +1121,7 @@ parse_command_line (Extract * x, int *argc, char ***argv)
         G_OPTION_ARG_NONE, &x->dataset_child, NULL, NULL},
     {NULL}
   };
-  GOptionContext *ctx = g_option_context_new ("FILE|URI… - write the "
+  GOptionContext *ctx = g_option_context_new ("FILE|URI... - write the "
       "selected patches of videos as safetensors files");
   GError *err = NULL;
   gchar **joined = extract_options_join_boolean_values (x->options, *argv);

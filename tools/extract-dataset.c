@@ -380,7 +380,8 @@ on_report (Child * ch, const gchar * line)
 }
 
 /* A child's stderr: its error is kept for failures.jsonl (the supervisor
- * reports it in its own words), its warnings are passed on. */
+ * reports it in its own words), its warnings are passed on (not the
+ * "interrupted" of a child the supervisor stops). */
 static void
 on_stderr_line (Child * ch, const gchar * line)
 {
@@ -389,7 +390,7 @@ on_stderr_line (Child * ch, const gchar * line)
   if (g_str_has_prefix (line, error)) {
     g_free (ch->error);
     ch->error = g_strdup (line + strlen (error));
-  } else if (!ch->dataset->config->quiet) {
+  } else if (!ch->dataset->config->quiet && !ch->dataset->interrupts) {
     fprintf (stderr, "%s%s\n", line_start (), line);
   }
 }
