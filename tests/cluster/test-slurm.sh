@@ -48,12 +48,13 @@ fi
 WORK=$SLURM_TMP/work
 mkdir -p "$WORK"
 trap 'slurm_down' EXIT
+trap 'exit 143' TERM INT   # so that the EXIT trap stops the cluster
 echo "# cluster up in $SLURM_TMP: $(sinfo -h -o '%P %a %D %T %c CPUs %N')"
 
 # 1. a trivial array job: both tasks run, each knows its index and count
 t_trivial() {
   local out
-  out=$(sbatch --array=0-1 --wait --chdir="$WORK" -o "$WORK/trivial-%a.out" \
+  out=$(timeout 120 sbatch --array=0-1 --wait --chdir="$WORK" -o "$WORK/trivial-%a.out" \
     --wrap 'echo "task $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT as $(id -un)"' 2>&1) ||
     { not_ok "a trivial 2-task array job runs" "sbatch --wait failed: $out"; return; }
   local got
@@ -130,7 +131,7 @@ exec "$EXTRACT" -q --manifest "$m" \\
 EOF
   local t0 out t1
   t0=$(date +%s.%N)
-  out=$(sbatch --array=0-1 --wait --chdir="$WORK" "$WORK/extract.sbatch" 2>&1) ||
+  out=$(timeout 240 sbatch --array=0-1 --wait --chdir="$WORK" "$WORK/extract.sbatch" 2>&1) ||
     { not_ok "$name" "sbatch --wait failed: $out"$'\n'"$(cat "$WORK"/extract-*.log 2>&1 | tail -20)"; return; }
   t1=$(date +%s.%N)
   echo "# Slurm array (2 tasks, $inputs inputs): $(awk "BEGIN { printf \"%.1f\", $t1 - $t0 }") s"
