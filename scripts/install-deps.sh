@@ -8,7 +8,8 @@
 set -eu
 packages=(
   meson ninja-build pkg-config gcc g++ libc6-dev
-  libglib2.0-dev libjson-glib-dev libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
+  libglib2.0-dev libjson-glib-dev libarchive-dev
+  libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav
   ffmpeg valgrind python3 python3-gi python3-gst-1.0 python3-numpy

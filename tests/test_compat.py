@@ -4,6 +4,8 @@
 # errors, and parity of patch_stream() with the reference's recorded runs
 # (tests/bench/parity.py's measures, as tests/test_parity.py).  TAP output.
 # SPDX-License-Identifier: LGPL-2.1-or-later
+import hashlib
+import json
 import os
 import sys
 import time
@@ -158,15 +160,20 @@ def t_session_api():
         assert len(it) == n and list(s) == []  # the cursor is at the end
         assert [m for _, m in it] == md
         s.reset()
-        first = s.next_n(10)
+        p10, m10 = s.next_n(10)  # the reference's shape: (patches, [meta, ...])
+        assert shape(p10) == (10, 3, 14, 14) and m10 == md[:10]
         p, fl, scs = s.next_n_tensors(20)
-        assert len(first) == 10 and shape(p) == (20, 3, 14, 14)
+        assert shape(p) == (20, 3, 14, 14)
         assert np.array_equal(np.asarray(fl), f[10:30]) and np.array_equal(np.asarray(scs), sc[10:30])
-        rest = s.next_n(1000)
-        assert len(rest) == n - 30 and s.next_n(5) == [] and shape(s.next_n_tensors(5)[0])[0] == 0
-        allp = s.collect_all()
-        assert len(allp) == n and [m for _, m in allp] == md
-        assert np.array_equal(np.asarray(allp[7][0]), np.asarray(s.patches[7]))
+        prest, mrest = s.next_n(1000)
+        assert len(mrest) == n - 30 and shape(prest)[0] == n - 30
+        pe, me = s.next_n(5)
+        assert me == [] and shape(pe)[0] == 0 and shape(s.next_n_tensors(5)[0])[0] == 0
+        r = s.collect_all()  # everything, the cursor left where it is
+        assert r.metadata == md and r.sampled_frame_ids == s.sampled_frame_ids
+        assert np.array_equal(np.asarray(r.patches), np.asarray(s.patches))
+        assert np.array_equal(np.asarray(r.metadata_tensors[0]), f)
+        assert (r.fps, r.duration_sec) == (s.fps, s.duration_sec) and s.next_n(1)[1] == []
         assert np.array_equal(np.asarray(it[7][0]), np.asarray(s.patches[7]))
         assert s.fps == 25.0 and abs(s.duration_sec - 4.0) < 0.05
     try:
@@ -197,13 +204,20 @@ def t_fields():
         pass
     else:
         raise AssertionError("DecodeConfig took k_keep")
-    for bad in ({"output_dtype": "int8"}, {"process_backend": "tpu"}):
+    for bad in ({"output_dtype": "int8"}, {"output_dtype": "half"}, {"process_backend": "tpu"},
+                {"selection_unit": "tile"}):
         try:
             cps.compat.patch_stream(C(video_path=CLIP, **bad))
         except ValueError:
             pass
         else:
             raise AssertionError(f"{bad} accepted")
+    # the reference's other spellings, case-insensitive as there
+    s = cps.compat.patch_stream(C(video_path=CLIP, k_keep=8, output_dtype="FP32",
+                                  selection_unit="Block_2x2", decode_threads=2))
+    assert str(s.patches.dtype).endswith("float32") and len(s) == 8
+    f = np.asarray(s.metadata_tensors[0])  # two whole 2x2 blocks
+    assert len({(int(t), int(h) // 2, int(w) // 2) for t, h, w in f[:, [0, 4, 5]]}) == 2, f
 
 
 check("the reference README's patch_stream example (cpu -> cpu)", t_example)
@@ -256,4 +270,34 @@ def t_parity():
 
 
 check("patch_stream against the reference's recorded runs (tie-tolerant Jaccard)", t_parity)
+
+
+def t_decode_parity():
+    d = os.path.join(anchor, "runs")
+    names = sorted(f for f in os.listdir(d) if f.endswith("__decode.json")) if os.path.isdir(d) else []
+    if not names:
+        return f"skip no recorded decode_only runs in {d}"
+    for name in names:
+        run = json.load(open(os.path.join(d, name)))
+        try:
+            clip = parity.clip_path(anchor, run)
+        except FileNotFoundError as e:
+            print(f"# left out {name}: {e}")
+            continue
+        got = cps.compat.decode_only(cps.compat.DecodeConfig(
+            video_path=clip, sequence_length=run["frames_shape"][0], decode_backend="cpu"))
+        frames = got.asnumpy()
+        assert list(frames.shape) == run["frames_shape"], (name, frames.shape)
+        assert got.sampled_frame_ids == run["sampled_frame_ids"], (name, got.sampled_frame_ids)
+        assert (got.width, got.height, got.fps) == (run["width"], run["height"], run["fps"])
+        # GStreamer's duration is the container's, which may round to 1 ms
+        assert abs(got.duration_sec - run["duration_sec"]) < 2e-3, (name, got.duration_sec)
+        hashes = [hashlib.sha256(np.ascontiguousarray(f).tobytes()).hexdigest() for f in frames]
+        same = sum(a == b for a, b in zip(hashes, run["per_frame_sha256"]))
+        print(f"# {name}: {same}/{len(hashes)} frames bit-identical")
+        assert same == len(hashes), f"{name}: {same}/{len(hashes)} frames identical"
+
+
+check("decode_only against the reference's recorded frames (sha256 of every RGB frame)",
+      t_decode_parity)
 finish()

@@ -16,8 +16,9 @@ directory, read back with :func:`cps.load`.  cps-extract is found through
 the ``CPS_EXTRACT`` environment variable, else on ``PATH``.
 
 Fields without meaning in cps (``prefetch_depth``, ``reader_cache_size``,
-``uniform_strategy`` and every ``nvdec_*`` field) are accepted and ignored;
-any other unknown field raises TypeError.
+``uniform_strategy``, ``uniform_auto_ratio``, ``decode_threads``,
+``decode_thread_type`` and every ``nvdec_*`` field) are accepted and
+ignored; any other unknown field raises TypeError.
 """
 from __future__ import annotations
 
@@ -34,14 +35,18 @@ from ._stream import Error, _gst, _uri
 from ._tensors import resolve_tensor_type, torch_available
 
 __all__ = ["PatchStreamConfig", "DecodeConfig", "PatchStreamSession",
-           "DecodedFrames", "CodecPatchStream", "patch_stream", "decode_only",
-           "IGNORED_FIELDS"]
+           "PatchStreamResult", "DecodedFrames", "CodecPatchStream",
+           "patch_stream", "decode_only", "IGNORED_FIELDS"]
 
 #: accepted for compatibility, without effect in cps (plus every ``nvdec_*``)
-IGNORED_FIELDS = ("prefetch_depth", "reader_cache_size", "uniform_strategy")
+IGNORED_FIELDS = ("prefetch_depth", "reader_cache_size", "uniform_strategy",
+                  "uniform_auto_ratio", "decode_threads", "decode_thread_type")
 
+# the reference's spellings, compared case-insensitively as it does
 _DTYPES = {"bf16": "bf16", "bfloat16": "bf16", "fp16": "fp16", "float16": "fp16",
-           "half": "fp16", "fp32": "fp32", "float32": "fp32", "float": "fp32"}
+           "fp32": "fp32", "float32": "fp32"}
+_UNITS = {"patch": "patch", "patches": "patch", "block2x2": "block2x2",
+          "block_2x2": "block2x2", "block": "block2x2"}
 _BACKENDS = ("auto", "cpu", "gpu")
 
 
@@ -220,16 +225,14 @@ class PatchStreamSession:
         self._cursor += 1
         return self.patches[i], self._meta(i)
 
-    def next_n(self, n: int) -> List[Tuple[Any, Dict[str, Any]]]:
-        """The next (at most) @n (patch, meta) pairs."""
+    def next_n(self, n: int) -> Tuple[Any, List[Dict[str, Any]]]:
+        """The next (at most) @n patches and their metadata dicts, as
+        (patches [m,3,P,P], [meta, ...]); empty at the end."""
         self._check()
-        out = []
-        for _ in range(max(0, int(n))):
-            try:
-                out.append(next(self))
-            except StopIteration:
-                break
-        return out
+        a = self._cursor
+        b = min(len(self), a + max(0, int(n)))
+        self._cursor = b
+        return self.patches[a:b], [self._meta(i) for i in range(a, b)]
 
     def next_n_tensors(self, n: int):
         """The next (at most) @n patches as (patches, fields, scores)."""
@@ -245,10 +248,12 @@ class PatchStreamSession:
         self._check()
         self._cursor = 0
 
-    def collect_all(self) -> List[Tuple[Any, Dict[str, Any]]]:
-        """Every (patch, meta) pair from the first; the cursor ends at the end."""
-        self.reset()
-        return self.next_n(len(self))
+    def collect_all(self) -> "PatchStreamResult":
+        """Everything at once, whatever the cursor (which it leaves alone)."""
+        self._check()
+        return PatchStreamResult(self.patches, self.metadata, self.metadata_tensors,
+                                 list(self.sampled_frame_ids), self.fps,
+                                 self.duration_sec)
 
     def close(self) -> None:
         """Drops the tensors; idempotent."""
@@ -269,19 +274,21 @@ def patch_stream(config: PatchStreamConfig) -> PatchStreamSession:
     if not isinstance(config, PatchStreamConfig):
         raise TypeError("patch_stream() takes a PatchStreamConfig")
     decode, process = _backends(config.decode_backend, config.process_backend)
-    dtype = _DTYPES.get(str(config.output_dtype).replace("torch.", ""))
+    dtype = _DTYPES.get(str(config.output_dtype).replace("torch.", "").lower())
     if dtype is None:
         raise ValueError(f"output_dtype must be one of {', '.join(_DTYPES)}, "
                          f"not {config.output_dtype!r}")
-    if config.selection_unit not in ("patch", "block2x2"):
-        raise ValueError(f"selection_unit must be patch or block2x2, not {config.selection_unit!r}")
+    unit = _UNITS.get(str(config.selection_unit).lower())
+    if unit is None:
+        raise ValueError(f"selection_unit must be one of {', '.join(_UNITS)}, "
+                         f"not {config.selection_unit!r}")
     opts = _sampling_options(config, decode, process) + [
         "--k", str(int(config.k_keep)), "--patch-size", str(int(config.patch_size)),
         "--input-size", str(int(config.input_size)),
         "--min-pixels", str(int(config.min_pixels or 0)),
         "--max-pixels", str(int(config.max_pixels or 0)),
         "--percentile", repr(float(config.energy_pct)), "--dtype", dtype,
-        "--selection-unit", config.selection_unit,
+        "--selection-unit", unit,
         "--static-fallback", "true" if config.static_fallback else "false"]
     if config.static_fallback:  # cps-extract refuses options without effect
         opts += ["--static-abs-thresh", repr(float(config.static_abs_thresh)),
@@ -310,6 +317,20 @@ class CodecPatchStream(PatchStreamSession):
         self.__dict__.update(s.__dict__)
 
 
+class PatchStreamResult:
+    """collect_all()'s result: patches, metadata, metadata_tensors,
+    sampled_frame_ids, fps, duration_sec."""
+
+    def __init__(self, patches, metadata, metadata_tensors, sampled_frame_ids,
+                 fps, duration_sec) -> None:
+        self.patches = patches
+        self.metadata = metadata
+        self.metadata_tensors = metadata_tensors
+        self.sampled_frame_ids = sampled_frame_ids
+        self.fps = fps
+        self.duration_sec = duration_sec
+
+
 class DecodedFrames:
     """decode_only()'s result: frames uint8 [T,H,W,3] RGB (torch when it
     imports, else numpy), sampled_frame_ids, fps, duration_sec, width, height."""
@@ -322,14 +343,21 @@ class DecodedFrames:
         self.width = width
         self.height = height
 
+    def asnumpy(self) -> np.ndarray:
+        """The frames as a numpy array."""
+        f = self.frames
+        return f.detach().cpu().numpy() if hasattr(f, "detach") else np.asarray(f)
+
 
 def decode_only(config: DecodeConfig) -> DecodedFrames:
     """sequence_length frames sampled uniformly over the file, as RGB.
 
-    The frame ids, fps and duration come from cps-extract's seek-based
-    uniform sampling (the packet index); the frames from
-    ``uridecodebin ! cpsmotion sampling=uniform ! videoconvert ! RGB``, the
-    same sampled frames in order."""
+    The frame ids, fps and duration come from cps-extract's uniform
+    sampling over the packet index (only the GOPs holding sampled frames
+    are decoded); the frames from ``uridecodebin ! cpsmotion
+    sampling=uniform``, converted to RGB as libswscale's default YUV →
+    RGB24 conversion does (BT.601, limited range, nearest chroma), which is
+    what the reference's frames are."""
     if not isinstance(config, DecodeConfig):
         raise TypeError("decode_only() takes a DecodeConfig")
     decode, _ = _backends(config.decode_backend, "cpu")
@@ -350,11 +378,44 @@ def decode_only(config: DecodeConfig) -> DecodedFrames:
                          _duration_sec(w), width, height)
 
 
+def swscale_rgb(y: np.ndarray, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """RGB24 [H,W,3] of an 8-bit 4:2:0 frame as libswscale's unscaled
+    converter computes it on x86 (the integer form of cps's reference luma,
+    common/cps_reference_luma.h): BT.601 limited range, each chroma sample
+    used for its 2x2 luma pixels, 16-bit fixed-point products floored."""
+    h, w = y.shape
+    yy = ((y.astype(np.int32) * 8 - 128) * 9539) >> 16
+    uu = np.repeat(np.repeat(u.astype(np.int32) * 8 - 1024, 2, 0), 2, 1)[:h, :w]
+    vv = np.repeat(np.repeat(v.astype(np.int32) * 8 - 1024, 2, 0), 2, 1)[:h, :w]
+    rgb = np.empty((h, w, 3), np.int32)
+    rgb[..., 0] = yy + ((vv * 13075) >> 16)
+    rgb[..., 1] = yy + ((uu * -3209) >> 16) + ((vv * -6660) >> 16)
+    rgb[..., 2] = yy + ((uu * 16525) >> 16)
+    return np.clip(rgb, 0, 255).astype(np.uint8)
+
+
+def _i420_planes(data: np.ndarray, vinfo) -> List[np.ndarray]:
+    """The Y, U, V planes of an I420 frame laid out as @vinfo (a
+    GstVideo.VideoInfo) says: views, no copy."""
+    planes = []
+    for i in range(3):
+        w = vinfo.width if i == 0 else (vinfo.width + 1) // 2
+        h = vinfo.height if i == 0 else (vinfo.height + 1) // 2
+        o, st = vinfo.offset[i], vinfo.stride[i]
+        planes.append(data[o:o + st * h].reshape(h, st)[:, :w])
+    return planes
+
+
 def _decode_rgb(video_path: str, t: int):
     Gst = _gst()
+    import gi
+    gi.require_version("GstVideo", "1.0")
+    from gi.repository import GstVideo
+    # I420 is what avdec_h264 gives for 8-bit 4:2:0 (NV12 decoders are
+    # rearranged losslessly by videoconvert)
     desc = (f'uridecodebin uri="{_uri(Gst, video_path)}" ! '
             f"cpsmotion sampling=uniform sampling-frames={t} motion-model=reference ! "
-            "videoconvert ! video/x-raw,format=RGB ! "
+            "videoconvert ! video/x-raw,format=I420 ! "
             "appsink name=sink sync=false emit-signals=false max-buffers=0")
     pipeline = Gst.parse_launch(desc)
     sink = pipeline.get_by_name("sink")
@@ -366,14 +427,13 @@ def _decode_rgb(video_path: str, t: int):
         while True:
             sample = sink.try_pull_sample(100 * Gst.MSECOND)
             if sample is not None:
-                s = sample.get_caps().get_structure(0)
-                width, height = s.get_value("width"), s.get_value("height")
+                vinfo = GstVideo.VideoInfo.new_from_caps(sample.get_caps())
+                width, height = vinfo.width, vinfo.height
                 buf = sample.get_buffer()
                 ok, info = buf.map(Gst.MapFlags.READ)
                 try:
-                    stride = len(info.data) // height
-                    a = np.frombuffer(info.data, np.uint8).reshape(height, stride)
-                    frames.append(a[:, :width * 3].reshape(height, width, 3).copy())
+                    data = np.frombuffer(info.data, np.uint8)
+                    frames.append(swscale_rgb(*_i420_planes(data, vinfo)))
                 finally:
                     buf.unmap(info)
                 continue
