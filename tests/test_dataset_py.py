@@ -347,6 +347,43 @@ def t_load_dataset():
     assert n == len(d) == len(open(os.path.join(root, "index.jsonl")).readlines())
 
 
+def t_load_wds():
+    why = dataset_mode()
+    if why:
+        return why
+    out = os.path.join(tmp.name, "wds")
+    m = os.path.join(tmp.name, "manifest.txt")
+    local_run()  # writes the manifest
+    subprocess.run([EXTRACT, "-q", "--manifest", m, "-o", out, "--format", "wds",
+                    "--tar-size", "1K", *OPTION_ARGS],
+                   check=True, capture_output=True, text=True, timeout=600)
+    tars = sorted(os.listdir(os.path.join(out, "wds")))
+    assert len(tars) >= 2 and all(t.endswith(".tar") for t in tars), tars
+    # plain tarfile: each key's .safetensors and .json adjacent
+    for t in tars:
+        with tarfile.open(os.path.join(out, "wds", t)) as tar:
+            names = tar.getnames()
+        assert len(names) % 2 == 0, names
+        for st, js in zip(names[::2], names[1::2]):
+            assert st.endswith(".safetensors") and js == st[:-len(".safetensors")] + ".json", \
+                (st, js)
+    wds = cps.load(out, tensor_type="numpy")
+    # each window's .json holds its index line's fields
+    for e in wds.entries:
+        with tarfile.open(os.path.join(out, e["shard"])) as tar:
+            meta = json.load(tar.extractfile(e["key"] + ".json"))
+        for k in ("input", "id", "window", "frames", "frame_ids", "pts_ns", "patches",
+                  "tokens"):
+            assert meta.get(k) == e[k], (e["key"], k, meta.get(k), e[k])
+    ref = cps.load(local_run(), tensor_type="numpy")
+    assert len(wds) == len(ref) >= len(inputs()), (len(wds), len(ref))
+    assert all(e["file"] is None and e["shard"].startswith("wds/") for e in wds.entries)
+    for w, r in zip(wds, ref):
+        assert (w.input, w.input_id) == (r.input, r.input_id)
+        windows_equal(w, r)
+    wds.close()
+
+
 check("cps.input_id: <stem>-<20 hex of SHA-256>, sanitised and cut stems", t_input_id)
 check("cps.read_manifest: trimmed, comments and blanks dropped, duplicates once",
       t_read_manifest)
@@ -362,4 +399,6 @@ check("extract_many on a Dask LocalCluster: the dataset of `cps-extract --manife
       t_many_dask)
 check("cps.load over the dataset root: every input's windows, equal to its directory's",
       t_load_dataset)
+check("cps.load over a --format wds dataset (several tars): the windows of the dir format",
+      t_load_wds)
 finish()
