@@ -127,11 +127,12 @@ t_dataset() {
 #SBATCH --output=$WORK/extract-%A_%a.log
 exec "$EXTRACT" -q --manifest "$m" \\
   --shard "\$SLURM_ARRAY_TASK_ID/\$SLURM_ARRAY_TASK_COUNT" \\
-  -o "$WORK/slurm-out" --jobs 1 ${OPTIONS[*]}
+  -o "\$CPS_OUT" --jobs 1 ${OPTIONS[*]}
 EOF
   local t0 out t1
   t0=$(date +%s.%N)
-  out=$(timeout 240 sbatch --array=0-1 --wait --chdir="$WORK" "$WORK/extract.sbatch" 2>&1) ||
+  out=$(CPS_OUT=$WORK/slurm-out timeout 240 sbatch --array=0-1 --wait --chdir="$WORK" \
+    "$WORK/extract.sbatch" 2>&1) ||
     { not_ok "$name" "sbatch --wait failed: $out"$'\n'"$(cat "$WORK"/extract-*.log 2>&1 | tail -20)"; return; }
   t1=$(date +%s.%N)
   echo "# Slurm array (2 tasks, $inputs inputs): $(awk "BEGIN { printf \"%.1f\", $t1 - $t0 }") s"
@@ -158,6 +159,42 @@ EOF
   fi
 }
 t_dataset
+
+# 3. preemption: the array cancelled midway, then submitted again, gives the
+# same dataset (what was complete is skipped, the rest redone from scratch)
+t_resume() {
+  local name="the array cancelled midway (scancel) and submitted again gives the same dataset"
+  [ -d "$WORK/local-out" ] || { skip "$name" "no dataset from test 2"; return; }
+  local out=$WORK/cancelled-out job i
+  job=$(CPS_OUT=$out sbatch --parsable --array=0-1 --chdir="$WORK" \
+    "$WORK/extract.sbatch" 2>&1) || { not_ok "$name" "sbatch: $job"; return; }
+  job=${job%%;*}
+  for i in $(seq 600); do   # until the first input is complete
+    [ -n "$(find "$out" -name .cps-extract-done 2>/dev/null)" ] && break
+    sleep 0.1
+  done
+  scancel "$job"
+  for i in $(seq 300); do
+    [ -z "$(squeue -h -j "$job" 2>/dev/null)" ] && break
+    sleep 0.2
+  done
+  local markers total
+  markers=$(find "$out" -name .cps-extract-done 2>/dev/null | wc -l)
+  total=$(wc -l <"$WORK/manifest.txt")
+  echo "# cancelled with $markers of $total inputs complete," \
+    "$(find "$out" -name '*.safetensors' 2>/dev/null | wc -l) window files on disk"
+  local log
+  log=$(CPS_OUT=$out timeout 240 sbatch --array=0-1 --wait --chdir="$WORK" \
+    "$WORK/extract.sbatch" 2>&1) ||
+    { not_ok "$name" "the second sbatch --wait failed: $log"; return; }
+  local diff
+  if diff=$(compare_datasets "$out" "$WORK/local-out"); then
+    ok "$name ($markers of $total inputs were complete at the cancel)"
+  else
+    not_ok "$name" "$diff"
+  fi
+}
+t_resume
 
 finish
 exit $failed
