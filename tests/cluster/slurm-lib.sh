@@ -158,7 +158,8 @@ EOF
 # slurm_down: cancels any job, stops slurmd, slurmctld and munged (in that
 # order), and removes the temporary directory unless SLURM_KEEP=1.
 slurm_down() {
-  local i p
+  local i p errexit=${-//[^e]/}
+  set +e   # a killed daemon's status must not end a `set -e` caller here
   [ -n "${SLURM_CONF:-}" ] && [ -f "$SLURM_CONF" ] &&
     scancel --full --quiet --user=root 2>/dev/null
   for ((i = ${#_slurm_pids[@]} - 1; i >= 0; i--)); do
@@ -175,4 +176,6 @@ slurm_down() {
     echo "# kept $SLURM_TMP (SLURM_KEEP=1)" >&2
   fi
   SLURM_TMP=""
+  [ -n "$errexit" ] && set -e
+  return 0
 }
