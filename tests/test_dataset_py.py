@@ -103,6 +103,8 @@ def t_input_id():
     long = cps.input_id("x" * 100 + ".mp4")
     assert long.split("-")[0] == "x" * 48, long
     assert cps.input_id("d/\u00e9.mkv").startswith("__-")  # two UTF-8 bytes
+    assert cps.input_id("http://h/live/").startswith("input-")  # empty stem
+    assert cps.input_id(".hidden").startswith(".hidden-")  # a leading dot stays
     assert cps.input_id("a.mp4") != cps.input_id("./a.mp4")  # as written
 
 

@@ -37,7 +37,7 @@ def input_id(input: str) -> str:
     its extension, every byte outside ``[A-Za-z0-9._-]`` replaced by ``_``,
     cut to 48 bytes (``input`` if empty), and ``<h>`` the first 20 hex
     digits of the SHA-256 of the input exactly as written."""
-    name = input.rstrip("/").rsplit("/", 1)[-1]
+    name = input.rsplit("/", 1)[-1]  # "" after a trailing slash
     dot = name.rfind(".")
     if dot > 0:
         name = name[:dot]
