@@ -359,8 +359,9 @@ def t_load_wds():
     subprocess.run([EXTRACT, "-q", "--manifest", m, "-o", out, "--format", "wds",
                     "--tar-size", "1K", *OPTION_ARGS],
                    check=True, capture_output=True, text=True, timeout=600)
-    tars = sorted(os.listdir(os.path.join(out, "wds")))
-    assert len(tars) >= 2 and all(t.endswith(".tar") for t in tars), tars
+    names = sorted(os.listdir(os.path.join(out, "wds")))
+    tars = [t for t in names if t.endswith(".tar")]
+    assert len(tars) >= 2 and not any(t.endswith(".partial") for t in names), names
     # plain tarfile: each key's .safetensors and .json adjacent
     for t in tars:
         with tarfile.open(os.path.join(out, "wds", t)) as tar:
