@@ -6,7 +6,10 @@
 # The manifest repeats the clips of media-dir (default ../shared/media)
 # under distinct names (symlinks) up to `inputs` lines (default 64).  Each
 # configuration runs into a fresh output directory; every task runs
-# --jobs 1 on --cpus-per-task=1, so 2 tasks use 2 CPUs.  Time is measured
+# --jobs 1 on --cpus-per-task=1, so 2 tasks run at once on 2 CPUs; the
+# cluster binds nothing (TaskPlugin=task/none), so one task's decoder
+# threads may still use every core: 1 vs 2 tasks measures how much a second
+# concurrent task adds, not one core against two.  Time is measured
 # inside the tasks (first start to last end), not by sbatch --wait, whose
 # polling adds up to several seconds.
 # SPDX-License-Identifier: LGPL-2.1-or-later
