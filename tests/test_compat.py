@@ -300,4 +300,40 @@ def t_decode_parity():
 
 check("decode_only against the reference's recorded frames (sha256 of every RGB frame)",
       t_decode_parity)
+
+
+def t_decode_seeks():
+    demo = os.path.join(parity.media_dir(), "demo.mp4")
+    if not os.path.exists(demo):
+        return f"skip {demo} absent"
+    import subprocess
+    import tempfile
+    from gi.repository import Gst
+    with tempfile.TemporaryDirectory() as tmp:
+        # 12 x demo: 46 s, sampled frames 3 s apart, GOPs of 91 frames
+        lst, clip = os.path.join(tmp, "list.txt"), os.path.join(tmp, "long.mp4")
+        open(lst, "w").write(f"file '{os.path.abspath(demo)}'\n" * 12)
+        subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "concat", "-safe", "0",
+                        "-i", lst, "-c", "copy", clip], check=True)
+        seeks = []
+        real = Gst.Element.seek_simple
+        Gst.Element.seek_simple = lambda el, *a: seeks.append(a) or real(el, *a)
+        try:
+            cfg = cps.compat.DecodeConfig(video_path=clip, decode_backend="cpu")
+            sought = cps.compat.decode_only(cfg).asnumpy()
+        finally:
+            Gst.Element.seek_simple = real
+        ahead = cps.compat._SEEK_AHEAD_NS
+        cps.compat._SEEK_AHEAD_NS = 1 << 62  # decode through instead
+        try:
+            through = cps.compat.decode_only(cfg).asnumpy()
+        finally:
+            cps.compat._SEEK_AHEAD_NS = ahead
+    print(f"# {len(seeks)} seeks; frames equal to decoding through: {np.array_equal(sought, through)}")
+    assert len(seeks) == 15, len(seeks)
+    assert np.array_equal(sought, through)
+
+
+check("decode_only on a long file: seeks to the sampled frames' GOPs, the same frames",
+      t_decode_seeks)
 finish()

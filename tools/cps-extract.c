@@ -26,6 +26,8 @@
 #include <unistd.h>
 
 #include "cpsmeta.h"
+#include "extract-dataset.h"
+#include "extract-dataset-wds.h"
 #include "extract-index.h"
 #include "extract-options.h"
 #include "extract-output.h"
@@ -47,6 +49,11 @@ typedef struct {
   gint64 max_windows;
   gdouble progress_interval;
   gboolean overwrite, quiet, verbose, version, list_presets, decode_all;
+  /* dataset mode (extract-dataset.c) */
+  gchar **inputs, *manifest, *shard, *format, *tar_size;
+  gint jobs;
+  guint64 tar_bytes;
+  gboolean retry_failed, dataset_child;
   ExtractOptions *options;      /* cpsmotion, cpsenergy, cpstopk */
   ExtractOptions *preview_options;      /* cpsviz */
   Mode decode, process;
@@ -324,10 +331,16 @@ on_pad_added (GstElement * decodebin, GstPad * pad, Extract * x)
     gst_object_unref (sinkpad);
     sinkpad = convert_sink;
   }
-  if (gst_pad_link (pad, sinkpad) != GST_PAD_LINK_OK)
+  if (gst_pad_link (pad, sinkpad) != GST_PAD_LINK_OK) {
     fail (x, "%s: could not link the decoded video to cps", x->input);
-  else
+  } else {
     x->video_linked = TRUE;
+    /* the supervisor tells a stream error from an input it cannot open */
+    if (x->dataset_child) {
+      printf ("linked\n");
+      fflush (stdout);
+    }
+  }
   gst_object_unref (sinkpad);
   gst_clear_caps (&caps);
 }
@@ -573,6 +586,15 @@ print_progress (Extract * x)
   return G_SOURCE_CONTINUE;
 }
 
+/* A dataset run's child reports the frames decoded to its supervisor. */
+static gboolean
+report_frames (Extract * x)
+{
+  printf ("frames %d\n", g_atomic_int_get (&x->frames_decoded));
+  fflush (stdout);
+  return G_SOURCE_CONTINUE;
+}
+
 /* What the run did, counting only the files that are on disk now: an
  * abort can cut the last windows and the preview off. */
 static void
@@ -735,7 +757,9 @@ send_eos (GstElement * pipeline)
 static gboolean
 on_interrupt (Extract * x)
 {
-  if (x->interrupts++ == 0 && x->video_linked) {
+  /* a dataset child's input is redone anyway: finishing a window of it
+   * would only delay the supervisor */
+  if (x->interrupts++ == 0 && x->video_linked && !x->dataset_child) {
     fprintf (stderr, "%scps-extract: interrupted, finishing the current "
         "window (^C again to abort)\n", isatty (2) ? "\r\033[K" : "");
     x->eos_thread = g_thread_new ("cps-extract-eos", (GThreadFunc) send_eos,
@@ -775,7 +799,7 @@ run (Extract * x)
   sigterm = g_unix_signal_add (SIGTERM, (GSourceFunc) on_interrupt, x);
   if (!x->quiet)
     progress = g_timeout_add (MAX (1, x->progress_interval * 1000),
-        (GSourceFunc) print_progress, x);
+        (GSourceFunc) (x->dataset_child ? report_frames : print_progress), x);
   x->start_us = g_get_monotonic_time ();
   if (gst_element_set_state (x->pipeline, GST_STATE_PLAYING) ==
       GST_STATE_CHANGE_FAILURE) {
@@ -932,6 +956,59 @@ resolve_modes (Extract * x, gchar ** error)
   return TRUE;
 }
 
+/* --manifest or more than one input: each input into a directory of its
+ * own, by child processes (extract-dataset.c). */
+static gboolean
+is_dataset (Extract * x)
+{
+  return x->manifest || g_strv_length (x->inputs) > 1;
+}
+
+/* --format dir|wds and --tar-size, for dataset runs. */
+static gboolean
+check_format (Extract * x, gchar ** error)
+{
+  if (x->format && !g_str_equal (x->format, "dir") &&
+      !g_str_equal (x->format, "wds")) {
+    *error = g_strdup_printf ("--format %s: expected dir (a directory of "
+        "window files per input) or wds (tar shards)", x->format);
+    return FALSE;
+  }
+  if (!is_dataset (x) && x->format) {
+    *error = g_strdup ("--format concerns dataset runs (--manifest, or "
+        "several inputs)");
+    return FALSE;
+  }
+  if (x->tar_size && g_strcmp0 (x->format, "wds") != 0) {
+    *error = g_strdup ("--tar-size has no effect without --format wds");
+    return FALSE;
+  }
+  x->tar_bytes = 1 << 30;       /* 1G */
+  return !x->tar_size ||
+      extract_dataset_wds_parse_size (x->tar_size, &x->tar_bytes, error);
+}
+
+/* The options of dataset runs, refused where they would have no effect. */
+static gboolean
+check_dataset_options (Extract * x, gchar ** error)
+{
+  if (x->jobs < 0) {
+    *error = g_strdup ("--jobs must not be negative");
+    return FALSE;
+  }
+  if (!is_dataset (x) && (x->jobs || x->shard || x->retry_failed)) {
+    *error = g_strdup ("--jobs, --shard and --retry-failed concern dataset "
+        "runs (--manifest, or several inputs)");
+    return FALSE;
+  }
+  if (is_dataset (x) && x->preview) {
+    *error = g_strdup ("--preview writes the video of one input; it has no "
+        "place in a dataset run (--manifest, or several inputs)");
+    return FALSE;
+  }
+  return check_format (x, error);
+}
+
 static gboolean
 check_main_options (Extract * x, gchar ** error)
 {
@@ -944,7 +1021,7 @@ check_main_options (Extract * x, gchar ** error)
     *error = g_strdup ("--progress-interval has no effect with --quiet");
     return FALSE;
   }
-  return TRUE;
+  return check_dataset_options (x, error);
 }
 
 /* Everything that can be checked before the input is opened; errors are
@@ -1022,10 +1099,30 @@ parse_command_line (Extract * x, int *argc, char ***argv)
         "Print the pipeline and error details", NULL},
     {"version", 0, 0, G_OPTION_ARG_NONE, &x->version,
         "Print the version and exit", NULL},
+    {"manifest", 0, 0, G_OPTION_ARG_FILENAME, &x->manifest,
+        "Extract the inputs FILE lists (one path or URI a line, - for "
+          "stdin), each into DIR/<id>/, with DIR/index.jsonl", "FILE"},
+    {"jobs", 'j', 0, G_OPTION_ARG_INT, &x->jobs,
+        "With several inputs: how many are extracted at once (default: one "
+          "per core)", "N"},
+    {"shard", 0, 0, G_OPTION_ARG_STRING, &x->shard,
+        "With several inputs: only the I-th of N parts of them (counting "
+          "from 0), for N runs that share the work", "I/N"},
+    {"format", 0, 0, G_OPTION_ARG_STRING, &x->format,
+        "With several inputs: dir (DIR/<id>/window-NNNNN.safetensors; "
+          "default) or wds (WebDataset tar shards in DIR/wds/)", "dir|wds"},
+    {"tar-size", 0, 0, G_OPTION_ARG_STRING, &x->tar_size,
+        "With --format wds: the size at which a shard is closed (default "
+          "1G; K, M, G suffixes)", "SIZE"},
+    {"retry-failed", 0, 0, G_OPTION_ARG_NONE, &x->retry_failed,
+        "With several inputs: redo those DIR/failures.jsonl records "
+          "(skipped otherwise)", NULL},
+    {EXTRACT_DATASET_CHILD_OPTION, 0, G_OPTION_FLAG_HIDDEN,
+        G_OPTION_ARG_NONE, &x->dataset_child, NULL, NULL},
     {NULL}
   };
-  GOptionContext *ctx = g_option_context_new ("FILE|URI - write the "
-      "selected patches of a video as safetensors files");
+  GOptionContext *ctx = g_option_context_new ("FILE|URI... - write the "
+      "selected patches of videos as safetensors files");
   GError *err = NULL;
   gchar **joined = extract_options_join_boolean_values (x->options, *argv);
   gchar **args = extract_options_join_boolean_values (x->preview_options,
@@ -1044,7 +1141,9 @@ parse_command_line (Extract * x, int *argc, char ***argv)
       "window being filled is still written; a second one aborts.\n"
       "Each window's header and the summary give the tokens a model sees: "
       "one per patch, or\none per 2x2 block with --selection-unit block2x2 "
-      "(a 2x2 merge, as Qwen2.5-VL's).\n");
+      "(a 2x2 merge, as Qwen2.5-VL's).\nWith --manifest or several "
+      "inputs, each input goes to DIR/<id>/ (a rerun skips the complete "
+      "ones)\nand DIR/index.jsonl lists every window (docs/formats.md).\n");
   g_option_context_add_main_entries (ctx, entries, NULL);
   g_option_context_add_group (ctx, extract_options_group (x->options,
           "elements", "Selection parameters (properties of cpsmotion, "
@@ -1061,14 +1160,20 @@ parse_command_line (Extract * x, int *argc, char ***argv)
     g_strfreev (args);
     return TRUE;
   }
-  if (!ok || g_strv_length (args) != 2) {
+  /* GLib keeps the "--" that ends the options when an input after it
+   * starts with "-" */
+  if (ok && args[1] && g_str_equal (args[1], "--")) {
+    g_free (args[1]);
+    memmove (args + 1, args + 2, g_strv_length (args + 1) * sizeof *args);
+  }
+  if (!ok || (!args[1] && !x->manifest)) {
     fprintf (stderr, "cps-extract: error: %s\nTry cps-extract --help\n",
-        err ? err->message : g_strv_length (args) < 2 ? "no input given" :
-        "more than one input given");
+        err ? err->message : "no input given");
     g_clear_error (&err);
     g_strfreev (args);
     return FALSE;
   }
+  x->inputs = g_strdupv (args + 1);
   x->input = g_strdup (args[1]);
   g_strfreev (args);
   return TRUE;
@@ -1098,6 +1203,11 @@ extract_clear (Extract * x)
   if (x->preview_options)
     extract_options_free (x->preview_options);
   g_free (x->input);
+  g_strfreev (x->inputs);
+  g_free (x->manifest);
+  g_free (x->shard);
+  g_free (x->format);
+  g_free (x->tar_size);
   g_free (x->uri);
   g_free (x->output_dir);
   g_free (x->preview);
@@ -1224,9 +1334,78 @@ extract (Extract * x)
     fail (x, "%s", error);
     g_free (error);
   }
-  if (x->exit_code == 0 || x->exit_code == EXIT_INTERRUPTED)
+  if (x->dataset_child)
+    report_frames (x);
+  else if (x->exit_code == 0 || x->exit_code == EXIT_INTERRUPTED)
     print_summary (x);
   return x->exit_code;
+}
+
+/* The dataset's record of the options: what a marker compares. */
+static gchar *
+canonical_options (Extract * x)
+{
+  GString *s = g_string_new (NULL);
+  gchar *elements = extract_options_canonical (x->options);
+
+  g_string_append (s, elements);
+  if (x->max_windows)
+    g_string_append_printf (s, "%smax-windows=%" G_GINT64_FORMAT,
+        s->len ? " " : "", x->max_windows);
+  /* a complete input of a dir dataset is not in any shard */
+  if (g_strcmp0 (x->format, "wds") == 0)
+    g_string_append_printf (s, "%sformat=wds", s->len ? " " : "");
+  g_free (elements);
+  return g_string_free (s, FALSE);
+}
+
+/* The options a dataset run passes to each child, as the user gave them. */
+static GPtrArray *
+child_args (Extract * x)
+{
+  GPtrArray *args = g_ptr_array_new_with_free_func (g_free);
+
+  if (x->preset)
+    g_ptr_array_add (args, g_strdup_printf ("--preset=%s", x->preset));
+  if (x->max_windows)
+    g_ptr_array_add (args, g_strdup_printf ("--max-windows=%"
+            G_GINT64_FORMAT, x->max_windows));
+  if (x->decode_arg)
+    g_ptr_array_add (args, g_strdup_printf ("--decode=%s", x->decode_arg));
+  if (x->process_arg)
+    g_ptr_array_add (args, g_strdup_printf ("--process=%s", x->process_arg));
+  if (x->decode_all)
+    g_ptr_array_add (args, g_strdup ("--decode-all"));
+  if (x->verbose)
+    g_ptr_array_add (args, g_strdup ("--verbose"));
+  extract_options_append_given (x->options, args);
+  return args;
+}
+
+static gint
+extract_dataset (Extract * x)
+{
+  ExtractDatasetConfig c = {
+    .output_dir = x->output_dir,.inputs = x->inputs,.manifest = x->manifest,
+    .jobs = x->jobs,.shard = x->shard,.retry_failed = x->retry_failed,
+    .overwrite = x->overwrite,.quiet = x->quiet,
+    .wds = g_strcmp0 (x->format, "wds") == 0,.tar_bytes = x->tar_bytes,
+    .progress_interval = x->progress_interval,
+  };
+  gchar *error = NULL, *options;
+  gint status;
+
+  if (!check_options (x, &error)) {
+    fprintf (stderr, "cps-extract: error: %s\n", error);
+    g_free (error);
+    return EXIT_USAGE;
+  }
+  c.options = options = canonical_options (x);
+  c.child_args = child_args (x);
+  status = extract_dataset_run (&c);
+  g_ptr_array_unref (c.child_args);
+  g_free (options);
+  return status;
 }
 
 int
@@ -1259,7 +1438,10 @@ main (int argc, char **argv)
       x.output_dir = g_strdup ("cps-output");
     if (x.progress_interval == 0 && !x.quiet)
       x.progress_interval = isatty (2) ? 0.25 : 5.0;
-    status = extract (&x);
+    /* a child reports to its supervisor, which has its own interval */
+    if (x.dataset_child)
+      x.progress_interval = 0.5;
+    status = is_dataset (&x) ? extract_dataset (&x) : extract (&x);
   }
   extract_clear (&x);
   gst_deinit ();                /* lets GST_TRACERS=leaks report */

@@ -457,6 +457,43 @@ extract_options_get (ExtractOptions * options, const gchar * name,
 }
 
 void
+extract_options_append_given (ExtractOptions * options, GPtrArray * args)
+{
+  for (guint i = 0; i < options->options->len; i++) {
+    Option *o = options->options->pdata[i];
+
+    if (o->value)
+      g_ptr_array_add (args, g_strdup_printf ("--%s=%s", o->name, o->value));
+  }
+}
+
+gchar *
+extract_options_canonical (ExtractOptions * options)
+{
+  GString *s = g_string_new (NULL);
+
+  for (guint i = 0; i < options->options->len; i++) {
+    Option *o = options->options->pdata[i];
+    GParamSpec *p = o->pspecs->pdata[0];
+    GValue v = G_VALUE_INIT;
+    gchar *unused = NULL, *value;
+
+    if (!given_value (o) || !option_value (options, o, &v, &unused)) {
+      g_free (unused);
+      continue;
+    }
+    if (g_param_values_cmp (p, &v, g_param_spec_get_default_value (p)) != 0) {
+      value = gst_value_serialize (&v);
+      g_string_append_printf (s, "%s%s=%s", s->len ? " " : "", o->name,
+          value);
+      g_free (value);
+    }
+    g_value_unset (&v);
+  }
+  return g_string_free (s, FALSE);
+}
+
+void
 extract_options_apply (ExtractOptions * options, GstBin * bin)
 {
   for (guint i = 0; i < options->options->len; i++) {

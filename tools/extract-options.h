@@ -61,6 +61,17 @@ gboolean extract_options_any_set (ExtractOptions * options);
 void extract_options_get (ExtractOptions * options, const gchar * name,
     GValue * value);
 
+/* Appends "--NAME=VALUE" for each option given on the command line, the
+ * values as given (a preset's values are not included: passing the same
+ * --preset along reproduces them). */
+void extract_options_append_given (ExtractOptions * options, GPtrArray * args);
+
+/* The values in force that differ from the elements' defaults, as
+ * "NAME=VALUE" words in option order, each value normalised (parsed and
+ * serialised again): two command lines selecting the same way give the
+ * same string, whether a value came from a preset or the command line. */
+gchar *extract_options_canonical (ExtractOptions * options);
+
 /* Sets the given values (command line, then preset) on the elements of
  * @bin named like their factories. */
 void extract_options_apply (ExtractOptions * options, GstBin * bin);

@@ -26,6 +26,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+from dataclasses import dataclass
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 import numpy as np
@@ -317,31 +318,27 @@ class CodecPatchStream(PatchStreamSession):
         self.__dict__.update(s.__dict__)
 
 
+@dataclass
 class PatchStreamResult:
-    """collect_all()'s result: patches, metadata, metadata_tensors,
-    sampled_frame_ids, fps, duration_sec."""
-
-    def __init__(self, patches, metadata, metadata_tensors, sampled_frame_ids,
-                 fps, duration_sec) -> None:
-        self.patches = patches
-        self.metadata = metadata
-        self.metadata_tensors = metadata_tensors
-        self.sampled_frame_ids = sampled_frame_ids
-        self.fps = fps
-        self.duration_sec = duration_sec
+    """collect_all()'s result."""
+    patches: Any
+    metadata: List[Dict[str, Any]]
+    metadata_tensors: Tuple[Any, Any]
+    sampled_frame_ids: List[int]
+    fps: float
+    duration_sec: float
 
 
+@dataclass
 class DecodedFrames:
     """decode_only()'s result: frames uint8 [T,H,W,3] RGB (torch when it
-    imports, else numpy), sampled_frame_ids, fps, duration_sec, width, height."""
-
-    def __init__(self, frames, ids, fps, duration_sec, width, height) -> None:
-        self.frames = frames
-        self.sampled_frame_ids = ids
-        self.fps = fps
-        self.duration_sec = duration_sec
-        self.width = width
-        self.height = height
+    imports, else numpy)."""
+    frames: Any
+    sampled_frame_ids: List[int]
+    fps: float
+    duration_sec: float
+    width: int
+    height: int
 
     def asnumpy(self) -> np.ndarray:
         """The frames as a numpy array."""
@@ -354,23 +351,24 @@ def decode_only(config: DecodeConfig) -> DecodedFrames:
 
     The frame ids, fps and duration come from cps-extract's uniform
     sampling over the packet index (only the GOPs holding sampled frames
-    are decoded); the frames from ``uridecodebin ! cpsmotion
-    sampling=uniform``, converted to RGB as libswscale's default YUV →
-    RGB24 conversion does (BT.601, limited range, nearest chroma), which is
-    what the reference's frames are."""
+    are decoded); the frames are then decoded again with seeks to the
+    sampled frames' key frames, so the cost follows the sampled frames, not
+    the file's length, and converted to RGB as libswscale's default
+    YUV → RGB24 conversion does (BT.601, limited range, nearest chroma),
+    which is what the reference's frames are."""
     if not isinstance(config, DecodeConfig):
         raise TypeError("decode_only() takes a DecodeConfig")
     decode, _ = _backends(config.decode_backend, "cpu")
     w = _extract(config.video_path, _sampling_options(config, decode, "cpu") +
                  ["--k", "1", "--dtype", "u8", "--static-fallback", "false"])
     ids = [int(i) for i in w.frame_ids]
-    frames, width, height = _decode_rgb(config.video_path, len(ids))
-    # cpsmotion passes each sampled frame once: repeated ids reuse it
-    unique = sorted(set(ids))
-    if len(frames) != len(unique):
-        raise Error(f"{config.video_path}: decoded {len(frames)} sampled frames, "
-                    f"expected {len(unique)}")
-    arr = np.stack([frames[unique.index(i)] for i in ids])
+    pts = dict(zip(ids, (int(p) for p in w.frame_pts_ns)))
+    if min(pts.values()) >= 0:
+        frames, width, height = _decode_rgb(config.video_path, sorted(set(pts.values())))
+        arr = np.stack([frames[pts[i]] for i in ids])
+    else:  # a stream without timestamps (raw H.264): frames by their rank
+        frames, width, height = _decode_rgb(config.video_path, sorted(set(ids)), by_rank=True)
+        arr = np.stack([frames[i] for i in ids])
     if resolve_tensor_type("auto") == "torch":
         import torch
         arr = torch.from_numpy(arr)
@@ -406,43 +404,76 @@ def _i420_planes(data: np.ndarray, vinfo) -> List[np.ndarray]:
     return planes
 
 
-def _decode_rgb(video_path: str, t: int):
+#: a sampled frame further ahead than this (stream time) is reached by a
+#: seek to its key frame; closer ones by decoding on, which costs less than
+#: decoding a GOP from its start again
+_SEEK_AHEAD_NS = 2_000_000_000
+
+
+def _decode_rgb(video_path: str, targets: List[int], by_rank: bool = False):
+    """The frames whose PTS are @targets (sorted), as {pts: RGB [H,W,3]};
+    with @by_rank, @targets are ranks in decoding output order (frame ids)
+    and the whole stream is decoded."""
     Gst = _gst()
     import gi
     gi.require_version("GstVideo", "1.0")
     from gi.repository import GstVideo
-    # I420 is what avdec_h264 gives for 8-bit 4:2:0 (NV12 decoders are
-    # rearranged losslessly by videoconvert)
-    desc = (f'uridecodebin uri="{_uri(Gst, video_path)}" ! '
-            f"cpsmotion sampling=uniform sampling-frames={t} motion-model=reference ! "
-            "videoconvert ! video/x-raw,format=I420 ! "
-            "appsink name=sink sync=false emit-signals=false max-buffers=0")
+    # I420 is what avdec_h264 gives for 8-bit 4:2:0 (NV12 from other
+    # decoders is rearranged losslessly by videoconvert)
+    desc = (f'uridecodebin uri="{_uri(Gst, video_path)}" ! videoconvert ! '
+            "video/x-raw,format=I420 ! appsink name=sink sync=false max-buffers=2")
     pipeline = Gst.parse_launch(desc)
     sink = pipeline.get_by_name("sink")
-    frames, width, height = [], 0, 0
-    try:
-        if pipeline.set_state(Gst.State.PLAYING) == Gst.StateChangeReturn.FAILURE:
-            raise Error(f"could not start decoding {video_path}")
-        bus = pipeline.get_bus()
+    bus = pipeline.get_bus()
+    frames, width, height = {}, 0, 0
+
+    def pull():
         while True:
             sample = sink.try_pull_sample(100 * Gst.MSECOND)
             if sample is not None:
-                vinfo = GstVideo.VideoInfo.new_from_caps(sample.get_caps())
-                width, height = vinfo.width, vinfo.height
-                buf = sample.get_buffer()
-                ok, info = buf.map(Gst.MapFlags.READ)
-                try:
-                    data = np.frombuffer(info.data, np.uint8)
-                    frames.append(swscale_rgb(*_i420_planes(data, vinfo)))
-                finally:
-                    buf.unmap(info)
-                continue
-            if sink.is_eos():
-                break
+                return sample
             msg = bus.pop_filtered(Gst.MessageType.ERROR)
             if msg is not None:
                 err, dbg = msg.parse_error()
                 raise Error(f"{err.message}\n{dbg or ''}".strip())
+            if sink.is_eos():
+                return None
+
+    try:
+        if pipeline.set_state(Gst.State.PLAYING) == Gst.StateChangeReturn.FAILURE:
+            raise Error(f"could not start decoding {video_path}")
+        last = None  # the last frame pulled: (pts, stream time)
+        rank = -1
+        for t in targets:
+            if not by_rank and last is not None and t - last[0] > _SEEK_AHEAD_NS:
+                # the target's stream time, as the seek wants it
+                pipeline.seek_simple(Gst.Format.TIME, Gst.SeekFlags.FLUSH |
+                                     Gst.SeekFlags.KEY_UNIT | Gst.SeekFlags.SNAP_BEFORE,
+                                     last[1] + (t - last[0]))
+            while True:
+                sample = pull()
+                if sample is None:
+                    raise Error(f"{video_path}: the frame at {t / 1e9:.6f} s was not decoded")
+                buf = sample.get_buffer()
+                rank += 1
+                pts = rank if by_rank else buf.pts
+                last = (pts, sample.get_segment().to_stream_time(Gst.Format.TIME, buf.pts))
+                if pts == t:
+                    vinfo = GstVideo.VideoInfo.new_from_caps(sample.get_caps())
+                    width, height = vinfo.width, vinfo.height
+                    ok, info = buf.map(Gst.MapFlags.READ)
+                    try:
+                        data = np.frombuffer(info.data, np.uint8)
+                        frames[t] = swscale_rgb(*_i420_planes(data, vinfo))
+                    finally:
+                        buf.unmap(info)
+                # appsink reuses its sample object: one still referenced here
+                # when new caps arrive (after a seek) cannot take them
+                del sample, buf
+                if pts > t:
+                    raise Error(f"{video_path}: no frame at {t / 1e9:.6f} s")
+                if pts == t:
+                    break
     finally:
         pipeline.set_state(Gst.State.NULL)
     return frames, width, height
