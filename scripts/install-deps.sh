@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs, from Debian's archive, whatever the build and the demo need and
 # the machine lacks; with the argument "tests", also what only the test
-# suite needs (torch, for the Python package's torch tensors).  Idempotent:
+# suite needs (torch, for the Python package's torch tensors; Slurm and munge
+# for the single-node cluster of tests/cluster; Dask distributed for
+# cps.extract_many).  Idempotent:
 # does nothing when all is there.
 set -eu
 packages=(
@@ -14,7 +16,7 @@ packages=(
   gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0 gir1.2-gst-rtsp-server-1.0
 )
 if [ "${1:-}" = tests ]; then
-  packages+=(python3-torch)
+  packages+=(python3-torch slurm-wlm munge python3-distributed)
 fi
 # The CUDA kernels build where the CUDA toolkit is installed (nvcc); they
 # need gst-cuda's headers, which come with the bad plugins' -dev package.

@@ -41,6 +41,24 @@ def read_safetensors(path: str) -> Tuple[Dict[str, str], Dict[str, Tuple[str, np
     with open(path, "rb") as f:
         f.seek(start)
         body = bytearray(f.read())  # writable, so the arrays are too
+    return _tensors_of(path, header, start, body)
+
+
+def parse_safetensors(data: bytes, name: str = "<bytes>"
+                      ) -> Tuple[Dict[str, str], Dict[str, Tuple[str, np.ndarray]]]:
+    """:func:`read_safetensors` of a whole file held in memory (a tar
+    member, say); @name is for the error messages."""
+    if len(data) < 8:
+        raise ValueError(f"{name}: not a safetensors file (too short)")
+    (n,) = struct.unpack("<Q", data[:8])
+    if n > min(len(data) - 8, 100 * 1024 * 1024):
+        raise ValueError(f"{name}: not a safetensors file (header of {n} bytes)")
+    header = json.loads(bytes(data[8:8 + n]).decode("utf-8"))
+    return _tensors_of(name, header, 8 + n, bytearray(data[8 + n:]))
+
+
+def _tensors_of(path: str, header: dict, start: int, body: bytearray
+                ) -> Tuple[Dict[str, str], Dict[str, Tuple[str, np.ndarray]]]:
     if start % 8:
         raise ValueError(f"{path}: data does not start 8-byte aligned")
     meta = header.pop("__metadata__", {}) or {}

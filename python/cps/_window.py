@@ -36,6 +36,11 @@ class Window:
             ``__metadata__`` (strings, docs/formats.md).
         camera_motion: float32 [T, 4] with motion-model=camera, else None.
         camera_classes: uint8 [T] with motion-model=camera, else None.
+        input: the input (path or URI, as written in the manifest) the
+            window comes from, when read through a dataset's index.jsonl
+            (:func:`cps.load` on the output of a many-input run), else None.
+        input_id: that input's directory name under the output (the
+            index's ``id``: ``<stem>-<20 hex digits>``), else None.
     """
     index: int
     patches: Any
@@ -50,6 +55,8 @@ class Window:
     metadata: Dict[str, Any] = field(default_factory=dict)
     camera_motion: Any = None
     camera_classes: Any = None
+    input: Optional[str] = None
+    input_id: Optional[str] = None
 
     @property
     def n_patches(self) -> int:
