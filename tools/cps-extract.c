@@ -348,8 +348,15 @@ on_pad_added (GstElement * decodebin, GstPad * pad, Extract * x)
 static void
 on_no_more_pads (GstElement * decodebin, Extract * x)
 {
-  /* an interruption may end the stream before its video was found */
-  if (!x->video_linked && !x->interrupts)
+  const gchar *plan_failure = x->index ?
+      extract_index_failure (x->index) : NULL;
+
+  /* an interruption may end the stream before its video was found; a
+   * failed plan drops every packet, so no video is ever decoded, and its
+   * own error (posted on the bus, maybe not read yet) is the one to give */
+  if (plan_failure)
+    fail (x, "%s: %s", x->input, plan_failure);
+  else if (!x->video_linked && !x->interrupts)
     fail (x, "%s: no video stream", x->input);
 }
 

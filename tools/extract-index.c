@@ -323,6 +323,17 @@ extract_index_ready (ExtractIndex * index)
   return ready;
 }
 
+const gchar *
+extract_index_failure (ExtractIndex * index)
+{
+  const gchar *failure;
+
+  g_mutex_lock (&index->lock);
+  failure = index->ready ? index->failure : NULL;
+  g_mutex_unlock (&index->lock);
+  return failure;
+}
+
 void
 extract_index_free (ExtractIndex * index)
 {

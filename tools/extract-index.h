@@ -38,6 +38,9 @@ ExtractIndex *extract_index_start (const gchar * uri,
 void extract_end_pad (GstElement * pipeline, GstPad * pad);
 /* Whether the plan is there (and good), without waiting. */
 gboolean extract_index_ready (ExtractIndex * index);
+/* The pass's or the plan's error once it is known, else NULL (owned by
+ * @index). */
+const gchar *extract_index_failure (ExtractIndex * index);
 /* Joins the thread and frees. */
 void extract_index_free (ExtractIndex * index);
 
