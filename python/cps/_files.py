@@ -66,7 +66,33 @@ def _window(path: str, meta: Dict[str, str], tensors: Dict[str, Any], kind: str,
         input=input, input_id=input_id)
 
 
-class Dataset(Sequence):
+class _Windows(Sequence):
+    """A sequence of windows read from disk when indexed or iterated:
+    subclasses list their items and read one with _read()."""
+    _items: List[Any]
+
+    def _read(self, item: Any) -> Window:
+        raise NotImplementedError
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    @overload
+    def __getitem__(self, i: int) -> Window: ...
+    @overload
+    def __getitem__(self, i: slice) -> List[Window]: ...
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self._read(x) for x in self._items[i]]
+        return self._read(self._items[i])
+
+    def __iter__(self) -> Iterator[Window]:
+        for x in self._items:
+            yield self._read(x)
+
+
+class Dataset(_Windows):
     """The windows of a directory, sorted by window index, read from disk
     when indexed or iterated (a list of windows without the memory)."""
 
@@ -83,23 +109,10 @@ class Dataset(Sequence):
             keyed.append((index, name, path))
         #: the window files, in window index order
         self.paths: List[str] = [p for _, _, p in sorted(keyed)]
+        self._items = self.paths
 
-    def __len__(self) -> int:
-        return len(self.paths)
-
-    @overload
-    def __getitem__(self, i: int) -> Window: ...
-    @overload
-    def __getitem__(self, i: slice) -> List[Window]: ...
-
-    def __getitem__(self, i):
-        if isinstance(i, slice):
-            return [window_from_file(p, self.tensor_type) for p in self.paths[i]]
-        return window_from_file(self.paths[i], self.tensor_type)
-
-    def __iter__(self) -> Iterator[Window]:
-        for p in self.paths:
-            yield window_from_file(p, self.tensor_type)
+    def _read(self, path: str) -> Window:
+        return window_from_file(path, self.tensor_type)
 
     def __repr__(self) -> str:
         return f"cps.Dataset({self.directory!r}, {len(self)} windows)"
@@ -108,7 +121,7 @@ class Dataset(Sequence):
 INDEX = "index.jsonl"
 
 
-class IndexedDataset(Sequence):
+class IndexedDataset(_Windows):
     """The windows of a many-input dataset (``cps-extract --manifest`` or
     :func:`cps.extract_many`), listed by the ``index.jsonl`` at its root:
     each :class:`cps.Window` knows its ``input`` and ``input_id``.
@@ -148,29 +161,13 @@ class IndexedDataset(Sequence):
         entries.sort(key=lambda e: (e["input"], int(e["window"])))
         #: the index entries (dicts, as in index.jsonl), in window order
         self.entries: List[Dict[str, Any]] = entries
+        self._items = entries
         self._tars: "OrderedDict[str, tarfile.TarFile]" = OrderedDict()
 
     @property
     def inputs(self) -> List[str]:
         """The inputs with windows in the dataset, sorted."""
         return sorted({e["input"] for e in self.entries})
-
-    def __len__(self) -> int:
-        return len(self.entries)
-
-    @overload
-    def __getitem__(self, i: int) -> Window: ...
-    @overload
-    def __getitem__(self, i: slice) -> List[Window]: ...
-
-    def __getitem__(self, i):
-        if isinstance(i, slice):
-            return [self._read(e) for e in self.entries[i]]
-        return self._read(self.entries[i])
-
-    def __iter__(self) -> Iterator[Window]:
-        for e in self.entries:
-            yield self._read(e)
 
     def _read(self, e: Dict[str, Any]) -> Window:
         if e.get("file"):
