@@ -16,16 +16,21 @@ NP_DTYPES = {"BF16": "<u2", "F16": "<f2", "F32": "<f4", "U8": "u1",
              "I64": "<i8"}
 
 
+def _header_size(head: bytes, name: str, limit: int) -> int:
+    """The header length that the first 8 bytes @head give, at most @limit."""
+    if len(head) != 8:
+        raise ValueError(f"{name}: not a safetensors file (too short)")
+    (n,) = struct.unpack("<Q", head)
+    if n > min(limit, 100 * 1024 * 1024):
+        raise ValueError(f"{name}: not a safetensors file (header of {n} bytes)")
+    return n
+
+
 def read_header(path: str) -> Tuple[dict, int]:
     """The JSON header of @path (``__metadata__`` included) and the offset
     of its data."""
     with open(path, "rb") as f:
-        head = f.read(8)
-        if len(head) != 8:
-            raise ValueError(f"{path}: not a safetensors file (too short)")
-        (n,) = struct.unpack("<Q", head)
-        if n > 100 * 1024 * 1024:
-            raise ValueError(f"{path}: not a safetensors file (header of {n} bytes)")
+        n = _header_size(f.read(8), path, 100 * 1024 * 1024)
         header = json.loads(f.read(n).decode("utf-8"))
     return header, 8 + n
 
@@ -48,11 +53,7 @@ def parse_safetensors(data: bytes, name: str = "<bytes>"
                       ) -> Tuple[Dict[str, str], Dict[str, Tuple[str, np.ndarray]]]:
     """:func:`read_safetensors` of a whole file held in memory (a tar
     member, say); @name is for the error messages."""
-    if len(data) < 8:
-        raise ValueError(f"{name}: not a safetensors file (too short)")
-    (n,) = struct.unpack("<Q", data[:8])
-    if n > min(len(data) - 8, 100 * 1024 * 1024):
-        raise ValueError(f"{name}: not a safetensors file (header of {n} bytes)")
+    n = _header_size(bytes(data[:8]), name, len(data) - 8)
     header = json.loads(bytes(data[8:8 + n]).decode("utf-8"))
     return _tensors_of(name, header, 8 + n, bytearray(data[8 + n:]))
 
