@@ -31,6 +31,7 @@
 #include "extract-index.h"
 #include "extract-options.h"
 #include "extract-output.h"
+#include "extract-report.h"
 #include "extract-presets.h"
 #include "extract-preview.h"
 #include "extract-rules.h"
@@ -94,7 +95,7 @@ fail_with (Extract * x, gint exit_code, const gchar * format, ...)
   va_start (ap, format);
   msg = g_strdup_vprintf (format, ap);
   va_end (ap);
-  fprintf (stderr, "%scps-extract: error: %s\n", isatty (2) ? "\r\033[K" : "",
+  fprintf (stderr, "%scps-extract: error: %s\n", line_start (),
       msg);
   g_free (msg);
   x->exit_code = exit_code;
@@ -103,13 +104,6 @@ fail_with (Extract * x, gint exit_code, const gchar * format, ...)
 }
 
 #define fail(x, ...) fail_with (x, 1, __VA_ARGS__)
-
-/* "1 window", "2 windows" */
-static const gchar *
-plural (guint64 n, const gchar * one, const gchar * many)
-{
-  return n == 1 ? one : many;
-}
 
 /* ---- decoder choice ------------------------------------------------- */
 
@@ -297,7 +291,7 @@ converter_before (Extract * x, GstPad * sinkpad, GstCaps * caps)
 
   if (!x->quiet)
     fprintf (stderr, "%scps-extract: converting %s video to 8-bit YUV for "
-        "cpsmotion (videoconvert)\n", isatty (2) ? "\r\033[K" : "",
+        "cpsmotion (videoconvert)\n", line_start (),
         format ? format : "its");
   g_free (format);
   gst_bin_add (GST_BIN (x->pipeline), convert);
@@ -586,7 +580,7 @@ print_progress (Extract * x)
       g_strdup (plural (frames, " frame", " frames"));
   /* a terminal gets one line rewritten in place, a log plain lines */
   fprintf (stderr, "%scps-extract: %d%s, %.1f fps, %d %s%s",
-      isatty (2) ? "\r\033[K" : "", frames, total, t > 0 ? frames / t : 0.0,
+      line_start (), frames, total, t > 0 ? frames / t : 0.0,
       windows, plural (windows, "window", "windows"), isatty (2) ? "" : "\n");
   fflush (stderr);
   g_free (total);
@@ -615,7 +609,7 @@ print_summary (Extract * x)
 
   fprintf (stderr, "%scps-extract: %d %s decoded (%s), %d processed, "
       "%u %s, %" G_GUINT64_FORMAT " %s in %.2f s (%.1f fps)\n",
-      isatty (2) ? "\r\033[K" : "", x->frames_decoded,
+      line_start (), x->frames_decoded,
       plural (x->frames_decoded, "frame", "frames"),
       x->decoder_name ? x->decoder_name : "no decoder", x->frames_processed,
       windows, plural (windows, "window", "windows"), patches,
@@ -713,7 +707,7 @@ abandon_preview (Extract * x, GstMessage * msg)
   gst_message_parse_error (msg, &err, NULL);
   fprintf (stderr, "%scps-extract: warning: --preview %s: %s; the preview "
       "is abandoned, the windows are still written\n",
-      isatty (2) ? "\r\033[K" : "", x->preview, err->message);
+      line_start (), x->preview, err->message);
   g_clear_error (&err);
   extract_preview_abandon (x->preview_branch, GST_BIN (x->pipeline));
 }
@@ -737,7 +731,7 @@ on_bus_message (GstBus * bus, GstMessage * msg, Extract * x)
     case GST_MESSAGE_WARNING:
       gst_message_parse_warning (msg, &err, NULL);
       fprintf (stderr, "%scps-extract: warning: %s\n",
-          isatty (2) ? "\r\033[K" : "", err->message);
+          line_start (), err->message);
       g_clear_error (&err);
       break;
     case GST_MESSAGE_EOS:
@@ -768,12 +762,12 @@ on_interrupt (Extract * x)
    * would only delay the supervisor */
   if (x->interrupts++ == 0 && x->video_linked && !x->dataset_child) {
     fprintf (stderr, "%scps-extract: interrupted, finishing the current "
-        "window (^C again to abort)\n", isatty (2) ? "\r\033[K" : "");
+        "window (^C again to abort)\n", line_start ());
     x->eos_thread = g_thread_new ("cps-extract-eos", (GThreadFunc) send_eos,
         x->pipeline);
   } else {
     fprintf (stderr, "%scps-extract: interrupted\n",
-        isatty (2) ? "\r\033[K" : "");
+        line_start ());
     x->exit_code = EXIT_INTERRUPTED;
     g_main_loop_quit (x->loop);
   }

@@ -26,6 +26,7 @@
 #include "extract-catalog.h"
 #include "extract-dataset.h"
 #include "extract-dataset-wds.h"
+#include "extract-report.h"
 
 #define EXIT_USAGE 2
 #define EXIT_INTERRUPTED 130
@@ -75,18 +76,6 @@ input_free (Input * in)
   g_free (in->input);
   g_free (in->id);
   g_free (in);
-}
-
-static const gchar *
-plural (guint64 n, const gchar * one, const gchar * many)
-{
-  return n == 1 ? one : many;
-}
-
-static const gchar *
-line_start (void)
-{
-  return isatty (2) ? "\r\033[K" : "";
 }
 
 /* ---- inputs --------------------------------------------------------- */
