@@ -31,13 +31,10 @@
 #include "extract-index.h"
 #include "extract-options.h"
 #include "extract-output.h"
-#include "extract-report.h"
 #include "extract-presets.h"
 #include "extract-preview.h"
+#include "extract-report.h"
 #include "extract-rules.h"
-
-#define EXIT_USAGE 2
-#define EXIT_INTERRUPTED 130
 
 static const gchar *tuned_elements[] =
     { "cpsmotion", "cpsenergy", "cpstopk", NULL };

@@ -28,9 +28,6 @@
 #include "extract-dataset-wds.h"
 #include "extract-report.h"
 
-#define EXIT_USAGE 2
-#define EXIT_INTERRUPTED 130
-
 #define ID_STEM_BYTES 48
 #define ID_HASH_DIGITS 20
 

@@ -2,14 +2,18 @@
  * Copyright (C) 2026 the cps developers
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * Small pieces of cps-extract's messages on stderr, shared by the
- * single-input run and the dataset supervisor.
+ * cps-extract's exit statuses and small pieces of its messages on
+ * stderr, shared by the single-input run and the dataset supervisor.
  */
 #ifndef EXTRACT_REPORT_H
 #define EXTRACT_REPORT_H
 
 #include <glib.h>
 #include <unistd.h>
+
+/* Besides 0 and 1 (a failure): */
+#define EXIT_USAGE 2            /* bad options */
+#define EXIT_INTERRUPTED 130    /* ^C or SIGTERM */
 
 /* "1 window", "2 windows" */
 static inline const gchar *
