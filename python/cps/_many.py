@@ -103,8 +103,8 @@ def _run_one(input: str, out: str, args: Sequence[str], exe: Optional[str] = Non
              cwd: Optional[str] = None) -> Dict[str, Any]:
     """One task: cps-extract over the one-line manifest @input into @out.
     Runs on a Dask worker or here; returns the input's result."""
+    from .compat import extract_binary, extract_errors
     if exe is None:
-        from .compat import extract_binary
         exe = extract_binary()
     ident = input_id(input)
     was_done = os.path.isfile(os.path.join(out, ident, MARKER))
@@ -119,9 +119,7 @@ def _run_one(input: str, out: str, args: Sequence[str], exe: Optional[str] = Non
     result["status"] = "failed"
     error = _failure(out, input) if p.returncode == 1 else None
     if error is None:
-        tag = "error: "
-        lines = [ln.split(tag, 1)[1] for ln in p.stderr.splitlines() if tag in ln]
-        error = "\n".join(lines) or p.stderr.strip()[-2000:]
+        error = extract_errors(p.stderr) or p.stderr.strip()[-2000:]
         if p.returncode < 0:
             error = f"cps-extract killed by signal {-p.returncode}" + (
                 f": {error}" if error else "")

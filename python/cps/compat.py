@@ -123,6 +123,13 @@ def extract_binary() -> str:
     return exe
 
 
+def extract_errors(stderr: str) -> str:
+    """cps-extract's error messages in its @stderr, one a line (stderr may
+    also hold GST_DEBUG output)."""
+    tag = "cps-extract: error: "
+    return "\n".join(ln.split(tag, 1)[1] for ln in stderr.splitlines() if tag in ln)
+
+
 def _extract(video_path: str, options: List[str]):
     """One cps-extract run into a temporary directory; its single window."""
     if video_path is None:
@@ -134,10 +141,7 @@ def _extract(video_path: str, options: List[str]):
         cmd = [extract_binary(), "-q", "-o", out, *options, os.fspath(video_path)]
         p = subprocess.run(cmd, capture_output=True, text=True)
         if p.returncode != 0:
-            # its error lines (stderr may also hold GST_DEBUG output)
-            tag = "cps-extract: error: "
-            lines = [ln.split(tag, 1)[1] for ln in p.stderr.splitlines() if tag in ln]
-            raise Error("\n".join(lines) or p.stderr.strip()
+            raise Error(extract_errors(p.stderr) or p.stderr.strip()
                         or f"cps-extract failed (exit {p.returncode})")
         windows = list(load(out, tensor_type="numpy"))
     if len(windows) != 1:
