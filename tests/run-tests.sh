@@ -2,7 +2,8 @@
 # The whole test suite: installs what is missing, builds, runs meson test,
 # then the core tests again on an unoptimised build, and ends with
 # "N passed, N failed, N skipped" counted from every test case's TAP result
-# in both runs (a test binary that crashes counts as a failure).
+# in both runs (a test binary that crashes counts as a failure), after the
+# failed cases with their TAP comments (meson prints only stderr).
 set -u
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh tests || { echo "0 passed, 1 failed"; exit 1; }
@@ -34,6 +35,18 @@ fi
 import json, re, sys
 passed = skipped = 0
 failed = int(sys.argv[1])
+explained = []   # each failed case with its TAP comments, for the CI log's tail
+
+
+def explain(name, out):
+    lines = out.splitlines()
+    for i, line in enumerate(lines):
+        if line.startswith("not ok "):
+            why = [x for x in lines[i + 1:i + 30] if x.startswith("#")]
+            explained.append(f"{name}: {line}")
+            explained.extend("    " + x for x in why[:20])
+
+
 for log in sys.argv[2:]:
     for line in open(log):
         t = json.loads(line)
@@ -48,8 +61,13 @@ for log in sys.argv[2:]:
         elif not good and bad == 0:
             bad = 1          # crashed, timed out or exited non-zero
         passed, failed, skipped = passed + ok, failed + bad, skipped + skip
+        if bad:
+            explain(t["name"], out)
 if passed + failed == 0:
     failed = 1           # a run that executes no test is a failure
+if explained:
+    print("what failed:")
+    print("\n".join(explained))
 print(f"{passed} passed, {failed} failed, {skipped} skipped")
 sys.exit(1 if failed else 0)
 PY

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 # cps — cps-extract's dataset mode (issue 14): the manifest, input ids,
 # windows equal to single-input runs, shards, resumption, options changes,
-# broken inputs, SIGKILL at random moments, and tar shards (--format wds).  The kill moments come from
+# broken inputs, SIGKILL and SIGTERM at random moments, and tar shards (--format wds).  The kill moments come from
 # a seed printed in the output (CPS_TEST_SEED reproduces a run).  TAP.
 # SPDX-License-Identifier: LGPL-2.1-or-later
 import hashlib
@@ -293,7 +293,27 @@ def t_killed_child_is_a_crash(c):
     assert complete_ids(out) == [input_id(c[0])], err
 
 
-# ---- SIGKILL ----------------------------------------------------------------
+@needs_clips
+def t_sigterm_to_a_child_interrupts_the_run(c):
+    # scancel, a preemption or a terminal's ^C signal every process, often
+    # the child before the supervisor: the run stops, nothing has failed
+    out = tmp("child-sigterm")
+    p = subprocess.Popen([EXTRACT, c[2], c[0], "-o", out, "-q", "--jobs", "1"],
+                         stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not children_of(out):
+        assert time.monotonic() < deadline and p.poll() is None, p.stderr.read()
+        time.sleep(0.01)
+    os.kill(children_of(out)[0], signal.SIGTERM)
+    err = p.communicate(timeout=120)[1]
+    assert p.returncode == 130, err
+    assert err.count("interrupted; a rerun continues the dataset") == 1, err
+    assert failures(out) == [] and complete_ids(out) == [], err
+    rc, err = run(c[2], c[0], "-o", out, "-q")
+    assert rc == 0 and len(complete_ids(out)) == 2, err
+
+
+# ---- SIGKILL, SIGTERM --------------------------------------------------------
 
 def children_of(out):
     """Pids of the processes whose command line names @out (the children
@@ -316,20 +336,22 @@ def no_children_left(out):
         time.sleep(0.05)
 
 
-def kill_runs(args, out, rng, rounds):
-    """Starts cps-extract @args @rounds times and SIGKILLs it at a random
-    moment: the whole process group, or every other time the parent alone
-    (its children must die with it)."""
+def kill_runs(args, out, rng, rounds, sig=signal.SIGKILL):
+    """Starts cps-extract @args @rounds times and sends @sig at a random
+    moment: to the whole process group, or every other time to the parent
+    alone (its children must stop with it).  Returns the exit statuses."""
+    statuses = []
     for round_ in range(rounds):
         p = subprocess.Popen([EXTRACT, *args], stderr=subprocess.DEVNULL,
                              start_new_session=True)
         time.sleep(rng.uniform(0.05, 2.5))
         if round_ % 2:
-            os.kill(p.pid, signal.SIGKILL)
+            os.kill(p.pid, sig)
         else:
-            os.killpg(p.pid, signal.SIGKILL)
-        p.wait()
+            os.killpg(p.pid, sig)
+        statuses.append(p.wait())
         no_children_left(out)
+    return statuses
 
 
 @needs_clips
@@ -338,6 +360,20 @@ def t_sigkill_at_random_moments_then_rerun(c):
     out = tmp("killed")
     args = ["--manifest", tmp("clips.txt"), "-o", out, *OPTIONS, "--jobs", "2"]
     kill_runs(args, out, random.Random(SEED), 4)
+    rc, err = run(*args)
+    assert rc == 0, err
+    assert dataset(out) == dataset(ref), f"seed {SEED}"
+
+
+@needs_clips
+def t_sigterm_at_random_moments_then_rerun(c):
+    # like ^C or scancel: interrupted runs record no failure
+    ref = reference()
+    out = tmp("terminated")
+    args = ["--manifest", tmp("clips.txt"), "-o", out, *OPTIONS, "--jobs", "2"]
+    statuses = kill_runs(args, out, random.Random(SEED + 2), 4, signal.SIGTERM)
+    assert set(statuses) <= {0, 130}, f"seed {SEED}: {statuses}"
+    assert failures(out) == [], f"seed {SEED}: {failures(out)}"
     rc, err = run(*args)
     assert rc == 0, err
     assert dataset(out) == dataset(ref), f"seed {SEED}"

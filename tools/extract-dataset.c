@@ -63,7 +63,8 @@ struct _Dataset {
   guint complete, extracted, failed, failed_before;
   guint64 frames;               /* decoded by the children that ended */
   gint64 start_us;
-  gint interrupts;
+  gboolean interrupted;         /* no more children start; exit 130 */
+  gint signals;                 /* ^C or SIGTERM received */
   GMainLoop *loop;
 };
 
@@ -366,8 +367,8 @@ on_report (Child * ch, const gchar * line)
 }
 
 /* A child's stderr: its error is kept for failures.jsonl (the supervisor
- * reports it in its own words), its warnings are passed on (not the
- * "interrupted" of a child the supervisor stops). */
+ * reports it in its own words), its warnings are passed on (not its
+ * "interrupted": the supervisor says that once for the run). */
 static void
 on_stderr_line (Child * ch, const gchar * line)
 {
@@ -376,7 +377,8 @@ on_stderr_line (Child * ch, const gchar * line)
   if (g_str_has_prefix (line, error)) {
     g_free (ch->error);
     ch->error = g_strdup (line + strlen (error));
-  } else if (!ch->dataset->config->quiet && !ch->dataset->interrupts) {
+  } else if (!ch->dataset->config->quiet && !ch->dataset->interrupted &&
+      !g_str_equal (line, "cps-extract: interrupted")) {
     fprintf (stderr, "%s%s\n", line_start (), line);
   }
 }
@@ -435,14 +437,23 @@ exit_class (Child * ch, gchar ** message)
   }
   *message = g_strdup (ch->error ? ch->error : "cps-extract failed without "
       "a message");
-  switch (WEXITSTATUS (status)) {
-    case EXIT_USAGE:
-      return "options";
-    case EXIT_INTERRUPTED:     /* stopped by a signal, not by us */
-      return "crash";
-    default:
-      return ch->linked ? "decode" : "open";
-  }
+  if (WEXITSTATUS (status) == EXIT_USAGE)
+    return "options";
+  return ch->linked ? "decode" : "open";
+}
+
+/* Whether a child was stopped by ^C or SIGTERM from outside, before or
+ * after its handlers were in place.  That is the run being stopped, not
+ * the input failing: a terminal's ^C reaches the whole process group and
+ * scancel or a preemption every process of the job, often the child before
+ * the supervisor. */
+static gboolean
+interrupted_from_outside (gint status)
+{
+  if (WIFEXITED (status))
+    return WEXITSTATUS (status) == EXIT_INTERRUPTED;
+  return WIFSIGNALED (status) && (WTERMSIG (status) == SIGINT ||
+      WTERMSIG (status) == SIGTERM || WTERMSIG (status) == SIGHUP);
 }
 
 static void
@@ -481,6 +492,9 @@ record_success (Dataset * d, Input * in)
   d->extracted++;
 }
 
+static void
+interrupt_run (Dataset * d);
+
 /* Once the child exited and its pipes are drained: its outcome.  A child
  * stopped because the run was interrupted is neither: it is redone on the
  * next run. */
@@ -496,7 +510,9 @@ finish_child (Child * ch)
   d->frames += ch->frames;
   if (WIFEXITED (ch->wait_status) && WEXITSTATUS (ch->wait_status) == 0) {
     record_success (d, ch->input);
-  } else if (!d->interrupts) {
+  } else if (interrupted_from_outside (ch->wait_status)) {
+    interrupt_run (d);
+  } else if (!d->interrupted) {
     const gchar *class = exit_class (ch, &message);
 
     record_failure (d, ch->input, message, class);
@@ -567,7 +583,7 @@ launch (Dataset * d, Input * in)
 static void
 launch_next (Dataset * d)
 {
-  while (!d->interrupts && d->running->len < (guint) d->jobs &&
+  while (!d->interrupted && d->running->len < (guint) d->jobs &&
       d->next < d->todo->len)
     launch (d, d->todo->pdata[d->next++]);
   if (d->running->len == 0)
@@ -581,15 +597,26 @@ signal_children (Dataset * d, gint sig)
     kill (((Child *) d->running->pdata[i])->pid, sig);
 }
 
-/* ^C or SIGTERM: the children stop at once (their inputs are redone on the
- * next run) and no more start.  A second one does not wait for them. */
+/* The run stops: no more children start and those running stop at once
+ * (their inputs are redone on the next run). */
+static void
+interrupt_run (Dataset * d)
+{
+  if (!d->interrupted)
+    fprintf (stderr, "%scps-extract: interrupted; a rerun continues the "
+        "dataset\n", line_start ());
+  d->interrupted = TRUE;
+  signal_children (d, SIGTERM);
+}
+
+/* ^C or SIGTERM.  A second one does not wait for the children. */
 static gboolean
 on_interrupt (Dataset * d)
 {
-  fprintf (stderr, "%scps-extract: interrupted; a rerun continues the "
-      "dataset\n", line_start ());
-  signal_children (d, d->interrupts++ ? SIGKILL : SIGTERM);
-  if (d->interrupts > 1 || d->running->len == 0)
+  interrupt_run (d);
+  if (d->signals++ > 0)
+    signal_children (d, SIGKILL);
+  if (d->signals > 1 || d->running->len == 0)
     g_main_loop_quit (d->loop);
   return G_SOURCE_CONTINUE;
 }
@@ -740,14 +767,14 @@ extract_dataset_run (const ExtractDatasetConfig * config)
     status = 1;
   } else {
     extract_all (&d);
-    status = d.interrupts ? EXIT_INTERRUPTED :
+    status = d.interrupted ? EXIT_INTERRUPTED :
         d.failed + d.failed_before ? 1 : 0;
     /* the last shard is sealed even when interrupted: what it holds is
      * complete */
     if (d.wds && !extract_dataset_wds_finish (d.wds, &err)) {
       fprintf (stderr, "cps-extract: error: %s\n", err->message);
       g_clear_error (&err);
-      status = d.interrupts ? EXIT_INTERRUPTED : 1;
+      status = d.interrupted ? EXIT_INTERRUPTED : 1;
     }
     print_summary (&d);
   }
