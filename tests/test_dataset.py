@@ -372,7 +372,8 @@ def t_sigterm_at_random_moments_then_rerun(c):
     out = tmp("terminated")
     args = ["--manifest", tmp("clips.txt"), "-o", out, *OPTIONS, "--jobs", "2"]
     statuses = kill_runs(args, out, random.Random(SEED + 2), 4, signal.SIGTERM)
-    assert set(statuses) <= {0, 130}, f"seed {SEED}: {statuses}"
+    # 130, or the signal itself when it came before cps-extract's handler
+    assert set(statuses) <= {0, 130, -signal.SIGTERM}, f"seed {SEED}: {statuses}"
     assert failures(out) == [], f"seed {SEED}: {failures(out)}"
     rc, err = run(*args)
     assert rc == 0, err
