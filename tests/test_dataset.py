@@ -274,19 +274,26 @@ def t_broken_inputs_recorded_and_retried(c):
     assert failures(out) == [] and len(complete_ids(out)) == 4, err
 
 
-@needs_clips
-def t_killed_child_is_a_crash(c):
-    out = tmp("crash")
-    # the foreman clip whole (299 frames): a child that lives long enough
+def signal_first_child(c, out, sig):
+    """Runs cps-extract on the whole foreman clip (299 frames: a child that
+    lives long enough) then c[0], one at a time, sends @sig to the first
+    child, and returns the exit status and stderr."""
     p = subprocess.Popen([EXTRACT, c[2], c[0], "-o", out, "-q", "--jobs", "1"],
                          stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
     while not children_of(out):
         assert time.monotonic() < deadline and p.poll() is None, p.stderr.read()
         time.sleep(0.01)
-    os.kill(children_of(out)[0], signal.SIGKILL)
+    os.kill(children_of(out)[0], sig)
     err = p.communicate(timeout=120)[1]
-    assert p.returncode == 1, err
+    return p.returncode, err
+
+
+@needs_clips
+def t_killed_child_is_a_crash(c):
+    out = tmp("crash")
+    returncode, err = signal_first_child(c, out, signal.SIGKILL)
+    assert returncode == 1, err
     got = failures(out)
     assert [(f["input"], f["exit_class"]) for f in got] == [(c[2], "crash")], got
     assert "killed by signal 9" in got[0]["error"], got
@@ -298,15 +305,8 @@ def t_sigterm_to_a_child_interrupts_the_run(c):
     # scancel, a preemption or a terminal's ^C signal every process, often
     # the child before the supervisor: the run stops, nothing has failed
     out = tmp("child-sigterm")
-    p = subprocess.Popen([EXTRACT, c[2], c[0], "-o", out, "-q", "--jobs", "1"],
-                         stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 60
-    while not children_of(out):
-        assert time.monotonic() < deadline and p.poll() is None, p.stderr.read()
-        time.sleep(0.01)
-    os.kill(children_of(out)[0], signal.SIGTERM)
-    err = p.communicate(timeout=120)[1]
-    assert p.returncode == 130, err
+    returncode, err = signal_first_child(c, out, signal.SIGTERM)
+    assert returncode == 130, err
     assert err.count("interrupted; a rerun continues the dataset") == 1, err
     assert failures(out) == [] and complete_ids(out) == [], err
     rc, err = run(c[2], c[0], "-o", out, "-q")
