@@ -5,6 +5,12 @@
 # with and without a queue after the decoder) so all see the same machine
 # state; prints each run's time, the medians and their ratio to
 # decode-only ("camera+queue" is the camera model with a queue).
+#
+# Also decode-only beside a busy loop at the lowest scheduling class
+# (SCHED_IDLE: it only takes a core nobody else wants and yields it at
+# once): on an ideal machine that costs the decoder nothing; its ratio is
+# the ceiling, on this machine, for any pipeline that does work beside the
+# decoder however cheap and however scheduled.
 set -eu
 cd "$(dirname "$0")/../.."
 clip=${1:-../shared/media/demo.mp4}
@@ -15,6 +21,7 @@ export GST_PLUGIN_PATH="$(cd "${BUILDDIR:-build}" && pwd)/gst"
 frames=$(ffprobe -v error -select_streams v:0 -count_packets \
   -show_entries stream=nb_read_packets -of csv=p=0 "$clip")
 src="filesrc location=$clip ! parsebin ! avdec_h264"
+command -v chrt >/dev/null || { echo "chrt (util-linux) is needed" >&2; exit 2; }
 
 # wall time of the PLAYING phase, from gst-launch's own report.  Every sink
 # has async=false: a sink prerolls on its first buffer, which for
@@ -32,10 +39,17 @@ models="camera reference"
 tail() {
   echo "cpsmotion motion-model=$1 ! cpsenergy ! cpstopk ! cpspatchsink max-buffers=1 drop=true async=false"
 }
-decode=()
+spinner=
+stop_spinner() { [ -z "$spinner" ] || kill "$spinner" 2>/dev/null; spinner=; }
+trap stop_spinner EXIT
+decode=() beside=()
 declare -A times
 for i in $(seq "$runs"); do
   decode+=("$(seconds "$src ! fakesink async=false")")
+  chrt --idle 0 awk 'BEGIN { for (;;) x++ }' &
+  spinner=$!
+  beside+=("$(seconds "$src ! fakesink async=false")")
+  stop_spinner
   for m in $models; do
     times[$m]+=" $(seconds "$src ! $(tail "$m")")"
     times[$m+queue]+=" $(seconds "$src ! queue ! $(tail "$m")")"
@@ -46,6 +60,11 @@ d=$(median "${decode[@]}")
 echo "clip: $clip ($frames frames), $runs runs each, $(nproc) cores"
 echo "decode-only runs (s): ${decode[*]}"
 awk -v n="$frames" -v d="$d" 'BEGIN { printf "decode-only: %.1f fps (median %.3f s)\n", n / d, d }'
+b=$(median "${beside[@]}")
+echo "decode-only beside a SCHED_IDLE busy loop, runs (s): ${beside[*]}"
+awk -v n="$frames" -v d="$d" -v t="$b" 'BEGIN {
+  printf "decode-only beside a SCHED_IDLE busy loop: %.1f fps (median %.3f s), ratio %.3f: the ceiling here\n",
+    n / t, t, d / t }'
 for m in $models; do
   for variant in "$m" "$m+queue"; do
     # shellcheck disable=SC2086
