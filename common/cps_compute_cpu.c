@@ -165,6 +165,8 @@ struct CpsWindow {
   CpsWindowGeometry g;
   int grid_width, grid_height, count;
   CpsTap *ytaps, *xtaps, *cytaps, *cxtaps;
+  CpsRowResample *columns;      /* luma */
+  CpsRowResample *chroma_columns[2];    /* planar, interleaved chroma */
   CpsScorePlan *plan;
   float *rgb;                   /* capacity × 3 × th × tw */
   float *scores;                /* capacity × gh × gw */
@@ -186,14 +188,19 @@ cpu_window_new (const CpsWindowGeometry * g)
   w->cytaps = malloc (sizeof (CpsTap) * th);
   w->cxtaps = malloc (sizeof (CpsTap) * tw);
   cps_window_taps (g, w->ytaps, w->xtaps, w->cytaps, w->cxtaps);
+  w->columns = cps_row_resample_new (w->xtaps, tw, 1);
+  for (int step = 1; step <= 2; step++)
+    w->chroma_columns[step - 1] = cps_row_resample_new (w->cxtaps, tw, step);
   w->plan = cps_score_plan_new (g->lowres_width, g->lowres_height,
       g->source_width, g->source_height, tw, th, g->patch_size);
   w->rgb = malloc (sizeof (float) * 3 * th * tw * g->capacity);
   w->scores = malloc (sizeof (float) * w->grid_width * w->grid_height *
       g->capacity);
   w->rows = malloc (sizeof (float) * 3 * tw);
-  /* a luma row, or an interleaved chroma row of up to width + 1 bytes */
-  w->tmp = malloc (sizeof (float) * (g->source_width + 2));
+  /* a luma row, or an interleaved chroma row of up to width + 1 bytes,
+   * and what cps_row_resample may read past it */
+  w->tmp = calloc (g->source_width + 2 + CPS_ROW_RESAMPLE_SLACK,
+      sizeof (float));
   return w;
 }
 
@@ -223,11 +230,11 @@ convert_row (const float *y, const float *u, const float *v, int n,
  * @src_w samples @step bytes apart) into @out. */
 static void
 resample_row (const uint8_t * plane, int stride, int step, int src_w,
-    const CpsTap * ty, const CpsTap * xtaps, int tw, float *tmp, float *out)
+    const CpsTap * ty, const CpsRowResample * columns, float *tmp, float *out)
 {
   cps_lerp_rows (plane + (size_t) ty->i0 * stride,
       plane + (size_t) ty->i1 * stride, ty->w1, src_w * step, tmp);
-  cps_gather_row (tmp, step, xtaps, tw, out);
+  cps_row_resample (columns, tmp, out);
 }
 
 /* Bilinear resize of each YUV plane to the target size, then conversion to
@@ -247,16 +254,16 @@ resize_to_rgb (CpsWindow * w, const CpsImage * f, const CpsColorMatrix * cm,
     size_t o = (size_t) y * tw;
 
     resample_row (f->planes[0], f->strides[0], 1, f->width, &w->ytaps[y],
-        w->xtaps, tw, w->tmp, yr);
+        w->columns, w->tmp, yr);
     if (f->uv_interleaved) {    /* one vertical pass serves U and V */
-      resample_row (f->planes[1], f->strides[1], 2, cw, cy, w->cxtaps, tw,
-          w->tmp, ur);
-      cps_gather_row (w->tmp + 1, 2, w->cxtaps, tw, vr);
+      resample_row (f->planes[1], f->strides[1], 2, cw, cy,
+          w->chroma_columns[1], w->tmp, ur);
+      cps_row_resample (w->chroma_columns[1], w->tmp + 1, vr);
     } else {
-      resample_row (f->planes[1], f->strides[1], 1, cw, cy, w->cxtaps, tw,
-          w->tmp, ur);
-      resample_row (f->planes[2], f->strides[2], 1, cw, cy, w->cxtaps, tw,
-          w->tmp, vr);
+      resample_row (f->planes[1], f->strides[1], 1, cw, cy,
+          w->chroma_columns[0], w->tmp, ur);
+      resample_row (f->planes[2], f->strides[2], 1, cw, cy,
+          w->chroma_columns[0], w->tmp, vr);
     }
     convert_row (yr, ur, vr, tw, cm, rgb + o, rgb + plane + o,
         rgb + 2 * plane + o);
@@ -358,6 +365,9 @@ cpu_window_free (CpsWindow * w)
   free (w->xtaps);
   free (w->cytaps);
   free (w->cxtaps);
+  cps_row_resample_free (w->columns);
+  cps_row_resample_free (w->chroma_columns[0]);
+  cps_row_resample_free (w->chroma_columns[1]);
   cps_score_plan_free (w->plan);
   free (w->rgb);
   free (w->scores);

@@ -36,12 +36,20 @@ void cps_lowres_size (int width, int height, int factor,
     int *lowres_width, int *lowres_height);
 
 /* The two halves of a separable bilinear resize: @out = (1 − w1)·r0 +
- * w1·r1 over @n bytes, then @n samples of a float row whose pixels are
- * @step elements apart. */
+ * w1·r1 over @n bytes (cps_lerp_rows), then the @n taps of a float row
+ * whose pixels are @step elements apart (cps_row_resample), planned once
+ * per row layout.  Rows given to cps_row_resample must be readable for
+ * CPS_ROW_RESAMPLE_SLACK floats past their last sample (their values do
+ * not matter). */
+#define CPS_ROW_RESAMPLE_SLACK 32
+typedef struct CpsRowResample CpsRowResample;
+
 void cps_lerp_rows (const uint8_t * r0, const uint8_t * r1, float w1, int n,
     float *out);
-void cps_gather_row (const float *row, int step, const CpsTap * xtaps, int n,
+CpsRowResample *cps_row_resample_new (const CpsTap * taps, int n, int step);
+void cps_row_resample (const CpsRowResample * r, const float *row,
     float *out);
+void cps_row_resample_free (CpsRowResample * r);
 
 /* docs/algorithm.md step 6 (smart resize).  @min_pixels / @max_pixels of
  * 0 mean input_size². */

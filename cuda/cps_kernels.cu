@@ -33,7 +33,7 @@ lerp_u8 (const uint8_t * r0, const uint8_t * r1, float w1, int i)
   return w0 * r0[i] + w1 * r1[i];
 }
 
-/* cps_gather_row after cps_lerp_rows, for one output sample */
+/* cps_row_resample after cps_lerp_rows, for one output sample */
 __device__ static float
 resample (const uint8_t * plane, int stride, int step, int offset, Tap ty,
     Tap tx)

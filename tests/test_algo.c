@@ -31,6 +31,48 @@ test_taps_factor4 (void)
   g_assert_cmpfloat (t[0].w1, ==, 0.0f);
 }
 
+/* cps_row_resample against (1 − w1)·row[i0·step] + w1·row[i1·step], bit
+ * for bit, on downscales whose 8-output blocks fit one permute (640 → 308,
+ * the chroma of 1080p) and that do not (1920 → 308), upscales, widths that
+ * are not a multiple of 8, and interleaved rows (step 2, from either
+ * sample of a pair). */
+static void
+test_row_resample (void)
+{
+  static const int cases[][3] = {
+    {640, 308, 1}, {960, 308, 1}, {1920, 308, 1}, {320, 308, 2},
+    {100, 308, 1}, {7, 5, 1}, {17, 13, 2}, {500, 3, 1}, {64, 64, 1},
+  };
+
+  for (guint c = 0; c < G_N_ELEMENTS (cases); c++) {
+    int src = cases[c][0], n = cases[c][1], step = cases[c][2];
+    int len = src * step + CPS_ROW_RESAMPLE_SLACK + 1;
+    float *row = g_new (float, len), *out = g_new (float, n);
+    CpsTap *taps = g_new (CpsTap, n);
+    CpsRowResample *r;
+
+    for (int i = 0; i < len; i++)
+      row[i] = (float) ((i * 37) % 256) + 0.125f * (i % 5);
+    cps_bilinear_taps (src, n, taps);
+    r = cps_row_resample_new (taps, n, step);
+    for (int first = 0; first < step; first++) {
+      cps_row_resample (r, row + first, out);
+      for (int x = 0; x < n; x++) {
+        float want = (1.0f - taps[x].w1) * row[first + taps[x].i0 * step] +
+            taps[x].w1 * row[first + taps[x].i1 * step];
+
+        if (out[x] != want)
+          g_error ("%d -> %d step %d from %d: output %d is %.9g, not %.9g",
+              src, n, step, first, x, out[x], want);
+      }
+    }
+    cps_row_resample_free (r);
+    g_free (taps);
+    g_free (out);
+    g_free (row);
+  }
+}
+
 static void
 test_lowres_and_radius (void)
 {
@@ -1046,6 +1088,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/algo/taps-factor4", test_taps_factor4);
+  g_test_add_func ("/algo/row-resample", test_row_resample);
   g_test_add_func ("/algo/lowres-and-radius", test_lowres_and_radius);
   g_test_add_func ("/algo/motion-shifted-pattern", test_motion_shifted_pattern);
   g_test_add_func ("/algo/motion-flat-tie-rule", test_motion_flat_tie_rule);
