@@ -2,7 +2,8 @@
 # cps — cps-extract's dataset mode as a Slurm job array on a real
 # single-node Slurm cluster (Debian's slurm-wlm and munge, configured in a
 # temporary directory and stopped at the end: slurm-lib.sh), against one
-# local run over the same manifest.  TAP output.  Skips, saying why, when
+# local run over the same manifest, also after a scancel and a requeue
+# midway.  TAP output.  Skips, saying why, when
 # not root or when the cluster cannot start.
 #
 # By hand, from the repository root, as root, after a build:
@@ -160,19 +161,28 @@ EOF
 }
 t_dataset
 
+# Submits job script $1 as a 2-task array writing into $2, waits until its
+# first input is complete (60 s at most) and prints the job id (sbatch's
+# message and status 1 if it fails).
+submit_until_first_input() {
+  local job i
+  job=$(CPS_OUT=$2 sbatch --parsable --array=0-1 --chdir="$WORK" "$1" 2>&1) ||
+    { echo "$job"; return 1; }
+  for i in $(seq 600); do
+    [ -n "$(find "$2" -name .cps-extract-done 2>/dev/null)" ] && break
+    sleep 0.1
+  done
+  echo "${job%%;*}"
+}
+
 # 3. preemption: the array cancelled midway, then submitted again, gives the
 # same dataset (what was complete is skipped, the rest redone from scratch)
 t_resume() {
   local name="the array cancelled midway (scancel) and submitted again gives the same dataset"
   [ -d "$WORK/local-out" ] || { skip "$name" "no dataset from test 2"; return; }
   local out=$WORK/cancelled-out job i
-  job=$(CPS_OUT=$out sbatch --parsable --array=0-1 --chdir="$WORK" \
-    "$WORK/extract.sbatch" 2>&1) || { not_ok "$name" "sbatch: $job"; return; }
-  job=${job%%;*}
-  for i in $(seq 600); do   # until the first input is complete
-    [ -n "$(find "$out" -name .cps-extract-done 2>/dev/null)" ] && break
-    sleep 0.1
-  done
+  job=$(submit_until_first_input "$WORK/extract.sbatch" "$out") ||
+    { not_ok "$name" "sbatch: $job"; return; }
   scancel "$job"
   for i in $(seq 300); do
     [ -z "$(squeue -h -j "$job" 2>/dev/null)" ] && break
@@ -195,6 +205,50 @@ t_resume() {
   fi
 }
 t_resume
+
+# 4. requeue: with #SBATCH --requeue, the array requeued midway (what a
+# preemption with PreemptMode=REQUEUE does) runs again by itself and
+# finishes the dataset
+t_requeue() {
+  local name="a --requeue array requeued midway (scontrol requeue) finishes the dataset by itself"
+  [ -d "$WORK/local-out" ] || { skip "$name" "no dataset from test 2"; return; }
+  local out=$WORK/requeued-out job i states
+  # the job script of test 2, requeueable, saying which run it is
+  sed -e '2i #SBATCH --requeue' \
+    -e '/^exec/i echo "restart ${SLURM_RESTART_COUNT:-0}"' \
+    -e 's/extract-%A_%a.log/requeue-%A_%a.log/' \
+    "$WORK/extract.sbatch" >"$WORK/requeue.sbatch"
+  job=$(submit_until_first_input "$WORK/requeue.sbatch" "$out") ||
+    { not_ok "$name" "sbatch: $job"; return; }
+  local markers
+  markers=$(find "$out" -name .cps-extract-done 2>/dev/null | wc -l)
+  scontrol requeue "$job" 2>&1 || { not_ok "$name" "scontrol requeue $job failed"; return; }
+  # Slurm holds a requeued job back for about two minutes (its begin
+  # time); once every task is pending again, let them start now
+  for i in $(seq 100); do
+    states=$(squeue -h -j "$job" -o %T 2>/dev/null | sort -u)
+    [ "$states" = PENDING ] && break
+    sleep 0.2
+  done
+  scontrol update JobId="$job" StartTime=now 2>&1 ||
+    { not_ok "$name" "scontrol update StartTime=now failed (states: $states)"; return; }
+  for i in $(seq 1200); do
+    [ -z "$(squeue -h -j "$job" 2>/dev/null)" ] && break
+    sleep 0.2
+  done
+  [ -z "$(squeue -h -j "$job" 2>/dev/null)" ] ||
+    { not_ok "$name" "still queued after 240 s: $(squeue -h -j "$job" 2>&1)"; scancel "$job"; return; }
+  local logs diff
+  logs=$(cat "$WORK"/requeue-*.log 2>/dev/null)
+  if ! grep -q '^restart [1-9]' <<<"$logs"; then
+    not_ok "$name" "no task ran again: $logs"
+  elif diff=$(compare_datasets "$out" "$WORK/local-out"); then
+    ok "$name ($markers of $(wc -l <"$WORK/manifest.txt") inputs were complete at the requeue)"
+  else
+    not_ok "$name" "$diff"$'\n'"$logs"
+  fi
+}
+t_requeue
 
 finish
 exit $failed
