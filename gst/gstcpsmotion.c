@@ -325,6 +325,26 @@ bound_in_frames (GstCpsMotion * self, gdouble value, gboolean frames)
   return (gint64) ceil (value * info->fps_n / info->fps_d - 1e-9);
 }
 
+/* A start/end range that holds none of the stream's @frames frames: an
+ * error rather than a stream that ends without a window. */
+static void
+report_empty_range (GstCpsMotion * self, gint64 frames)
+{
+  GstVideoInfo *info = &GST_VIDEO_FILTER (self)->in_info;
+  gchar *start, *end;
+
+  GST_OBJECT_LOCK (self);
+  start = g_strdup (self->start ? self->start : "none");
+  end = g_strdup (self->end ? self->end : "none");
+  GST_OBJECT_UNLOCK (self);
+  GST_ELEMENT_ERROR (self, STREAM, FAILED, ("start=%s end=%s: no frame in "
+          "the range (the stream's %" G_GINT64_FORMAT " frames last %.2f s).",
+          start, end, frames, (gdouble) frames * info->fps_d /
+          MAX (info->fps_n, 1)), (NULL));
+  g_free (start);
+  g_free (end);
+}
+
 /* Uniform and fps sampling (docs/algorithm.md) need the frame count N of
  * the whole stream: the upstream duration query, in frames, or in time ×
  * frame rate (an estimate).  Within a start/end range, the range's frames. */
@@ -366,6 +386,10 @@ start_target_sampling (GstCpsMotion * self)
       last = end - 1;
   }
   count = last >= first ? (guint64) (last - first + 1) : 0;
+  if (!count) {
+    report_empty_range (self, frames);
+    return FALSE;
+  }
   seconds = info->fps_n > 0 ? (gdouble) count * info->fps_d / info->fps_n :
       0.0;
   n = cps_sample_count (&self->sample_params, count, seconds);

@@ -315,6 +315,33 @@ def t_plan_errors_fail_the_run():
         n for n in os.listdir(out) if n.endswith(".safetensors")]
 
 
+def t_empty_range_is_an_error():
+    """A range past the end, or an empty one, is an error that says where
+    the frames are, from cps-extract (one input, and a dataset's failure
+    record) and from cpsmotion itself (uniform sampling in gst-launch);
+    before, the first ended with "no video stream" and the last without a
+    window and without a word."""
+    said = re.compile(r"start=1000s end=none: no frame in the range \(the "
+                      r"video's \d+ frames are at 0-\d+\.\d\d s\)")
+    for options in ([], ["--sampling", "uniform"]):
+        p = subprocess.run([EXTRACT, "-q", "--overwrite", DEMO, "-o", tmp("empty-range"),
+                            "--start", "1000s", *options],
+                           capture_output=True, text=True, timeout=60)
+        assert p.returncode == 1 and said.search(p.stderr), (options, p.stderr)
+    out = tmp("empty-range-dataset")
+    p = subprocess.run([EXTRACT, "-q", "--manifest", "-", "-o", out, "--start", "1000s"],
+                       input=DEMO + "\n", capture_output=True, text=True, timeout=60)
+    lines = open(os.path.join(out, "failures.jsonl")).read().splitlines()
+    assert p.returncode == 1 and len(lines) == 1 and said.search(lines[0]), (p.stderr, lines)
+    p = subprocess.run(["gst-launch-1.0", "filesrc", f"location={DEMO}", "!", "parsebin", "!",
+                        "avdec_h264", "!", "cpsmotion", "sampling=uniform", "end=0f", "!",
+                        "cpsenergy", "!", "cpstopk", "!", "cpspatchsink", "async=false"],
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode != 0 and re.search(
+        r"start=none end=0f: no frame in the range \(the stream's \d+ frames "
+        r"last \d+\.\d\d s\)", p.stdout + p.stderr), (p.stdout, p.stderr)
+
+
 check("every shared clip: uniform 16, skipping = full decode", t_media_uniform)
 check("every shared clip: fps with start/end, skipping = full decode",
       t_media_fps_range)
@@ -333,4 +360,6 @@ check("open GOPs: leading B-frames decoded from the GOP before",
       t_open_gop_leading_frames)
 check("a bad range fails the run (the plan's thread)",
       t_plan_errors_fail_the_run)
+check("an empty range is an error saying where the frames are",
+      t_empty_range_is_an_error)
 finish()

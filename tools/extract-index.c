@@ -463,6 +463,16 @@ index_plan (ExtractIndex * index, const CpsSampleParams * p,
   stop = n && end_v >= 0 ? bound_to_id (index, order, n, end_v, end_frames) :
       n;
   count = stop > first ? stop - first : 0;
+  if (n && !count) {
+    /* nothing would be decoded, and the run would end without a window */
+    *error = g_strdup_printf ("start=%s end=%s: no frame in the range (the "
+        "video's %" G_GUINT64_FORMAT " frames are at 0-%.2f s)",
+        start ? start : "none", end ? end : "none", n,
+        (gdouble) (packet (index, order[n - 1])->pts -
+            packet (index, order[0])->pts) / GST_SECOND);
+    g_free (order);
+    return NULL;
+  }
   if (count && index->fps_n > 0)
     seconds = (gdouble) count * index->fps_d / index->fps_n;
   else if (count > 1)           /* a variable rate: the PTS span */
