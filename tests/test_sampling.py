@@ -318,7 +318,8 @@ def t_plan_errors_fail_the_run():
 def t_empty_range_is_an_error():
     """A range past the end, or an empty one, is an error that says where
     the frames are, from cps-extract (one input, and a dataset's failure
-    record) and from cpsmotion itself (uniform sampling in gst-launch);
+    record; a raw stream, after decoding) and from cpsmotion itself
+    (uniform sampling in gst-launch);
     before, the first ended with "no video stream" and the last without a
     window and without a word."""
     said = re.compile(r"start=1000s end=none: no frame in the range \(the "
@@ -333,6 +334,15 @@ def t_empty_range_is_an_error():
                        input=DEMO + "\n", capture_output=True, text=True, timeout=60)
     lines = open(os.path.join(out, "failures.jsonl")).read().splitlines()
     assert p.returncode == 1 and len(lines) == 1 and said.search(lines[0]), (p.stderr, lines)
+    # a raw stream has no timestamps to plan with: the run finds it out
+    raw = tmp("demo.h264")
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", DEMO, "-an", "-c:v", "copy",
+                    "-bsf:v", "h264_mp4toannexb", "-f", "h264", raw], check=True)
+    p = subprocess.run([EXTRACT, "-q", "--overwrite", raw, "-o", tmp("empty-range-raw"),
+                        "--start", "100000f"], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 1 and re.search(
+        r"start=100000f end=none: no frame in the range \(\d+ frames decoded\)",
+        p.stderr), p.stderr
     p = subprocess.run(["gst-launch-1.0", "filesrc", f"location={DEMO}", "!", "parsebin", "!",
                         "avdec_h264", "!", "cpsmotion", "sampling=uniform", "end=0f", "!",
                         "cpsenergy", "!", "cpstopk", "!", "cpspatchsink", "async=false"],

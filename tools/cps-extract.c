@@ -1288,6 +1288,27 @@ done:
   return ok;
 }
 
+/* A start/end range that passed none of the decoded frames is an error.
+ * The plan says so before decoding where the file has timestamps; this
+ * catches the rest (a raw stream, a live source that ended early). */
+static gboolean
+check_range_had_frames (Extract * x)
+{
+  gchar *start, *end;
+
+  if (x->frames_processed > 0 || x->frames_decoded == 0)
+    return TRUE;
+  start = option_string (x, "start");
+  end = option_string (x, "end");
+  if (start || end)
+    fail (x, "%s: start=%s end=%s: no frame in the range (%d %s decoded)",
+        x->input, start ? start : "none", end ? end : "none",
+        x->frames_decoded, plural (x->frames_decoded, "frame", "frames"));
+  g_free (start);
+  g_free (end);
+  return !(start || end);
+}
+
 /* Runs the extraction; returns the exit status. */
 static gint
 extract (Extract * x)
@@ -1327,6 +1348,8 @@ extract (Extract * x)
     return 1;
   }
   ok = run (x);
+  if (ok)
+    ok = check_range_had_frames (x);
   if (x->preview_branch && !extract_preview_finish (x->preview_branch, ok,
           &error)) {
     fail (x, "%s", error);
