@@ -1295,18 +1295,20 @@ static gboolean
 check_range_had_frames (Extract * x)
 {
   gchar *start, *end;
+  gboolean ranged;
 
   if (x->frames_processed > 0 || x->frames_decoded == 0)
     return TRUE;
   start = option_string (x, "start");
   end = option_string (x, "end");
-  if (start || end)
+  ranged = start || end;
+  if (ranged)
     fail (x, "%s: start=%s end=%s: no frame in the range (%d %s decoded)",
         x->input, start ? start : "none", end ? end : "none",
         x->frames_decoded, plural (x->frames_decoded, "frame", "frames"));
   g_free (start);
   g_free (end);
-  return !(start || end);
+  return !ranged;
 }
 
 /* Runs the extraction; returns the exit status. */

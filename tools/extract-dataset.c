@@ -493,7 +493,23 @@ record_success (Dataset * d, Input * in)
 }
 
 static void
-interrupt_run (Dataset * d);
+signal_children (Dataset * d, gint sig)
+{
+  for (guint i = 0; i < d->running->len; i++)
+    kill (((Child *) d->running->pdata[i])->pid, sig);
+}
+
+/* The run stops: no more children start and those running stop at once
+ * (their inputs are redone on the next run). */
+static void
+interrupt_run (Dataset * d)
+{
+  if (!d->interrupted)
+    fprintf (stderr, "%scps-extract: interrupted; a rerun continues the "
+        "dataset\n", line_start ());
+  d->interrupted = TRUE;
+  signal_children (d, SIGTERM);
+}
 
 /* Once the child exited and its pipes are drained: its outcome.  A child
  * stopped because the run was interrupted is neither: it is redone on the
@@ -588,25 +604,6 @@ launch_next (Dataset * d)
     launch (d, d->todo->pdata[d->next++]);
   if (d->running->len == 0)
     g_main_loop_quit (d->loop);
-}
-
-static void
-signal_children (Dataset * d, gint sig)
-{
-  for (guint i = 0; i < d->running->len; i++)
-    kill (((Child *) d->running->pdata[i])->pid, sig);
-}
-
-/* The run stops: no more children start and those running stop at once
- * (their inputs are redone on the next run). */
-static void
-interrupt_run (Dataset * d)
-{
-  if (!d->interrupted)
-    fprintf (stderr, "%scps-extract: interrupted; a rerun continues the "
-        "dataset\n", line_start ());
-  d->interrupted = TRUE;
-  signal_children (d, SIGTERM);
 }
 
 /* ^C or SIGTERM.  A second one does not wait for the children. */
