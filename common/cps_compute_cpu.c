@@ -5,6 +5,7 @@
  * The CPU implementation of CpsComputeOps.
  */
 #include "cps_compute.h"
+#include "cps_memory.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -193,7 +194,7 @@ cpu_window_new (const CpsWindowGeometry * g)
     w->chroma_columns[step - 1] = cps_row_resample_new (w->cxtaps, tw, step);
   w->plan = cps_score_plan_new (g->lowres_width, g->lowres_height,
       g->source_width, g->source_height, tw, th, g->patch_size);
-  w->rgb = malloc (sizeof (float) * 3 * th * tw * g->capacity);
+  w->rgb = cps_alloc_large (sizeof (float) * 3 * th * tw * g->capacity);
   w->scores = malloc (sizeof (float) * w->grid_width * w->grid_height *
       g->capacity);
   w->rows = malloc (sizeof (float) * 3 * tw);

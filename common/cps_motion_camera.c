@@ -11,6 +11,7 @@
  */
 #include "cps_motion_camera.h"
 #include "cps_inline.h"
+#include "cps_memory.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -85,7 +86,7 @@ cpu_pixels_new (int fw, int fh, int lw, int lh)
   p->lw = lw;
   p->lh = lh;
   for (int i = 0; i < 3; i++)
-    p->full[i] = calloc ((size_t) fw * fh, 1);
+    p->full[i] = cps_alloc_large ((size_t) fw * fh);
   p->sampled = malloc (cps_camera_sampled_rows (fh) * fw);
   p->scratch = malloc (2 * (size_t) fw);
   p->columns = malloc (sizeof (uint32_t) * cps_camera_cell_scratch (fw, lw));

@@ -11,6 +11,7 @@
 
 #include "cps_algo.h"
 #include "cps_compute.h"
+#include "cps_memory.h"
 #include "cps_safetensors.h"
 #include "cps_viz.h"
 
@@ -36,6 +37,37 @@ test_taps_factor4 (void)
  * the chroma of 1080p) and that do not (1920 → 308), upscales, widths that
  * are not a multiple of 8, and interleaved rows (step 2, from either
  * sample of a pair). */
+/* cps_alloc_large: zeroed like calloc (also when it reuses memory a
+ * previous buffer dirtied), usable to its last byte, released by free(),
+ * and on Linux aligned to whole 2 MiB pages from 1 MiB up, which is what
+ * lets the kernel back it with huge pages. */
+static void
+test_alloc_large (void)
+{
+  static const size_t sizes[] = { 1, 4096, (1 << 20) - 1, 1 << 20,
+    1920 * 1080, 3 * 308 * 168 * 16 * sizeof (float) + 3
+  };
+
+  for (int round = 0; round < 2; round++)
+    for (guint i = 0; i < G_N_ELEMENTS (sizes); i++) {
+      size_t n = sizes[i];
+      unsigned char *p = cps_alloc_large (n);
+      size_t nonzero = 0;
+
+      g_assert_nonnull (p);
+      for (size_t j = 0; j < n; j++)
+        nonzero += p[j] != 0;
+      g_assert_cmpuint (nonzero, ==, 0);
+#ifdef __linux__
+      if (n >= (1 << 20))
+        g_assert_cmpuint ((uintptr_t) p % (2 << 20), ==, 0);
+#endif
+      /* dirty it, so that the second round sees reused memory zeroed */
+      memset (p, 0xa5, n);
+      free (p);
+    }
+}
+
 static void
 test_row_resample (void)
 {
@@ -1089,6 +1121,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/algo/taps-factor4", test_taps_factor4);
   g_test_add_func ("/algo/row-resample", test_row_resample);
+  g_test_add_func ("/algo/alloc-large", test_alloc_large);
   g_test_add_func ("/algo/lowres-and-radius", test_lowres_and_radius);
   g_test_add_func ("/algo/motion-shifted-pattern", test_motion_shifted_pattern);
   g_test_add_func ("/algo/motion-flat-tie-rule", test_motion_flat_tie_rule);
