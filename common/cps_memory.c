@@ -4,33 +4,30 @@
  */
 #include "cps_memory.h"
 
+#include <stdint.h>
 #include <stdlib.h>
-#include <string.h>
 
 #if defined(__linux__)
 #include <sys/mman.h>
 #endif
 
-#define HUGE_PAGE ((size_t) 2 << 20)
+#define PAGE ((uintptr_t) 4096)
 
 void *
 cps_alloc_large (size_t size)
 {
-  void *p = NULL;
+  void *p = calloc (1, size ? size : 1);
 
-#ifdef MADV_HUGEPAGE
-  if (size >= HUGE_PAGE / 2) {
-    /* whole huge pages: the kernel backs only aligned 2 MiB ranges (a
-     * 1080p luma plane, 1.98 MiB, takes one) */
-    size_t whole = (size + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+#ifdef MADV_POPULATE_WRITE
+  if (p) {
+    /* the whole pages inside the buffer; advice only: a kernel older than
+     * 5.14 refuses it and the pages then fault in one by one */
+    uintptr_t start = ((uintptr_t) p + PAGE - 1) & ~(PAGE - 1);
+    uintptr_t end = ((uintptr_t) p + size) & ~(PAGE - 1);
 
-    if (posix_memalign (&p, HUGE_PAGE, whole) != 0)
-      return NULL;
-    /* advice only: where it is refused the buffer works with small pages */
-    madvise (p, whole, MADV_HUGEPAGE);
-    return memset (p, 0, size);
+    if (end > start)
+      madvise ((void *) start, end - start, MADV_POPULATE_WRITE);
   }
 #endif
-  p = malloc (size ? size : 1);
-  return p ? memset (p, 0, size) : NULL;
+  return p;
 }
