@@ -9,8 +9,14 @@
 # Also decode-only beside a busy loop at the lowest scheduling class
 # (SCHED_IDLE: it only takes a core nobody else wants and yields it at
 # once): on an ideal machine that costs the decoder nothing; its ratio is
-# the ceiling, on this machine, for any pipeline that does work beside the
-# decoder however cheap and however scheduled.
+# the ceiling, on this machine, for any pipeline that keeps the second core
+# busy beside the decoder, however it is scheduled.
+#
+# And the floor under any motion model (decode-floor, built with the
+# tests): the decoder with the least per-pixel work a model can do in the
+# thread where cpsmotion runs: reading the luma once, reading the three
+# planes once, copying the luma (the camera model keeps three frames).
+# Its ratios are to its own run with no work.
 set -eu
 cd "$(dirname "$0")/../.."
 clip=${1:-../shared/media/demo.mp4}
@@ -18,6 +24,9 @@ runs=${2:-5}
 [ -f "$clip" ] || { echo "clip $clip not found" >&2; exit 2; }
 bash scripts/build.sh
 export GST_PLUGIN_PATH="$(cd "${BUILDDIR:-build}" && pwd)/gst"
+floor="${BUILDDIR:-build}/tests/decode-floor"
+[ -x "$floor" ] || { echo "$floor was not built" >&2; exit 2; }
+floor_modes="none luma frame copy"
 frames=$(ffprobe -v error -select_streams v:0 -count_packets \
   -show_entries stream=nb_read_packets -of csv=p=0 "$clip")
 src="filesrc location=$clip ! parsebin ! avdec_h264"
@@ -50,6 +59,9 @@ for i in $(seq "$runs"); do
   spinner=$!
   beside+=("$(seconds "$src ! fakesink async=false")")
   stop_spinner
+  for f in $floor_modes; do
+    times[floor-$f]+=" $("$floor" "$clip" "$f")"
+  done
   for m in $models; do
     times[$m]+=" $(seconds "$src ! $(tail "$m")")"
     times[$m+queue]+=" $(seconds "$src ! queue ! $(tail "$m")")"
@@ -65,6 +77,14 @@ echo "decode-only beside a SCHED_IDLE busy loop, runs (s): ${beside[*]}"
 awk -v n="$frames" -v d="$d" -v t="$b" 'BEGIN {
   printf "decode-only beside a SCHED_IDLE busy loop: %.1f fps (median %.3f s), ratio %.3f: the ceiling here\n",
     n / t, t, d / t }'
+n=$(median ${times[floor-none]})
+for f in $floor_modes; do
+  # shellcheck disable=SC2086
+  t=$(median ${times[floor-$f]})
+  echo "floor $f runs (s):${times[floor-$f]}"
+  awk -v n="$n" -v t="$t" -v name="$f" 'BEGIN {
+    printf "floor, decoder + %s: median %.3f s, ratio to the floor with no work %.3f\n", name, t, n / t }'
+done
 for m in $models; do
   for variant in "$m" "$m+queue"; do
     # shellcheck disable=SC2086
