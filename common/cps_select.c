@@ -60,6 +60,59 @@ ranked_cmp (const void *pa, const void *pb)
   return a->idx < b->idx ? -1 : (a->idx > b->idx);
 }
 
+static CPS_ALWAYS_INLINE int
+ranked_before (const Ranked * a, const Ranked * b)
+{
+  return a->key > b->key || (a->key == b->key && a->idx < b->idx);
+}
+
+static void
+swap_ranked (Ranked * a, Ranked * b)
+{
+  Ranked t = *a;
+
+  *a = *b;
+  *b = t;
+}
+
+/* Reorders r[0, m) so that its first @want entries are the @want first in
+ * ranked_cmp's order (a strict total order: the indices differ), in no
+ * particular order: quickselect, O(m) on average where sorting all of a
+ * window's units was O(m log m) and the largest cost of a window's
+ * selection.  A range that does not shrink fast enough is sorted. */
+static void
+partition_top (Ranked * r, size_t m, size_t want)
+{
+  size_t lo = 0, hi = m;        /* the boundary @want lies in [lo, hi) */
+  int budget = 64;
+
+  while (hi - lo > 16 && want > lo && want < hi) {
+    size_t mid = lo + (hi - lo) / 2, store = lo;
+
+    if (budget-- == 0)
+      break;
+    /* median of three as the pivot, moved to the end */
+    if (ranked_before (&r[hi - 1], &r[lo]))
+      swap_ranked (&r[hi - 1], &r[lo]);
+    if (ranked_before (&r[mid], &r[lo]))
+      swap_ranked (&r[mid], &r[lo]);
+    if (ranked_before (&r[hi - 1], &r[mid]))
+      swap_ranked (&r[hi - 1], &r[mid]);
+    swap_ranked (&r[mid], &r[hi - 1]);
+    for (size_t i = lo; i + 1 < hi; i++)
+      if (ranked_before (&r[i], &r[hi - 1]))
+        swap_ranked (&r[i], &r[store++]);
+    swap_ranked (&r[store], &r[hi - 1]);
+    /* r[lo, store) come before the pivot at r[store], r(store, hi) after */
+    if (want <= store)
+      hi = store;
+    else
+      lo = store + 1;
+  }
+  if (want > lo && want < hi)
+    qsort (r + lo, hi - lo, sizeof (Ranked), ranked_cmp);
+}
+
 /* Marks the @want best units among those whose frame's I flag equals
  * @want_i (or all units when @want_i < 0). */
 static void
@@ -73,7 +126,8 @@ take_top (const float *keys, const uint8_t * unit_is_i, size_t n, int want_i,
     if (want_i < 0 || unit_is_i[i] == want_i)
       r[m++] = (Ranked) {
       keys[i], (int64_t) i};
-  qsort (r, m, sizeof (Ranked), ranked_cmp);
+  if (want < m)
+    partition_top (r, m, want);
   for (size_t i = 0; i < want && i < m; i++)
     chosen[r[i].idx] = 1;
   free (r);

@@ -705,6 +705,75 @@ test_select_ties (void)
         0, 1, 2, 3, 4}, 5);
 }
 
+/* The ranking of step 8 by its definition: higher score first, the lower
+ * index among equals. */
+static const float *oracle_scores;
+
+static int
+oracle_cmp (const void *pa, const void *pb)
+{
+  gint64 a = *(const gint64 *) pa, b = *(const gint64 *) pb;
+  float sa = oracle_scores[a], sb = oracle_scores[b];
+
+  if (sa != sb)
+    return sa > sb ? -1 : 1;
+  return a < b ? -1 : 1;
+}
+
+static int
+index_cmp (const void *pa, const void *pb)
+{
+  gint64 a = *(const gint64 *) pa, b = *(const gint64 *) pb;
+
+  return (a > b) - (a < b);
+}
+
+/* cps_select against sorting every candidate and taking the first k, on
+ * windows the size of the defaults' (16 frames of 12 × 22 patches) and
+ * smaller, with scores from continuous to a few distinct values (ties
+ * everywhere), without I-frames and with more I patches than k. */
+static void
+test_select_random (void)
+{
+  GRand *rng = g_rand_new_with_seed (11);
+  CpsSelectParams p;
+
+  cps_select_params_init (&p);
+  for (int trial = 0; trial < 300; trial++) {
+    int t = g_rand_int_range (rng, 1, 17), hb = g_rand_int_range (rng, 1, 13);
+    int wb = g_rand_int_range (rng, 1, 23), per = hb * wb, n = t * per;
+    int levels = (int[]) { 2, 5, 50, 1 << 30 }[trial % 4];
+    int with_i = trial % 3 == 0;
+    float *scores = g_new (float, n);
+    guint8 *is_i = g_new0 (guint8, t);
+    gint64 *cand = g_new (gint64, n), *out = g_new (gint64, n);
+    long k, m = 0, got;
+
+    for (int i = 0; i < n; i++)
+      scores[i] = (float) g_rand_int_range (rng, 0, levels) / 7.0f;
+    /* with I-frames: frame 0 and maybe others, k within their patches */
+    if (with_i)
+      for (int f = 0; f < t; f++)
+        is_i[f] = f == 0 || g_rand_boolean (rng);
+    for (int i = 0; i < n; i++)
+      if (!with_i || is_i[i / per])
+        cand[m++] = i;
+    k = g_rand_int_range (rng, 1, (gint32) m + 1);
+    oracle_scores = scores;
+    qsort (cand, m, sizeof (gint64), oracle_cmp);
+    qsort (cand, k, sizeof (gint64), index_cmp);
+    got = cps_select (scores, is_i, t, hb, wb, 14, k, &p, out);
+    g_assert_cmpint (got, ==, k);
+    for (long i = 0; i < k; i++)
+      g_assert_cmpint (out[i], ==, cand[i]);
+    g_free (scores);
+    g_free (is_i);
+    g_free (cand);
+    g_free (out);
+  }
+  g_rand_free (rng);
+}
+
 static void
 test_resolve_is_i (void)
 {
@@ -1162,6 +1231,7 @@ main (int argc, char **argv)
   g_test_add_func ("/algo/taps-factor4", test_taps_factor4);
   g_test_add_func ("/algo/row-resample", test_row_resample);
   g_test_add_func ("/algo/alloc-large", test_alloc_large);
+  g_test_add_func ("/algo/select-random", test_select_random);
   g_test_add_func ("/algo/lowres-and-radius", test_lowres_and_radius);
   g_test_add_func ("/algo/motion-shifted-pattern", test_motion_shifted_pattern);
   g_test_add_func ("/algo/motion-flat-tie-rule", test_motion_flat_tie_rule);
