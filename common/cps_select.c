@@ -49,21 +49,19 @@ typedef struct {
 } Ranked;
 
 /* Higher key first; ties go to the lower linear index (docs/algorithm.md
- * step 8). */
+ * step 8).  A strict total order: no two units share an index. */
+static CPS_ALWAYS_INLINE int
+ranked_before (const Ranked * a, const Ranked * b)
+{
+  return a->key > b->key || (a->key == b->key && a->idx < b->idx);
+}
+
 static int
 ranked_cmp (const void *pa, const void *pb)
 {
   const Ranked *a = pa, *b = pb;
 
-  if (a->key != b->key)
-    return a->key > b->key ? -1 : 1;
-  return a->idx < b->idx ? -1 : (a->idx > b->idx);
-}
-
-static CPS_ALWAYS_INLINE int
-ranked_before (const Ranked * a, const Ranked * b)
-{
-  return a->key > b->key || (a->key == b->key && a->idx < b->idx);
+  return ranked_before (a, b) ? -1 : ranked_before (b, a);
 }
 
 static void
@@ -76,10 +74,10 @@ swap_ranked (Ranked * a, Ranked * b)
 }
 
 /* Reorders r[0, m) so that its first @want entries are the @want first in
- * ranked_cmp's order (a strict total order: the indices differ), in no
- * particular order: quickselect, O(m) on average where sorting all of a
- * window's units was O(m log m) and the largest cost of a window's
- * selection.  A range that does not shrink fast enough is sorted. */
+ * ranked_before's order, in no particular order: quickselect, O(m) on
+ * average where sorting all of a window's units was O(m log m) and the
+ * largest cost of a window's selection.  A range that does not shrink fast
+ * enough is sorted. */
 static void
 partition_top (Ranked * r, size_t m, size_t want)
 {

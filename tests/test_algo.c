@@ -33,11 +33,6 @@ test_taps_factor4 (void)
   g_assert_cmpfloat (t[0].w1, ==, 0.0f);
 }
 
-/* cps_row_resample against (1 − w1)·row[i0·step] + w1·row[i1·step], bit
- * for bit, on downscales whose 8-output blocks fit one permute (640 → 308,
- * the chroma of 1080p) and that do not (1920 → 308), upscales, widths that
- * are not a multiple of 8, and interleaved rows (step 2, from either
- * sample of a pair). */
 /* Whether this kernel maps pages on request (MADV_POPULATE_WRITE). */
 static gboolean
 kernel_populates (void)
@@ -108,6 +103,11 @@ test_alloc_large (void)
     }
 }
 
+/* cps_row_resample against (1 − w1)·row[i0·step] + w1·row[i1·step], bit
+ * for bit, on downscales whose 8-output blocks fit one permute (640 → 308,
+ * the chroma of 1080p) and that do not (1920 → 308), upscales, widths that
+ * are not a multiple of 8, and interleaved rows (step 2, from either
+ * sample of a pair). */
 static void
 test_row_resample (void)
 {
