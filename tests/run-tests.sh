@@ -42,7 +42,13 @@ def explain(name, out):
     lines = out.splitlines()
     for i, line in enumerate(lines):
         if line.startswith("not ok "):
-            why = [x for x in lines[i + 1:i + 30] if x.startswith("#")]
+            # its comments: up to the next case's result
+            why = []
+            for x in lines[i + 1:]:
+                if x.startswith(("ok ", "not ok ")):
+                    break
+                if x.startswith("#"):
+                    why.append(x)
             explained.append(f"{name}: {line}")
             explained.extend("    " + x for x in why[:20])
 
