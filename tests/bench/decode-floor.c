@@ -20,12 +20,15 @@
 #include <gst/video/video.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 typedef enum { FLOOR_NONE, FLOOR_LUMA, FLOOR_FRAME, FLOOR_COPY } FloorMode;
 
 typedef struct {
   FloorMode mode;
+  GstVideoInfo info;            /* from the caps event, not per buffer */
+  gboolean have_info;
   guint64 checksum;             /* the reads' result, stored so they happen */
   guint8 *kept[3];
   gsize kept_size;
@@ -75,20 +78,26 @@ copy_luma (Floor * f, const GstVideoFrame * frame)
 }
 
 static GstPadProbeReturn
-on_buffer (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+on_data (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
 {
   Floor *f = user_data;
-  GstCaps *caps = gst_pad_get_current_caps (pad);
-  GstVideoInfo vinfo;
   GstVideoFrame frame;
 
-  if (!caps || !gst_video_info_from_caps (&vinfo, caps) ||
-      !gst_video_frame_map (&frame, &vinfo, GST_PAD_PROBE_INFO_BUFFER (info),
-          GST_MAP_READ)) {
+  if (info->type & GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM) {
+    GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
+    GstCaps *caps;
+
+    if (GST_EVENT_TYPE (event) == GST_EVENT_CAPS) {
+      gst_event_parse_caps (event, &caps);
+      f->have_info = gst_video_info_from_caps (&f->info, caps);
+    }
+    return GST_PAD_PROBE_OK;
+  }
+  if (!f->have_info || !gst_video_frame_map (&frame, &f->info,
+          GST_PAD_PROBE_INFO_BUFFER (info), GST_MAP_READ)) {
     g_printerr ("decode-floor: cannot map a frame\n");
     exit (1);
   }
-  gst_caps_unref (caps);
   if (f->mode == FLOOR_COPY)
     copy_luma (f, &frame);
   else
@@ -139,7 +148,8 @@ main (int argc, char **argv)
   if (f.mode != FLOOR_NONE) {
     GstPad *pad = gst_element_get_static_pad (sink, "sink");
 
-    gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, on_buffer, &f, NULL);
+    gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER |
+        GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, on_data, &f, NULL);
     gst_object_unref (pad);
   }
   gst_object_unref (sink);
